@@ -1,0 +1,337 @@
+// Language-server benchmark: expctl's server (dist/server.js) vs yaml-language-server on the same
+// sweep documents and an equivalent JSON schema. See bench/README.md, section "Language server".
+//
+//   node esbuild.mjs && node --import tsx bench/lsp.ts [--sizes 1000,13000,65000] [--no-write] [--only <server>]
+//
+// For each size and server (a fresh server process per size, one client):
+//   open→diagnostics  didOpen → the first publishDiagnostics that reports the planted errors
+//   edit→diagnostics  20 sequential one-value edits (full sync, version++): didChange → the
+//                     publishDiagnostics for that version; median and p95
+//   completion        50 requests inside trial entries (keys and values), no edits; median and p95
+//   RSS               VmRSS of the server after the run (and VmHWM, the peak)
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, type as osType, release } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Position, PublishDiagnosticsParams } from 'vscode-languageserver';
+import { fileUri, startServer, type LspClient, type Settings } from '../test/helpers/lsp-client';
+import { STAND_IN_SWEEP_SCHEMA, TRIAL_KEYS, writeBenchWorkspace, type SweepDoc } from './gen-docs';
+
+const ROOT = resolve(__dirname, '..');
+const WORK = join(ROOT, 'bench', '.work');
+const RESULTS = join(ROOT, 'bench', 'results', 'lsp.json');
+const OUR_SERVER = join(ROOT, 'dist', 'server.js');
+const YLS_DIR = join(ROOT, 'node_modules', 'yaml-language-server');
+const YLS_BIN = join(YLS_DIR, 'bin', 'yaml-language-server');
+const REAL_SCHEMA = join(ROOT, 'schemas', 'sweep.schema.json');
+
+const EDITS = 20;
+const COMPLETIONS = 50;
+const TIMEOUT_MS = 300_000;
+/** Our server's debounce for the bench; yaml-language-server's is fixed (read from its source below). */
+const OUR_DEBOUNCE_MS = 0;
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const SIZES = (arg('--sizes') ?? '1000,13000,65000').split(',').map(Number);
+const WRITE = !process.argv.includes('--no-write');
+/** Debugging: measure one server only (no table of ratios, nothing written). */
+const ONLY = arg('--only');
+
+/** yaml-language-server validates 200 ms after the last open/change, hard-coded (no setting). */
+function ylsValidationDelayMs(): number {
+  const src = readFileSync(join(YLS_DIR, 'out', 'src', 'yamlSettings.js'), 'utf8');
+  const m = /this\.validationDelayMs\s*=\s*(\d+)/.exec(src);
+  return m ? Number(m[1]) : 0;
+}
+
+interface ServerSpec {
+  id: 'expctl' | 'yaml-language-server';
+  cmd: string;
+  args: string[];
+  settings: Settings;
+  /** Wait until the server pulled its settings before opening (it validates with what it has). */
+  waitForSettingsBeforeOpen: boolean;
+}
+
+interface Figures {
+  openMs: number;
+  editMedianMs: number;
+  editP95Ms: number;
+  completionMedianMs: number;
+  completionP95Ms: number;
+  rssMB: number;
+  peakRssMB: number;
+  /** Diagnostics in the first publish after open (sanity: the planted errors are found). */
+  diagnosticsOnOpen: number;
+  /** Of the planted errors, how many lines carry a diagnostic. */
+  plantedFound: number;
+  /** Completion items at the first position (sanity). */
+  completionItems: number;
+  editSamplesMs: number[];
+  completionSamplesMs: number[];
+}
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.max(0, Math.ceil(q * s.length) - 1)];
+}
+const median = (xs: number[]): number => quantile(xs, 0.5);
+const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
+
+function completionPositions(doc: SweepDoc): Position[] {
+  const out: Position[] = [];
+  for (let k = 0; k < COMPLETIONS; k++) {
+    const trial = doc.trials[Math.floor(((k + 0.5) * doc.trials.length) / COMPLETIONS)];
+    const line = trial.keyLines[k % TRIAL_KEYS.length];
+    const text = doc.lines[line];
+    // even k: inside the key (`    par|ams.batch_size`); odd k: at the end of the value.
+    out.push({ line, character: k % 2 === 0 ? 7 : text.length });
+  }
+  return out;
+}
+
+async function measure(spec: ServerSpec, size: number, doc: SweepDoc, path: string): Promise<Figures> {
+  const uri = fileUri(path);
+  const server: LspClient = startServer(spec.cmd, spec.args, {
+    rootUri: fileUri(WORK),
+    cwd: WORK,
+    settings: spec.settings,
+    timeoutMs: TIMEOUT_MS,
+  });
+  try {
+    await server.initialize();
+    if (spec.waitForSettingsBeforeOpen) await server.waitForServerRequest('workspace/configuration');
+
+    // (1) open → first diagnostics that report the planted errors
+    const plantedLines = new Set(doc.planted.map((p) => p.line));
+    const reportsPlanted = (p: PublishDiagnosticsParams): boolean => p.diagnostics.some((d) => plantedLines.has(d.range.start.line));
+    let t0 = performance.now();
+    const first = server.waitForDiagnostics(uri, { version: 1, predicate: reportsPlanted });
+    await server.open(uri, doc.text, 'yaml', 1);
+    const opened = await first;
+    const openMs = performance.now() - t0;
+    const diagLines = new Set(opened.diagnostics.map((d) => d.range.start.line));
+    const plantedFound = [...plantedLines].filter((l) => diagLines.has(l)).length;
+
+    // (2) edit → diagnostics for that version
+    const lines = [...doc.lines];
+    const editSamplesMs: number[] = [];
+    for (let k = 0; k < EDITS; k++) {
+      const trial = doc.trials[Math.floor(((k + 0.5) * doc.trials.length) / EDITS)];
+      lines[trial.line] = `  - params.learning_rate: ${(k + 1) * 7}e-5`;
+      const version = k + 2;
+      const text = lines.join('\n') + '\n';
+      t0 = performance.now();
+      const published = server.waitForDiagnostics(uri, { version });
+      await server.change(uri, text, version);
+      await published;
+      editSamplesMs.push(performance.now() - t0);
+    }
+
+    // (3) completion inside trial entries, no edits in between (positions refer to the edited text,
+    // whose line structure is unchanged)
+    const completionSamplesMs: number[] = [];
+    let completionItems = -1;
+    for (const pos of completionPositions(doc)) {
+      t0 = performance.now();
+      const r = await server.completion(uri, pos);
+      completionSamplesMs.push(performance.now() - t0);
+      if (completionItems < 0) completionItems = r ? (Array.isArray(r) ? r.length : r.items.length) : 0;
+    }
+
+    const mem = server.memory();
+    return {
+      openMs,
+      editMedianMs: median(editSamplesMs),
+      editP95Ms: quantile(editSamplesMs, 0.95),
+      completionMedianMs: median(completionSamplesMs),
+      completionP95Ms: quantile(completionSamplesMs, 0.95),
+      rssMB: mem.rssBytes / 2 ** 20,
+      peakRssMB: mem.peakRssBytes / 2 ** 20,
+      diagnosticsOnOpen: opened.diagnostics.length,
+      plantedFound,
+      completionItems,
+      editSamplesMs: editSamplesMs.map((x) => round(x, 2)),
+      completionSamplesMs: completionSamplesMs.map((x) => round(x, 2)),
+    };
+  } catch (e) {
+    process.stderr.write(`\n${spec.id} @ ${size} lines failed: ${(e as Error).message}\n`);
+    throw e;
+  } finally {
+    await server.shutdown();
+  }
+}
+
+async function main(): Promise<void> {
+  if (ONLY !== 'yaml-language-server' && !existsSync(OUR_SERVER)) {
+    console.error(`${OUR_SERVER} does not exist: run \`node esbuild.mjs\` first.`);
+    process.exit(2);
+  }
+  const docs = writeBenchWorkspace(WORK, SIZES);
+  let schemaPath = REAL_SCHEMA;
+  let schemaNote = 'schemas/sweep.schema.json';
+  if (!existsSync(REAL_SCHEMA)) {
+    schemaPath = join(WORK, 'sweep.schema.json');
+    writeFileSync(schemaPath, JSON.stringify(STAND_IN_SWEEP_SCHEMA, null, 2));
+    schemaNote = 'bench/.work/sweep.schema.json (stand-in: schemas/sweep.schema.json did not exist)';
+  }
+  const ylsDelay = ylsValidationDelayMs();
+  const ylsVersion = (JSON.parse(readFileSync(join(YLS_DIR, 'package.json'), 'utf8')) as { version: string }).version;
+
+  const servers: ServerSpec[] = [
+    {
+      id: 'expctl',
+      cmd: process.execPath,
+      args: [OUR_SERVER, '--stdio'],
+      settings: { expctl: { validation: { debounceMs: OUR_DEBOUNCE_MS, maxTrials: 10_000, checkFiles: true } } },
+      waitForSettingsBeforeOpen: false,
+    },
+    {
+      id: 'yaml-language-server',
+      cmd: process.execPath,
+      args: [YLS_BIN, '--stdio'],
+      settings: {
+        yaml: {
+          schemas: { [fileUri(schemaPath)]: '*.sweep.yaml' },
+          validate: true,
+          completion: true,
+          hover: true,
+          schemaStore: { enable: false },
+          kubernetesCRDStore: { enable: false },
+        },
+      },
+      waitForSettingsBeforeOpen: true,
+    },
+  ];
+
+  if (ONLY) {
+    for (const size of SIZES) {
+      const { doc, path } = docs.get(size)!;
+      const spec = servers.find((s) => s.id === ONLY);
+      if (!spec) throw new Error(`--only: unknown server ${ONLY}`);
+      const f = await measure(spec, size, doc, path);
+      console.log(JSON.stringify({ server: ONLY, lines: doc.lines.length, planted: doc.planted.length, ...f, editSamplesMs: undefined, completionSamplesMs: undefined }));
+    }
+    return;
+  }
+
+  const sizes: Array<{
+    requestedLines: number;
+    lines: number;
+    bytes: number;
+    plantedErrors: number;
+    results: Record<string, Figures>;
+  }> = [];
+  for (const size of SIZES) {
+    const { doc, path } = docs.get(size)!;
+    const results: Record<string, Figures> = {};
+    for (const spec of servers) {
+      process.stderr.write(`${spec.id} @ ${doc.lines.length} lines … `);
+      results[spec.id] = await measure(spec, size, doc, path);
+      process.stderr.write(`open ${round(results[spec.id].openMs)} ms\n`);
+    }
+    sizes.push({ requestedLines: size, lines: doc.lines.length, bytes: Buffer.byteLength(doc.text), plantedErrors: doc.planted.length, results });
+  }
+
+  // ---- table ----
+  type Row = { metric: string; get: (f: Figures) => number; delayed?: boolean };
+  const rows: Row[] = [
+    { metric: 'open→diagnostics (ms)', get: (f) => f.openMs, delayed: true },
+    { metric: 'edit→diagnostics median (ms)', get: (f) => f.editMedianMs, delayed: true },
+    { metric: 'edit→diagnostics p95 (ms)', get: (f) => f.editP95Ms, delayed: true },
+    { metric: 'completion median (ms)', get: (f) => f.completionMedianMs },
+    { metric: 'completion p95 (ms)', get: (f) => f.completionP95Ms },
+    { metric: 'RSS after run (MB)', get: (f) => f.rssMB },
+  ];
+  const table: Array<Record<string, string | number>> = [];
+  const md: string[] = [
+    `| lines | figure | expctl | yaml-language-server | yaml-ls − ${ylsDelay} ms timer | ours/theirs | ours/(theirs − timer) |`,
+    '|---:|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const s of sizes) {
+    const ours = s.results.expctl;
+    const theirs = s.results['yaml-language-server'];
+    for (const r of rows) {
+      const o = r.get(ours);
+      const t = r.get(theirs);
+      const tAdj = r.delayed ? t - ylsDelay : t;
+      const row = {
+        lines: s.lines,
+        figure: r.metric,
+        expctl: round(o),
+        'yaml-ls': round(t),
+        'yaml-ls − timer': r.delayed ? round(tAdj) : '',
+        'ours/theirs': round(o / t, 3),
+        'ours/(theirs − timer)': r.delayed ? round(o / tAdj, 3) : '',
+      };
+      table.push(row);
+      md.push(`| ${s.lines} | ${r.metric} | ${row.expctl} | ${row['yaml-ls']} | ${row['yaml-ls − timer'] || '—'} | ${row['ours/theirs']} | ${row['ours/(theirs − timer)'] || '—'} |`);
+    }
+    md.push(`| ${s.lines} | diagnostics on open (planted errors found / planted) | ${ours.diagnosticsOnOpen} (${ours.plantedFound}/${s.plantedErrors}) | ${theirs.diagnosticsOnOpen} (${theirs.plantedFound}/${s.plantedErrors}) | | | |`);
+  }
+  console.table(table);
+
+  // ---- targets (from the issue; checked, not tuned) ----
+  const at = (lines: number) => sizes.find((s) => s.requestedLines === lines);
+  const targets: Array<{ target: string; measured: string; met: boolean | null }> = [];
+  const s13 = at(13000);
+  if (s13) {
+    const o = s13.results.expctl;
+    const t = s13.results['yaml-language-server'];
+    for (const [name, get] of [['open→diagnostics', (f: Figures) => f.openMs], ['edit→diagnostics median', (f: Figures) => f.editMedianMs]] as const) {
+      const raw = get(o) / get(t);
+      const adj = get(o) / (get(t) - ylsDelay);
+      targets.push({
+        target: `13k lines: ${name} ≤ 1/4 of yaml-language-server`,
+        measured: `${round(get(o))} ms vs ${round(get(t))} ms (ratio ${round(raw, 3)}); vs ${round(get(t) - ylsDelay)} ms without its ${ylsDelay} ms timer (ratio ${round(adj, 3)})`,
+        met: adj <= 0.25,
+      });
+    }
+    targets.push({ target: '13k lines: completion p95 ≤ 20 ms', measured: `${round(o.completionP95Ms, 2)} ms`, met: o.completionP95Ms <= 20 });
+  }
+  const s65 = at(65000);
+  if (s65) {
+    const o = s65.results.expctl;
+    targets.push({ target: '65k lines: open→diagnostics < 600 ms', measured: `${round(o.openMs)} ms`, met: o.openMs < 600 });
+    targets.push({ target: '65k lines: edit→diagnostics p95 < 600 ms', measured: `${round(o.editP95Ms)} ms`, met: o.editP95Ms < 600 });
+  }
+  console.log('\nTargets (ratios judged against yaml-language-server without its fixed validation timer, the stricter reading):');
+  for (const t of targets) console.log(`  ${t.met ? 'MET    ' : 'NOT MET'}  ${t.target}: ${t.measured}`);
+  console.log('\nMarkdown:\n' + md.join('\n'));
+
+  if (WRITE) {
+    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+    const out = {
+      benchmark: 'lsp',
+      date: new Date().toISOString(),
+      node: process.version,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: cpus().length,
+      memoryGB: round(totalmem() / 2 ** 30),
+      os: `${osType()} ${release()}`,
+      command: 'node esbuild.mjs && node --import tsx bench/lsp.ts',
+      servers: {
+        expctl: { bundle: 'dist/server.js', settings: servers[0].settings, note: `expctl.validation.debounceMs set to ${OUR_DEBOUNCE_MS} for the bench (default 150)` },
+        'yaml-language-server': {
+          version: ylsVersion,
+          schema: schemaNote,
+          settings: servers[1].settings,
+          note: `validates ${ylsDelay} ms after the last open/change (yamlSettings.validationDelayMs, hard-coded, no setting); open/edit figures include it`,
+        },
+      },
+      method: { edits: EDITS, completions: COMPLETIONS, sync: 'full', freshServerPerSize: true, quantile: 'nearest-rank' },
+      sizes,
+      table,
+      targets,
+    };
+    writeFileSync(RESULTS, JSON.stringify(out, null, 2) + '\n');
+    console.log(`\nwrote ${RESULTS}`);
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,94 @@
+// `extends`: an experiment deep-merged over its base files. Paths are relative to the file that
+// names them; later bases override earlier ones and the file itself overrides all; a `null` value
+// removes an inherited key. Cycles are reported with the whole chain.
+import * as path from 'node:path';
+import type { Path } from '../diagnostic';
+import type { FileHost } from '../rules/api';
+import { parseYaml } from '../yaml/document';
+import type { ParsedText } from '../yaml/document';
+
+export interface BaseFile {
+  file: string;
+  parsed: ParsedText;
+  value: unknown;
+  /** The `extends` entry of the root file through which this base was reached. */
+  via: Path;
+}
+
+export interface ExtendsProblem { path: Path; rule: string; message: string }
+
+export interface Resolved {
+  config: unknown;
+  /** In precedence order: the first that holds a path is where the merged value came from. */
+  bases: BaseFile[];
+  problems: ExtendsProblem[];
+}
+
+type Obj = Record<string, unknown>;
+
+export const isPlainObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+  const out: Obj = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === null) delete out[k];
+    else out[k] = deepMerge(out[k], v);
+  }
+  return out;
+}
+
+function rel(from: string, to: string): string {
+  const r = path.relative(path.dirname(from), to);
+  return r.startsWith('.') ? r : `./${r}`;
+}
+
+export function resolveExtends(file: string, value: unknown, host: FileHost): Resolved {
+  return resolveIn(file, value, host, [file], undefined);
+}
+
+function resolveIn(file: string, value: unknown, host: FileHost, chain: string[], via: Path | undefined): Resolved {
+  const res: Resolved = { config: value, bases: [], problems: [] };
+  if (!isPlainObject(value) || value.extends === undefined) return res;
+  const ext = value.extends;
+  const list = typeof ext === 'string' ? [ext] : Array.isArray(ext) ? ext : [];
+  let merged: unknown = {};
+  const groups: BaseFile[][] = [];
+  list.forEach((entry, i) => {
+    if (typeof entry !== 'string') return; // the schema reports the type
+    const here: Path = Array.isArray(ext) ? ['extends', i] : ['extends'];
+    const at = via ?? here;
+    const abs = path.resolve(path.dirname(file), entry);
+    const prefix = via ? `In ${rel(chain[0], file)}: ` : '';
+    if (chain.includes(abs)) {
+      const cycle = [...chain.slice(chain.indexOf(abs)), abs].map((f) => path.basename(f)).join(' → ');
+      res.problems.push({ path: at, rule: 'extends-cycle', message: `${prefix}extends forms a cycle: ${cycle}. Remove one of these extends.` });
+      return;
+    }
+    const text = host.readFile(abs);
+    if (text === undefined) {
+      res.problems.push({ path: at, rule: 'file-exists', message: `${prefix}Base file "${entry}" not found (looked for ${abs}).` });
+      return;
+    }
+    const parsed = parseYaml(text);
+    const err = parsed.problems.find((p) => p.severity === 'error');
+    if (err) {
+      res.problems.push({ path: at, rule: 'extends-invalid', message: `${prefix}Base file "${entry}" has a YAML error at ${err.range.start.line + 1}:${err.range.start.character + 1}: ${err.message}` });
+      return;
+    }
+    const baseValue = parsed.docs[0]?.value;
+    if (baseValue !== undefined && baseValue !== null && !isPlainObject(baseValue)) {
+      res.problems.push({ path: at, rule: 'extends-invalid', message: `${prefix}Base file "${entry}" must hold a mapping, not a ${Array.isArray(baseValue) ? 'list' : typeof baseValue}.` });
+      return;
+    }
+    const sub = resolveIn(abs, baseValue ?? {}, host, [...chain, abs], at);
+    res.problems.push(...sub.problems);
+    merged = deepMerge(merged, sub.config);
+    groups.push([{ file: abs, parsed, value: baseValue, via: at }, ...sub.bases]);
+  });
+  const own: Obj = { ...value };
+  delete own.extends;
+  res.config = deepMerge(merged, own);
+  res.bases = groups.reverse().flat();
+  return res;
+}

@@ -1,0 +1,212 @@
+// The shape of expctl's three file kinds, as TypeScript types. schemas/*.json is the source of
+// truth for validation and editor docs; these types mirror it for the code that consumes a
+// validated, resolved config. Keep the two in step (test/unit/schemas.test.ts checks examples).
+
+export type Goal = 'minimize' | 'maximize';
+export type MixedPrecision = 'no' | 'fp16' | 'bf16' | 'fp8';
+export type FailureClass = 'oom' | 'timeout' | 'nonzero' | 'signal';
+
+export interface AccelerateLauncher {
+  type: 'accelerate';
+  num_processes?: number;
+  /** "0,1,2", "all", or a list of GPU indices. */
+  gpu_ids?: string | number[];
+  mixed_precision?: MixedPrecision;
+  main_process_port?: number;
+  num_machines?: number;
+  /** Extra arguments passed to `accelerate launch` before the script. */
+  args?: string[];
+}
+
+export interface TorchrunLauncher {
+  type: 'torchrun';
+  nproc_per_node?: number | 'gpu' | 'auto';
+  nnodes?: number | string;
+  node_rank?: number;
+  master_port?: number;
+  rdzv_backend?: string;
+  rdzv_endpoint?: string;
+  args?: string[];
+}
+
+export type Launcher = { type: 'none' } | AccelerateLauncher | TorchrunLauncher;
+
+export interface Resources {
+  /** A count (`3`) or `TYPE:N` (`H100:3`). */
+  gpus?: number | string;
+  gpu_type?: string;
+  cpus?: number;
+  /** Kubernetes quantity: `32Gi`, `500Mi`, `1G`. */
+  memory?: string;
+}
+
+export interface Retry {
+  max_retries?: number;
+  backoff_base_s?: number;
+  max_backoff_s?: number;
+  /** true = up to 100% of the wait, a number = that fraction of it. */
+  jitter?: boolean | number;
+  /** Failure classes to retry on; integers are exit codes. */
+  on?: Array<FailureClass | number>;
+}
+
+export interface OnOom {
+  /** Dotted path of the parameter to scale, e.g. `params.batch_size`. */
+  param: string;
+  factor?: number;
+  min?: number;
+}
+
+export interface Metrics {
+  primary?: string;
+  goal?: Goal;
+  sources?: Array<'stdout' | 'file' | 'kafka'>;
+}
+
+export interface KafkaData {
+  bootstrap_servers: string | string[];
+  topic: string;
+  /** `partition:start:end`, inclusive offsets. */
+  offsets?: string[];
+  format?: 'avro' | 'json';
+  compression?: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+  /** Train/validation/test rates; must sum to 1. */
+  split?: number[];
+  group_id?: string;
+  schema_registry?: string;
+  /** Topic that metrics are produced to by distributed runs. */
+  metrics_topic?: string;
+}
+
+export interface Toleration {
+  key?: string;
+  operator?: 'Exists' | 'Equal';
+  value?: string;
+  effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  toleration_seconds?: number;
+}
+
+export interface Volume {
+  name: string;
+  mount_path: string;
+  pvc?: string;
+  host_path?: string;
+  empty_dir?: boolean | { medium?: 'Memory' | ''; size_limit?: string };
+  config_map?: string;
+  secret?: string;
+  read_only?: boolean;
+  sub_path?: string;
+}
+
+export interface KubernetesSpec {
+  image?: string;
+  namespace?: string;
+  kind?: 'Job' | 'PyTorchJob';
+  workers?: number;
+  node_selector?: Record<string, string>;
+  tolerations?: Toleration[];
+  volumes?: Volume[];
+  service_account?: string;
+  image_pull_secrets?: string[];
+  image_pull_policy?: 'Always' | 'IfNotPresent' | 'Never';
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  backoff_limit?: number;
+  ttl_seconds_after_finished?: number;
+}
+
+export interface Experiment {
+  $schema?: string;
+  name: string;
+  description?: string;
+  /** Path(s) relative to this file, deep-merged under this file. */
+  extends?: string | string[];
+  /** argv array; a string only with `shell: true`. */
+  command: string[] | string;
+  shell?: boolean;
+  launcher?: Launcher;
+  workdir?: string;
+  env?: Record<string, string>;
+  params?: Record<string, unknown>;
+  resources?: Resources;
+  target?: string;
+  repeat?: number;
+  retry?: Retry;
+  on_oom?: OnOom;
+  /** Seconds, or a duration such as `90s`, `15m`, `2h`, `1h30m`. */
+  timeout?: string | number;
+  metrics?: Metrics;
+  data?: { kafka?: KafkaData };
+  kubernetes?: KubernetesSpec;
+  tags?: string[];
+}
+
+/** One parameter of a sweep, keyed by dotted path (`params.learning_rate`). */
+export type ParamSpec =
+  | { values: unknown[] }
+  | { value: unknown }
+  | { range: { min: number; max: number; step: number } }
+  | { distribution: 'uniform' | 'log_uniform' | 'int_uniform'; min: number; max: number; q?: number }
+  | { distribution: 'normal'; mu: number; sigma: number; q?: number }
+  | { distribution: 'choice'; values: unknown[]; probabilities?: number[] };
+
+export interface Sweep {
+  $schema?: string;
+  name?: string;
+  description?: string;
+  /** Path of the experiment file, relative to this file. Exactly one of experiment / base. */
+  experiment?: string;
+  /** An inline experiment instead of a file. */
+  base?: Experiment;
+  method: 'grid' | 'random' | 'list';
+  parameters?: Record<string, ParamSpec>;
+  /** method: list — each entry maps dotted paths to values. */
+  trials?: Array<Record<string, unknown>>;
+  /** method: random — number of trials to draw. */
+  samples?: number;
+  seed?: number;
+  repeat?: number;
+  max_parallel?: number;
+  name_template?: string;
+  metric?: { name: string; goal?: Goal };
+  /** A trial matching every key of any rule is dropped; a list value matches any of its items. */
+  exclude?: Array<Record<string, unknown>>;
+  target?: string;
+}
+
+export interface GpuSpec {
+  index: number;
+  name?: string;
+  memory_mb?: number;
+}
+
+export interface LocalTarget {
+  type: 'local';
+  description?: string;
+  /** Override nvidia-smi discovery: indices, full specs, or `none` for CPU-only. */
+  gpus?: Array<number | GpuSpec> | 'none';
+  max_parallel?: number;
+  workdir?: string;
+  env?: Record<string, string>;
+}
+
+export interface KubernetesTarget {
+  type: 'kubernetes';
+  description?: string;
+  context?: string;
+  kubeconfig?: string;
+  namespace?: string;
+  image?: string;
+  max_parallel?: number;
+  defaults?: { kubernetes?: KubernetesSpec; resources?: Resources; env?: Record<string, string> };
+}
+
+export type Target = LocalTarget | KubernetesTarget;
+
+export interface TargetsFile {
+  $schema?: string;
+  default?: string;
+  targets: Record<string, Target>;
+}
+
+export type FileKind = 'experiment' | 'sweep' | 'targets';

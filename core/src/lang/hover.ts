@@ -1,0 +1,63 @@
+// Hover: what a key means, its type, allowed values with their docs, its default; on a sweep
+// parameter the values it takes and the trial count of the whole sweep.
+import type { Range } from '../diagnostic';
+import type { Validation } from '../validate';
+import type { Sweep, ParamSpec } from '../config/types';
+import { builtinSchemas } from '../schema/registry';
+import { allowedValues, pick, schemasAt } from '../schema/walk';
+import { yamlScalar } from '../schema/errors';
+import { countTrials, gridValues } from '../sweep';
+import { nodeSpan, pathAt, toRange } from '../yaml/document';
+
+export interface HoverInfo { markdown: string; range?: Range }
+
+export function hover(v: Validation, offset: number): HoverInfo | undefined {
+  const idx = v.parsed.docs.findLastIndex((d) => (d.doc.range?.[0] ?? 0) <= offset);
+  const yd = v.parsed.docs[Math.max(0, idx)];
+  const vd = v.docs[Math.max(0, idx)];
+  if (!yd || !vd?.kind) return undefined;
+  const at = pathAt(yd.doc, offset);
+  if (!at.path.length) return undefined;
+  const span = nodeSpan(at.inKey ? at.pair?.key as never : at.node as never);
+  const range = span ? toRange(v.parsed.lines, span[0], span[1]) : undefined;
+  const p = at.path;
+
+  if (vd.kind === 'sweep' && p[0] === 'parameters' && p.length >= 2) {
+    const sweep = vd.config as Sweep;
+    const spec = sweep.parameters?.[String(p[1])];
+    if (spec && typeof spec === 'object') return { markdown: paramHover(String(p[1]), spec, sweep), range };
+  }
+  const schemas = schemasAt(builtinSchemas[vd.kind], p, yd.value);
+  if (!schemas.length) return undefined;
+  const name = p.filter((s) => typeof s === 'string').join('.');
+  const lines: string[] = [];
+  const type = pick(schemas, 'type');
+  lines.push(`**${name}**${type ? ` — \`${Array.isArray(type) ? type.join(' | ') : String(type)}\`` : ''}`);
+  const doc = (pick(schemas, 'markdownDescription') ?? pick(schemas, 'description')) as string | undefined;
+  if (doc) lines.push('', doc);
+  const values = allowedValues(schemas).filter((x) => typeof x.value !== 'boolean');
+  if (values.length) {
+    lines.push('', 'Allowed values:');
+    for (const x of values) lines.push(`- \`${yamlScalar(x.value)}\`${x.doc ? ` — ${x.doc}` : ''}`);
+  }
+  const def = pick(schemas, 'default');
+  if (def !== undefined) lines.push('', `Default: \`${typeof def === 'object' ? JSON.stringify(def) : yamlScalar(def)}\``);
+  return { markdown: lines.join('\n'), range };
+}
+
+function paramHover(name: string, spec: ParamSpec, sweep: Sweep): string {
+  const lines = [`**${name}** — sweep parameter`];
+  const grid = gridValues(spec);
+  if (grid) {
+    const shown = grid.slice(0, 20).map((x) => `\`${yamlScalar(x)}\``).join(', ');
+    lines.push('', `${grid.length} value${grid.length === 1 ? '' : 's'}: ${shown}${grid.length > 20 ? ', …' : ''}`);
+  } else if ('distribution' in spec) {
+    const d = spec as Record<string, unknown>;
+    const bounds = d.distribution === 'normal' ? `μ=${String(d.mu)}, σ=${String(d.sigma)}` : `[${String(d.min)}, ${String(d.max)}]`;
+    lines.push('', `Drawn from ${String(d.distribution)} ${bounds}${d.q ? `, quantised to ${String(d.q)}` : ''} (method random).`);
+  }
+  const c = countTrials(sweep);
+  if (c.error) lines.push('', `Sweep cannot expand: ${c.error.message}`);
+  else lines.push('', `Sweep total: ${c.count.toLocaleString('en-US')} trial${c.count === 1 ? '' : 's'}${c.exact ? '' : ' at most (before exclude rules)'} — method ${sweep.method ?? 'grid'}${(sweep.repeat ?? 1) > 1 ? `, repeat ${sweep.repeat}` : ''}.`);
+  return lines.join('\n');
+}

@@ -1,0 +1,1034 @@
+// Semantic rules for `*.experiment.yaml`. They run after JSON Schema validation, but the config can
+// still be schema-invalid in places, so every rule checks types before use and never throws.
+import * as nodePath from 'node:path';
+import type { Fix, Path, Severity } from '../diagnostic';
+import type { Report, Rule, RuleContext } from './api';
+import { templateVars } from '../config/template';
+import { findGpu, gpuCatalog, gpuKey, type GpuModel } from '../gpus';
+import { formatDuration, parseDuration } from '../util/units';
+import { closest, levenshtein } from '../util/strings';
+
+// ---------------------------------------------------------------------------------------------
+// Helpers shared with targets.ts (exported for it; not part of the rule contract).
+
+export type Obj = Record<string, unknown>;
+
+export function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function hasOwn(o: unknown, key: string): boolean {
+  return typeof o === 'object' && o !== null && Object.prototype.hasOwnProperty.call(o, key);
+}
+
+/** Own property of an object, or undefined (never inherited ones such as `constructor`). */
+export function own(o: unknown, key: string): unknown {
+  return hasOwn(o, key) ? (o as Obj)[key] : undefined;
+}
+
+/** Value at a config path, following own properties and array indices only. */
+export function at(o: unknown, ...path: Array<string | number>): unknown {
+  let cur = o;
+  for (const p of path) {
+    if (Array.isArray(cur)) {
+      if (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p >= cur.length) return undefined;
+      cur = cur[p];
+    } else if (isObj(cur)) {
+      cur = own(cur, String(p));
+    } else {
+      return undefined;
+    }
+  }
+  return cur;
+}
+
+/** Value at a dotted path (`params.batch_size`, `command.0`) through own properties, or undefined. */
+export function ownDotted(o: unknown, dotted: string): unknown {
+  let cur = o;
+  for (const part of dotted.split('.')) {
+    if (Array.isArray(cur)) {
+      if (!/^\d+$/.test(part)) return undefined;
+      cur = cur[Number(part)];
+    } else if (isObj(cur)) {
+      cur = own(cur, part);
+    } else {
+      return undefined;
+    }
+  }
+  return cur;
+}
+
+export function isNum(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+function isInt(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v);
+}
+
+/** A value as quoted in a message: strings in double quotes, everything else as JSON. */
+export function q(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
+  try {
+    const s = JSON.stringify(v);
+    return s === undefined ? String(v) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+  } catch {
+    return String(v);
+  }
+}
+
+const YAML_RESERVED = /^(true|false|yes|no|on|off|y|n|null|~)$/i;
+
+/** A string as YAML source: plain when that reads back as the same string, else double-quoted. */
+export function yamlString(s: string): string {
+  const plainSafe = /^[A-Za-z_/.][A-Za-z0-9_ ./:@+-]*$/.test(s)
+    && !/[ :]$/.test(s) && !s.includes(': ') && !s.includes(' #') && !YAML_RESERVED.test(s);
+  return plainSafe ? s : JSON.stringify(s);
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** "a", "a or b", "a, b or c". */
+function orList(items: string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}
+
+/** Case-insensitive closest match among candidates (via util/strings `closest`), in its original spelling. */
+export function closestName(word: string, candidates: string[]): string | undefined {
+  if (typeof word !== 'string' || word === '') return undefined;
+  const lower = word.toLowerCase();
+  const byLower = new Map<string, string>();
+  for (const c of candidates) {
+    if (typeof c !== 'string' || c === word) continue;
+    if (c.toLowerCase() === lower) return c; // differs only in case
+    if (!byLower.has(c.toLowerCase())) byLower.set(c.toLowerCase(), c);
+  }
+  const hit = closest(lower, byLower.keys());
+  return hit === undefined ? undefined : byLower.get(hit);
+}
+
+/**
+ * Up to `max` candidates close to `word`, best first: those with the same last dotted segment
+ * (`batch_size` → `params.batch_size`), then those within the edit distance `closest` allows.
+ */
+function closeMatches(word: string, candidates: string[], max = 3): string[] {
+  const lower = word.toLowerCase();
+  const last = lower.split('.').pop() ?? lower;
+  const limit = Math.max(1, Math.min(3, Math.floor(word.length / 3))); // as util/strings closest
+  const scored: Array<{ c: string; d: number }> = [];
+  for (const c of new Set(candidates)) {
+    const cl = c.toLowerCase();
+    if (cl === lower) continue;
+    const d = (cl.split('.').pop() ?? cl) === last ? -1 : levenshtein(lower, cl);
+    if (d <= limit) scored.push({ c, d });
+  }
+  scored.sort((a, b) => a.d - b.d || a.c.localeCompare(b.c));
+  return scored.slice(0, max).map((s) => s.c);
+}
+
+/** Dotted paths of every mapping key in `o` (arrays are leaves), breadth-limited. */
+function dottedPaths(o: unknown, filter: (v: unknown) => boolean = () => true): string[] {
+  const out: string[] = [];
+  const seen = new Set<unknown>();
+  const walk = (v: unknown, prefix: string, depth: number): void => {
+    if (!isObj(v) || seen.has(v) || depth > 6 || out.length > 5000) return;
+    seen.add(v);
+    for (const k of Object.keys(v)) {
+      const p = prefix === '' ? k : `${prefix}.${k}`;
+      const child = v[k];
+      if (filter(child)) out.push(p);
+      walk(child, p, depth + 1);
+    }
+  };
+  walk(o, '', 0);
+  return out;
+}
+
+function fix(title: string, path: Path, newText: string, preferred = true): Fix {
+  return { title, edits: [{ path, target: 'value', newText }], preferred };
+}
+
+function rule(id: string, check: (ctx: RuleContext, config: Obj) => void): Rule {
+  return {
+    id,
+    kinds: ['experiment'],
+    check(ctx) {
+      if (isObj(ctx.config)) check(ctx, ctx.config);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kubernetes names, shared with targets.ts.
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+export function isDns1123Label(s: string): boolean {
+  return s.length <= 63 && DNS1123_LABEL.test(s);
+}
+
+export function isDns1123Subdomain(s: string): boolean {
+  return s.length <= 253 && DNS1123_SUBDOMAIN.test(s);
+}
+
+/**
+ * A lower-cased, sanitised version of `s` that is a DNS-1123 label (`dots: false`) or subdomain
+ * (`dots: true`) of at most `max` characters; `letterFirst` for DNS-1035. Undefined if nothing is left.
+ */
+export function sanitizeK8sName(s: string, opts: { dots: boolean; max: number; letterFirst?: boolean }): string | undefined {
+  let out = s.toLowerCase().replace(opts.dots ? /[^a-z0-9.-]+/g : /[^a-z0-9-]+/g, '-');
+  out = out.replace(/-{2,}/g, '-');
+  if (opts.dots) out = out.replace(/[.-]*\.[.-]*/g, '.');
+  const trim = (t: string) => t.replace(/^[^a-z0-9]+/, '').replace(/[^a-z0-9]+$/, '');
+  out = trim(out);
+  if (opts.letterFirst && /^[0-9]/.test(out)) out = `x-${out}`;
+  out = trim(out.slice(0, opts.max));
+  return out === '' ? undefined : out;
+}
+
+/** Why `key` is not a valid Kubernetes label / annotation key, or undefined when it is. */
+export function labelKeyProblem(key: string): string | undefined {
+  const parts = key.split('/');
+  if (parts.length > 2) return 'it has more than one "/"';
+  const name = parts[parts.length - 1];
+  if (parts.length === 2) {
+    const prefix = parts[0];
+    if (prefix === '' || !isDns1123Subdomain(prefix)) {
+      return `its prefix ${q(prefix)} must be a DNS subdomain (lowercase letters, digits, '-' and '.', at most 253 characters)`;
+    }
+  }
+  if (name === '') return 'its name part is empty';
+  if (name.length > 63) return `its name part is ${name.length} characters, more than 63`;
+  if (!LABEL_NAME.test(name)) {
+    return "its name part must use only letters, digits, '-', '_' and '.', and start and end with a letter or digit";
+  }
+  return undefined;
+}
+
+/** Why `value` is not a valid label value, or undefined when it is. */
+export function labelValueProblem(value: string): string | undefined {
+  if (value === '') return undefined;
+  if (value.length > 63) return `it is ${value.length} characters, more than 63`;
+  if (!LABEL_NAME.test(value)) return "it must use only letters, digits, '-', '_' and '.', and start and end with a letter or digit";
+  return undefined;
+}
+
+/** Reports `k8s-name` problems in a KubernetesSpec-shaped object at `base` (namespace, volumes, labels…). */
+export function checkKubernetesSpec(ctx: RuleContext, spec: unknown, base: Path): void {
+  if (!isObj(spec)) return;
+  const report = (path: Path, message: string, extra: Partial<Report> = {}) =>
+    ctx.report({ rule: 'k8s-name', severity: 'error', path, message, ...extra });
+
+  checkNamespace(ctx, own(spec, 'namespace'), [...base, 'namespace'], `${dotted(base)}.namespace`);
+
+  const volumes = own(spec, 'volumes');
+  if (Array.isArray(volumes)) {
+    volumes.forEach((v, i) => {
+      const name = own(v, 'name');
+      if (typeof name !== 'string' || isDns1123Label(name)) return;
+      const suggestion = sanitizeK8sName(name, { dots: false, max: 63 });
+      report([...base, 'volumes', i, 'name'],
+        `Volume name ${q(name)} is not a valid Kubernetes volume name: use at most 63 lowercase letters, digits and '-', `
+        + `starting and ending with a letter or digit (DNS-1123 label)${suggestion ? `, e.g. ${q(suggestion)}` : ''}`,
+        suggestion ? { fixes: [fix(`Rename volume to ${q(suggestion)}`, [...base, 'volumes', i, 'name'], yamlString(suggestion))] } : {});
+    });
+  }
+
+  for (const field of ['node_selector', 'labels', 'annotations'] as const) {
+    const map = own(spec, field);
+    if (!isObj(map)) continue;
+    for (const key of Object.keys(map)) {
+      const keyProblem = labelKeyProblem(key);
+      if (keyProblem) {
+        report([...base, field, key],
+          `${dotted(base)}.${field} key ${q(key)} is not a valid Kubernetes ${field === 'annotations' ? 'annotation' : 'label'} key: `
+          + `${keyProblem}; a key is an optional DNS-subdomain prefix and "/", then a name of at most 63 characters, e.g. "example.com/gpu-pool"`,
+          { target: 'key' });
+      }
+      const value = map[key];
+      if (field !== 'annotations' && typeof value === 'string') {
+        const valueProblem = labelValueProblem(value);
+        if (valueProblem) {
+          report([...base, field, key],
+            `${dotted(base)}.${field}.${key} value ${q(value)} is not a valid Kubernetes label value: ${valueProblem}`);
+        }
+      }
+    }
+  }
+
+  const sa = own(spec, 'service_account');
+  if (typeof sa === 'string' && !isDns1123Subdomain(sa)) {
+    report([...base, 'service_account'],
+      `${dotted(base)}.service_account ${q(sa)} is not a valid service account name: use lowercase letters, digits, '-' and '.', `
+      + 'starting and ending with a letter or digit (DNS-1123 subdomain)');
+  }
+  const secrets = own(spec, 'image_pull_secrets');
+  if (Array.isArray(secrets)) {
+    secrets.forEach((s, i) => {
+      if (typeof s === 'string' && !isDns1123Subdomain(s)) {
+        report([...base, 'image_pull_secrets', i],
+          `Image pull secret ${q(s)} is not a valid Secret name: use lowercase letters, digits, '-' and '.', `
+          + 'starting and ending with a letter or digit (DNS-1123 subdomain)');
+      }
+    });
+  }
+}
+
+export function checkNamespace(ctx: RuleContext, ns: unknown, path: Path, label: string): void {
+  if (typeof ns !== 'string' || isDns1123Label(ns)) return;
+  const suggestion = sanitizeK8sName(ns, { dots: false, max: 63 });
+  ctx.report({
+    rule: 'k8s-name',
+    severity: 'error',
+    path,
+    message: `${label} ${q(ns)} is not a valid Kubernetes namespace: use at most 63 lowercase letters, digits and '-', `
+      + `starting and ending with a letter or digit (DNS-1123 label)${suggestion ? `, e.g. ${q(suggestion)}` : ''}`,
+    fixes: suggestion ? [fix(`Change namespace to ${q(suggestion)}`, path, yamlString(suggestion))] : undefined,
+  });
+}
+
+function dotted(path: Path): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '[');
+}
+
+// ---------------------------------------------------------------------------------------------
+// command-shell
+
+const commandShell = rule('command-shell', (ctx, c) => {
+  const command = own(c, 'command');
+  const shell = own(c, 'shell');
+  if (typeof command === 'string' && shell !== true) {
+    const fixes: Fix[] = [];
+    const words = command.trim().split(/\s+/).filter((w) => w !== '');
+    // Only offer the argv conversion when splitting on blanks is what a shell would do too.
+    if (words.length > 0 && !/[|&;<>()$`\\"'*?[\]#~=%!{}\n]/.test(command)) {
+      fixes.push(fix('Write command as an argv list', ['command'], `[${words.map(yamlString).join(', ')}]`));
+    }
+    fixes.push(shell === undefined
+      ? { title: 'Set shell: true', edits: [{ path: [], target: 'insert', newText: 'shell: true' }], preferred: fixes.length === 0 }
+      : fix('Set shell: true', ['shell'], 'true', fixes.length === 0));
+    ctx.report({
+      rule: 'command-shell',
+      severity: 'error',
+      path: ['command'],
+      message: 'command is a string, which runs through a shell only with `shell: true`; '
+        + 'write it as an argv list such as [python, train.py] or set shell: true',
+      fixes,
+    });
+  } else if (Array.isArray(command) && shell === true) {
+    const joined = command.map((a) => (typeof a === 'string' ? a : q(a))).join(' ');
+    ctx.report({
+      rule: 'command-shell',
+      severity: 'warning',
+      path: ['command'],
+      message: `command is a list but shell: true joins it into one shell command line (${q(joined)}), `
+        + 'so quoting inside the items is lost; write command as a single string, or drop shell: true to run the list as argv',
+      fixes: [
+        fix('Write command as one shell string', ['command'], JSON.stringify(joined)),
+        fix('Set shell: false', ['shell'], 'false', false),
+      ],
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// kafka-split-sum, kafka-offsets, kafka-partition-duplicate
+
+/** `x` rounded to `digits` significant digits, as a number (no exponent artefacts like 0.30000000000000004). */
+function roundSig(x: number, digits: number): number {
+  return x === 0 ? 0 : Number(x.toPrecision(digits));
+}
+
+/**
+ * `rates` scaled to sum to 1, each rounded to 6 significant digits, with the last (or, if that
+ * would go negative, the largest) element absorbing the rounding so the printed values sum to 1.
+ */
+export function normaliseSplit(rates: number[]): number[] | undefined {
+  const sum = rates.reduce((a, b) => a + b, 0);
+  if (rates.length === 0 || !(sum > 0) || rates.some((r) => !isNum(r) || r < 0)) return undefined;
+  const out = rates.map((r) => roundSig(r / sum, 6));
+  let adjust = out.length - 1;
+  const rest = (i: number) => out.reduce((a, b, j) => (j === i ? a : a + b), 0);
+  if (1 - rest(adjust) < 0) adjust = out.indexOf(Math.max(...out));
+  out[adjust] = roundSig(1 - rest(adjust), 12);
+  return out;
+}
+
+const kafkaSplitSum = rule('kafka-split-sum', (ctx, c) => {
+  const split = at(c, 'data', 'kafka', 'split');
+  if (!Array.isArray(split) || split.length === 0 || !split.every(isNum)) return;
+  const sum = split.reduce((a: number, b: number) => a + b, 0);
+  if (Math.abs(sum - 1) <= 1e-6) return;
+  const normalised = normaliseSplit(split);
+  const path: Path = ['data', 'kafka', 'split'];
+  ctx.report({
+    rule: 'kafka-split-sum',
+    severity: 'error',
+    path,
+    message: `data.kafka.split rates [${split.join(', ')}] sum to ${roundSig(sum, 10)}, not 1; `
+      + 'the train/validation/test rates must add up to 1 (±1e-6)'
+      + (normalised ? ` — normalised they are [${normalised.join(', ')}]` : '; make them non-negative with a positive sum'),
+    fixes: normalised
+      ? [{
+        title: 'Normalise split rates to sum to 1',
+        edits: normalised.map((v, i) => ({ path: [...path, i], target: 'value' as const, newText: String(v) })),
+        preferred: true,
+      }]
+      : undefined,
+  });
+});
+
+const OFFSET_RANGE = /^\s*(\d+)\s*:\s*(\d+)\s*:\s*(\d+)\s*$/;
+
+const kafkaOffsets = rule('kafka-offsets', (ctx, c) => {
+  const offsets = at(c, 'data', 'kafka', 'offsets');
+  if (!Array.isArray(offsets)) return;
+  offsets.forEach((item, i) => {
+    if (typeof item !== 'string') return; // the schema reports the type
+    const path: Path = ['data', 'kafka', 'offsets', i];
+    const m = OFFSET_RANGE.exec(item);
+    if (!m) {
+      ctx.report({
+        rule: 'kafka-offsets',
+        severity: 'error',
+        path,
+        message: `Offsets entry ${q(item)} is not "partition:start:end" with non-negative integers; write it like "0:0:19999" (inclusive offsets)`,
+      });
+      return;
+    }
+    const [partition, start, end] = [m[1], m[2], m[3]].map(Number);
+    if (start > end) {
+      const swapped = `${partition}:${end}:${start}`;
+      ctx.report({
+        rule: 'kafka-offsets',
+        severity: 'error',
+        path,
+        message: `Offsets entry ${q(item)} starts at offset ${start}, after its end ${end}; the range is inclusive and needs start ≤ end, e.g. ${q(swapped)}`,
+        fixes: [fix(`Swap start and end: ${q(swapped)}`, path, JSON.stringify(swapped))],
+      });
+    }
+  });
+});
+
+const kafkaPartitionDuplicate = rule('kafka-partition-duplicate', (ctx, c) => {
+  const offsets = at(c, 'data', 'kafka', 'offsets');
+  if (!Array.isArray(offsets)) return;
+  const first = new Map<number, number>();
+  offsets.forEach((item, i) => {
+    if (typeof item !== 'string') return;
+    const m = OFFSET_RANGE.exec(item);
+    if (!m) return;
+    const partition = Number(m[1]);
+    const j = first.get(partition);
+    if (j === undefined) {
+      first.set(partition, i);
+      return;
+    }
+    ctx.report({
+      rule: 'kafka-partition-duplicate',
+      severity: 'error',
+      path: ['data', 'kafka', 'offsets', i],
+      message: `Partition ${partition} is listed twice: ${q(item)} here and ${q(offsets[j])} at data.kafka.offsets[${j}]; `
+        + 'give each partition one start:end range',
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// launcher-gpu-ids, gpu-count, gpu-type, precision-support
+
+const launcherGpuIds = rule('launcher-gpu-ids', (ctx, c) => {
+  const launcher = own(c, 'launcher');
+  if (!isObj(launcher) || own(launcher, 'type') !== 'accelerate') return;
+  const raw = own(launcher, 'gpu_ids');
+  const path: Path = ['launcher', 'gpu_ids'];
+  let ids: number[];
+  let idPaths: Path[];
+  if (typeof raw === 'string') {
+    if (raw.trim().toLowerCase() === 'all') return;
+    const parts = raw.split(',').map((p) => p.trim());
+    if (parts.some((p) => !/^\d+$/.test(p))) {
+      ctx.report({
+        rule: 'launcher-gpu-ids',
+        severity: 'error',
+        path,
+        message: `launcher.gpu_ids ${q(raw)} is not a list of GPU indices; write "all" or comma-separated indices such as "0,1,2"`,
+      });
+      return;
+    }
+    ids = parts.map(Number);
+    idPaths = ids.map(() => path);
+  } else if (Array.isArray(raw)) {
+    ids = [];
+    idPaths = [];
+    raw.forEach((v, i) => {
+      if (isInt(v)) {
+        ids.push(v);
+        idPaths.push([...path, i]);
+      }
+    });
+    if (ids.length !== raw.length) return; // non-integers: the schema reports them
+  } else {
+    return;
+  }
+
+  const seen = new Set<number>();
+  ids.forEach((id, k) => {
+    if (seen.has(id)) {
+      ctx.report({
+        rule: 'launcher-gpu-ids',
+        severity: 'error',
+        path: idPaths[k],
+        message: `launcher.gpu_ids lists GPU ${id} twice (${q(raw)}); each process needs its own GPU, so list each index once`,
+      });
+    }
+    seen.add(id);
+  });
+
+  const np = own(launcher, 'num_processes');
+  if (isInt(np) && np !== ids.length) {
+    ctx.report({
+      rule: 'launcher-gpu-ids',
+      severity: 'error',
+      path,
+      message: `launcher.gpu_ids ${q(raw)} lists ${plural(ids.length, 'GPU')} but launcher.num_processes is ${np}; `
+        + `accelerate runs one process per GPU, so list ${plural(np, 'GPU id')} or set num_processes to ${ids.length}`,
+      fixes: ids.length > 0 ? [fix(`Set launcher.num_processes to ${ids.length}`, ['launcher', 'num_processes'], String(ids.length))] : undefined,
+    });
+  }
+});
+
+interface GpuRequest { count: number; type?: string }
+
+/** `3`, `"3"` or `"H100:3"`; undefined for anything else. */
+function parseGpus(v: unknown): GpuRequest | undefined {
+  if (isInt(v) && v >= 0) return { count: v };
+  if (typeof v !== 'string') return undefined;
+  const t = v.trim();
+  if (/^\d+$/.test(t)) return { count: Number(t) };
+  const m = /^(.*\S)\s*:\s*(\d+)$/.exec(t);
+  return m ? { count: Number(m[2]), type: m[1] } : undefined;
+}
+
+interface Processes { perNode: number; field: Path; describe: string; machines: number }
+
+/** Processes per node that the launcher starts, when it says so with numbers. */
+function launcherProcesses(launcher: unknown): Processes | undefined {
+  if (!isObj(launcher)) return undefined;
+  const type = own(launcher, 'type');
+  if (type === 'accelerate') {
+    const np = own(launcher, 'num_processes');
+    if (!isInt(np) || np < 1) return undefined;
+    const nm = own(launcher, 'num_machines');
+    // accelerate's num_processes is the total over all machines.
+    if (isInt(nm) && nm > 1) {
+      if (np % nm !== 0) return undefined;
+      return { perNode: np / nm, field: ['launcher', 'num_processes'], machines: nm,
+        describe: `launcher.num_processes is ${np} over ${nm} machines, ${np / nm} per machine` };
+    }
+    return { perNode: np, field: ['launcher', 'num_processes'], machines: 1, describe: `launcher.num_processes is ${np}` };
+  }
+  if (type === 'torchrun') {
+    const n = own(launcher, 'nproc_per_node');
+    if (!isInt(n) || n < 1) return undefined;
+    return { perNode: n, field: ['launcher', 'nproc_per_node'], machines: 1, describe: `launcher.nproc_per_node is ${n}` };
+  }
+  return undefined;
+}
+
+function gpusText(raw: unknown, req: GpuRequest, count: number): string {
+  return typeof raw === 'string' && req.type !== undefined ? JSON.stringify(`${req.type}:${count}`) : String(count);
+}
+
+function sameGpu(a: string, b: string): boolean {
+  const ga = findGpu(a);
+  return a.trim().toLowerCase() === b.trim().toLowerCase() || (ga !== undefined && ga === findGpu(b));
+}
+
+const gpuCount = rule('gpu-count', (ctx, c) => {
+  const resources = own(c, 'resources');
+  const rawGpus = own(resources, 'gpus');
+  const req = parseGpus(rawGpus);
+  const procs = launcherProcesses(own(c, 'launcher'));
+
+  if (procs && rawGpus === undefined && procs.perNode > 1) {
+    ctx.report({
+      rule: 'gpu-count',
+      severity: 'warning',
+      path: ['launcher'],
+      message: `${procs.describe} but resources.gpus is not set, so no GPUs are reserved for the ${procs.perNode} processes; `
+        + `add resources.gpus: ${procs.perNode}`,
+      fixes: [{
+        title: `Add resources.gpus: ${procs.perNode}`,
+        edits: [isObj(resources)
+          ? { path: ['resources'], target: 'insert', newText: `gpus: ${procs.perNode}` }
+          : { path: [], target: 'insert', newText: `resources: { gpus: ${procs.perNode} }` }],
+        preferred: true,
+      }],
+    });
+  }
+
+  if (procs && req && req.count > 0) {
+    const P = procs.perNode;
+    const G = req.count;
+    const shown = typeof rawGpus === 'string' ? q(rawGpus) : String(rawGpus);
+    if (P > G) {
+      ctx.report({
+        rule: 'gpu-count',
+        severity: 'error',
+        path: ['resources', 'gpus'],
+        message: `${P} ${P === 1 ? 'process needs' : 'processes need'} ${plural(P, 'GPU')} but resources.gpus is ${shown} `
+          + `(${procs.describe}, one process per GPU); set resources.gpus to ${gpusText(rawGpus, req, P)} or launch at most ${plural(G, 'process', 'processes')}`,
+        fixes: [fix(`Set resources.gpus to ${gpusText(rawGpus, req, P)}`, ['resources', 'gpus'], gpusText(rawGpus, req, P))],
+      });
+    } else if (P < G) {
+      const newNp = G * procs.machines;
+      ctx.report({
+        rule: 'gpu-count',
+        severity: 'warning',
+        path: ['resources', 'gpus'],
+        message: `resources.gpus is ${shown} but only ${plural(P, 'process', 'processes')} will use them (${procs.describe}), `
+          + `so ${plural(G - P, 'GPU')} would sit idle; set ${procs.field.join('.')} to ${newNp} or resources.gpus to ${gpusText(rawGpus, req, P)}`,
+        fixes: [
+          fix(`Set ${procs.field.join('.')} to ${newNp}`, procs.field, String(newNp)),
+          fix(`Set resources.gpus to ${gpusText(rawGpus, req, P)}`, ['resources', 'gpus'], gpusText(rawGpus, req, P), false),
+        ],
+      });
+    }
+  }
+
+  const gpuType = own(resources, 'gpu_type');
+  if (req?.type !== undefined && typeof gpuType === 'string' && gpuType.trim() !== '' && !sameGpu(req.type, gpuType)) {
+    ctx.report({
+      rule: 'gpu-count',
+      severity: 'error',
+      path: ['resources', 'gpu_type'],
+      message: `resources.gpus ${q(rawGpus)} asks for ${req.type} but resources.gpu_type is ${q(gpuType)}; `
+        + `name one GPU type: drop gpu_type or change it to ${q(req.type)}`,
+      fixes: [fix(`Change gpu_type to ${q(req.type)}`, ['resources', 'gpu_type'], yamlString(req.type))],
+    });
+  }
+});
+
+const gpuType = rule('gpu-type', (ctx, c) => {
+  const resources = own(c, 'resources');
+  const check = (type: string, path: Path, label: string, replacement: (name: string) => string) => {
+    if (type.trim() === '' || findGpu(type)) return;
+    const guess = closestGpu(type);
+    ctx.report({
+      rule: 'gpu-type',
+      severity: 'warning',
+      path,
+      message: `Unknown GPU type ${q(type)} in ${label}; `
+        + (guess
+          ? `did you mean ${guess}?`
+          : 'expected a model such as A100, H100, L40S, T4 or MI300X (completion lists them all); '
+            + 'check the spelling, or ignore this if your cluster names GPUs its own way'),
+      fixes: guess ? [fix(`Change to ${q(guess)}`, path, yamlString(replacement(guess)))] : undefined,
+    });
+  };
+  const gpuType = own(resources, 'gpu_type');
+  if (typeof gpuType === 'string') check(gpuType, ['resources', 'gpu_type'], 'resources.gpu_type', (n) => n);
+  const raw = own(resources, 'gpus');
+  const req = parseGpus(raw);
+  if (req?.type !== undefined) {
+    check(req.type, ['resources', 'gpus'], `resources.gpus ${q(raw)}`, (n) => `${n}:${req.count}`);
+  }
+});
+
+/** Catalog name closest to an unknown GPU name, comparing the tolerant keys (`nvidia h10` ~ `H100`). */
+function closestGpu(type: string): string | undefined {
+  const byKey = new Map<string, string>();
+  for (const g of gpuCatalog) {
+    for (const n of [g.name, ...g.aliases]) if (!byKey.has(gpuKey(n))) byKey.set(gpuKey(n), g.name);
+  }
+  const hit = closestName(gpuKey(type), [...byKey.keys()]);
+  return hit === undefined ? undefined : byKey.get(hit);
+}
+
+function describeGpu(g: GpuModel): string {
+  const cc = /^\d/.test(g.computeCapability) ? `compute capability ${g.computeCapability}` : g.computeCapability;
+  return `${g.name} (${g.arch}, ${cc})`;
+}
+
+const precisionSupport = rule('precision-support', (ctx, c) => {
+  const mp = at(c, 'launcher', 'mixed_precision');
+  if (mp !== 'bf16' && mp !== 'fp8') return;
+  const resources = own(c, 'resources');
+  const typeField = own(resources, 'gpu_type');
+  const fromGpus = parseGpus(own(resources, 'gpus'))?.type;
+  let gpu: GpuModel | undefined;
+  let source = '';
+  if (typeof typeField === 'string' && findGpu(typeField)) {
+    gpu = findGpu(typeField);
+    source = 'resources.gpu_type';
+  } else if (fromGpus !== undefined && findGpu(fromGpus)) {
+    gpu = findGpu(fromGpus);
+    source = 'resources.gpus';
+  }
+  if (!gpu) return;
+  const path: Path = ['launcher', 'mixed_precision'];
+  if (mp === 'bf16' && !gpu.bf16) {
+    ctx.report({
+      rule: 'precision-support',
+      severity: 'error',
+      path,
+      message: `mixed_precision "bf16" needs bfloat16 support, which ${describeGpu(gpu)} from ${source} does not have `
+        + '(bf16 needs NVIDIA Ampere / compute capability 8.0 or newer, or AMD CDNA 2+); use "fp16"',
+      fixes: [fix('Use fp16', path, 'fp16')],
+    });
+  } else if (mp === 'fp8' && !gpu.fp8) {
+    ctx.report({
+      rule: 'precision-support',
+      severity: 'error',
+      path,
+      message: `mixed_precision "fp8" needs FP8 tensor cores, which ${describeGpu(gpu)} from ${source} does not have `
+        + '(fp8 needs NVIDIA Ada / Hopper / Blackwell, compute capability 8.9 or newer, or AMD MI300X); '
+        + (gpu.bf16 ? `use "fp16", or "bf16" which ${gpu.name} supports` : 'use "fp16"'),
+      fixes: gpu.bf16
+        ? [fix('Use fp16', path, 'fp16', false), fix('Use bf16', path, 'bf16', true)]
+        : [fix('Use fp16', path, 'fp16')],
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// template-var
+
+export const RUN_VARIABLES = ['run_id', 'run_dir', 'trial', 'repeat', 'index', 'attempt', 'metrics_file', 'params_file'];
+
+function isKnownVariable(config: Obj, name: string): boolean {
+  if (RUN_VARIABLES.includes(name)) return true;
+  if (name.startsWith('env.') && name.length > 4) return true;
+  return ownDotted(config, name) !== undefined;
+}
+
+const templateVar = rule('template-var', (ctx, c) => {
+  let candidates: string[] | undefined;
+  const check = (s: unknown, path: Path, where: string) => {
+    if (typeof s !== 'string') return;
+    for (const v of templateVars(s)) {
+      // `${HOME}` is shell or environment syntax, which rendering leaves alone.
+      if (isKnownVariable(c, v.name) || s[v.start - 1] === '$') continue;
+      candidates ??= [...dottedPaths(c), ...RUN_VARIABLES];
+      const close = closeMatches(v.name, candidates);
+      ctx.report({
+        rule: 'template-var',
+        severity: 'error',
+        path,
+        message: `Unknown template variable {${v.name}} in ${where}`
+          + (close.length > 0 ? `; did you mean ${orList(close.map((n) => `{${n}}`))}?` : '')
+          + '; use a dotted path of this experiment (such as {params.NAME}, {resources.gpus} or {name}) or a run variable '
+          + `(${RUN_VARIABLES.map((r) => `{${r}}`).join(', ')}, {env.NAME}); write {{ and }} for literal braces`,
+        fixes: close.length > 0
+          ? close.map((n, k) => fix(`Change to {${n}}`, path, JSON.stringify(s.slice(0, v.start) + `{${n}}` + s.slice(v.end)), k === 0))
+          : undefined,
+      });
+    }
+  };
+  const command = own(c, 'command');
+  if (typeof command === 'string') check(command, ['command'], 'command');
+  else if (Array.isArray(command)) command.forEach((a, i) => check(a, ['command', i], `command[${i}]`));
+  const env = own(c, 'env');
+  if (isObj(env)) for (const k of Object.keys(env)) check(env[k], ['env', k], `env.${k}`);
+});
+
+// ---------------------------------------------------------------------------------------------
+// file-exists
+
+const SCRIPT = /\.(py|sh|bash|js|mjs|cjs|ts|rb|jl|R|r)$/;
+const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh']);
+
+/** The script that a command runs, and where it is in the command, if one is recognisable. */
+export function findScript(command: unknown): { script: string; path: Path } | undefined {
+  let argv: Array<string | undefined>;
+  let pathOf: (i: number) => Path;
+  if (Array.isArray(command)) {
+    argv = command.map((a) => (typeof a === 'string' ? a : typeof a === 'number' ? String(a) : undefined));
+    pathOf = (i) => ['command', i];
+  } else if (typeof command === 'string') {
+    argv = command.trim().split(/\s+/).map((w) => w.replace(/^(["'])(.*)\1$/, '$2'));
+    pathOf = () => ['command'];
+  } else {
+    return undefined;
+  }
+  const program = nodePath.posix.basename(argv[0] ?? '');
+  for (let i = 0; i < argv.length; i++) {
+    const t = argv[i];
+    if (t === undefined || t === '') continue;
+    // Inline code or a change of directory: the script (if any) is not a path we can resolve.
+    if (t === '-c' || t === '-e' || t === '--eval' || (SHELLS.has(program) && /^-[a-z]*c$/.test(t))) return undefined;
+    if (typeof command === 'string' && (t === 'cd' || t === 'pushd')) return undefined;
+    if (t === '-m') {
+      i++; // python -m module: the next word is a module, later ones may be a script for it
+      continue;
+    }
+    if (t.startsWith('-') || t.includes('=') || t.includes('://')) continue;
+    if (!SCRIPT.test(t)) continue;
+    if (t.includes('{') || t.includes('$') || t.startsWith('~')) return undefined;
+    return { script: t, path: pathOf(i) };
+  }
+  return undefined;
+}
+
+const fileExists = rule('file-exists', (ctx, c) => {
+  if (!ctx.settings?.checkFiles || typeof ctx.file !== 'string' || ctx.file === '') return;
+  const found = findScript(own(c, 'command'));
+  if (!found) return;
+  const fileDir = nodePath.dirname(ctx.file);
+  const workdir = own(c, 'workdir');
+  const dirs: string[] = [];
+  if (typeof workdir === 'string' && workdir.trim() !== '') {
+    if (/[{$~]/.test(workdir)) return; // resolved at run time
+    dirs.push(nodePath.resolve(fileDir, workdir));
+  }
+  if (!dirs.includes(fileDir)) dirs.push(fileDir);
+  const candidates = nodePath.isAbsolute(found.script) ? [found.script] : dirs.map((d) => nodePath.resolve(d, found.script));
+  if (candidates.some((p) => ctx.host.exists(p))) return;
+  const looked = nodePath.isAbsolute(found.script) ? [nodePath.dirname(found.script)] : dirs;
+  ctx.report({
+    rule: 'file-exists',
+    severity: 'error',
+    path: found.path,
+    message: `Script ${q(found.script)} not found (looked in ${looked.join(', ')}); `
+      + 'fix the path, or set workdir to the folder that contains it',
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// k8s-name, k8s-pytorchjob
+
+const k8sName = rule('k8s-name', (ctx, c) => {
+  const k8s = own(c, 'kubernetes');
+  if (!isObj(k8s)) return;
+  const name = own(c, 'name');
+  if (typeof name === 'string' && name !== '') {
+    const pytorchJob = own(k8s, 'kind') === 'PyTorchJob';
+    const report = (severity: Severity, message: string, suggestion: string | undefined) => ctx.report({
+      rule: 'k8s-name',
+      severity,
+      path: ['name'],
+      message: message + (suggestion ? `, e.g. ${q(suggestion)}` : ''),
+      fixes: suggestion ? [fix(`Rename to ${q(suggestion)}`, ['name'], yamlString(suggestion))] : undefined,
+    });
+    if (!DNS1123_SUBDOMAIN.test(name) || name.length > 253) {
+      report('error',
+        `name ${q(name)} is not a valid Kubernetes object name, and the ${pytorchJob ? 'PyTorchJob' : 'Job'} name derives from it: `
+        + "use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (DNS-1123 subdomain, at most 253 characters)",
+        sanitizeK8sName(name, pytorchJob ? { dots: false, max: 52, letterFirst: true } : { dots: true, max: 52 }));
+    } else if (pytorchJob && !DNS1035_LABEL.test(name)) {
+      report('error',
+        `name ${q(name)} cannot name a PyTorchJob: the Kubeflow training operator requires a DNS-1035 label `
+        + "(lowercase letters, digits and '-', starting with a letter, no '.')",
+        sanitizeK8sName(name, { dots: false, max: 52, letterFirst: true }));
+    } else if (name.length > 52) {
+      report('warning',
+        `name ${q(name)} is ${name.length} characters; the Job name derives from it and gets a suffix, and pod names are capped at 63, `
+        + 'so keep it to 52 characters or fewer',
+        sanitizeK8sName(name, { dots: !pytorchJob, max: 52, letterFirst: pytorchJob }));
+    }
+  }
+  checkKubernetesSpec(ctx, k8s, ['kubernetes']);
+});
+
+const k8sPytorchJob = rule('k8s-pytorchjob', (ctx, c) => {
+  const k8s = own(c, 'kubernetes');
+  const kind = own(k8s, 'kind');
+  const workers = own(k8s, 'workers');
+  if (!isNum(workers)) return;
+  if (kind === 'PyTorchJob' && workers < 1) {
+    ctx.report({
+      rule: 'k8s-pytorchjob',
+      severity: 'warning',
+      path: ['kubernetes', 'workers'],
+      message: `kind: PyTorchJob with kubernetes.workers ${workers} starts no worker pods, only the master; `
+        + 'set workers to 1 or more for multi-node training, or use kind: Job for a single pod',
+      fixes: [fix('Use kind: Job', ['kubernetes', 'kind'], 'Job')],
+    });
+  } else if (kind === 'Job' && workers > 1) {
+    ctx.report({
+      rule: 'k8s-pytorchjob',
+      severity: 'warning',
+      path: ['kubernetes', 'workers'],
+      message: `kubernetes.workers is ${workers} but a batch/v1 Job runs a single pod; use kind: PyTorchJob for multi-node`,
+      fixes: [fix('Use kind: PyTorchJob', ['kubernetes', 'kind'], 'PyTorchJob')],
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// on-oom-param, retry-backoff, unknown-target, timeout
+
+const onOomParam = rule('on-oom-param', (ctx, c) => {
+  const param = at(c, 'on_oom', 'param');
+  if (typeof param !== 'string') return;
+  const path: Path = ['on_oom', 'param'];
+  const value = param === '' ? undefined : ownDotted(c, param);
+  if (isNum(value)) return;
+  const numeric = dottedPaths(c, isNum);
+  const close = closeMatches(param, numeric, 1);
+  const hint = close.length > 0
+    ? `; did you mean ${q(close[0])}?`
+    : numeric.some((p) => p.startsWith('params.'))
+      ? `; numeric parameters here: ${numeric.filter((p) => p.startsWith('params.')).slice(0, 6).join(', ')}`
+      : '';
+  ctx.report({
+    rule: 'on-oom-param',
+    severity: 'error',
+    path,
+    message: value === undefined
+      ? `on_oom.param ${q(param)} does not name a value in this experiment; it must be the dotted path of a numeric parameter `
+        + `that the runner scales after an out-of-memory failure, such as "params.batch_size"${hint}`
+      : `on_oom.param ${q(param)} is ${q(value)}, not a number; the runner multiplies it by on_oom.factor after an out-of-memory failure, `
+        + `so it must name a numeric parameter${hint}`,
+    fixes: close.length > 0 ? [fix(`Change to ${q(close[0])}`, path, yamlString(close[0]))] : undefined,
+  });
+});
+
+const DEFAULT_MAX_BACKOFF_S = 300;
+
+const retryBackoff = rule('retry-backoff', (ctx, c) => {
+  const retry = own(c, 'retry');
+  if (!isObj(retry)) return;
+  const n = own(retry, 'max_retries');
+  const base = own(retry, 'backoff_base_s');
+  const capRaw = own(retry, 'max_backoff_s');
+  const cap = isNum(capRaw) ? capRaw : DEFAULT_MAX_BACKOFF_S;
+  if (isNum(n) && n > 0 && isNum(base) && base > 0) {
+    const longest = base ** n;
+    if (longest > cap) {
+      ctx.report({
+        rule: 'retry-backoff',
+        severity: 'information',
+        path: ['retry', 'backoff_base_s'],
+        message: `Retry backoff reaches backoff_base_s^max_retries = ${base}^${n} = ${roundSig(longest, 6)} s, above `
+          + `max_backoff_s ${cap}${isNum(capRaw) ? '' : ' (the default)'}, so the cap applies and the longest waits are ${cap} s; `
+          + 'raise retry.max_backoff_s if you want longer waits, or lower backoff_base_s or max_retries',
+      });
+    }
+  }
+  const on = own(retry, 'on');
+  if (isNum(n) && n > 0 && Array.isArray(on) && on.length === 0) {
+    ctx.report({
+      rule: 'retry-backoff',
+      severity: 'warning',
+      path: ['retry', 'on'],
+      message: `retry.max_retries is ${n} but retry.on is empty, so no failure is ever retried; `
+        + 'list the failure classes (oom, timeout, nonzero, signal) or exit codes to retry on, e.g. [oom, timeout, nonzero]',
+      fixes: [fix('Retry on oom, timeout and nonzero exits', ['retry', 'on'], '[oom, timeout, nonzero]')],
+    });
+  }
+});
+
+/** Names of the targets in a targets file, or [] when it has none readable. */
+export function targetNames(targets: unknown): string[] {
+  const t = own(targets, 'targets');
+  return isObj(t) ? Object.keys(t) : [];
+}
+
+/** Reports `unknown-target` for a target reference that `names` lacks (`local` is always known). */
+export function checkTargetReference(ctx: RuleContext, name: string, path: Path, label: string, names: string[], where: string): void {
+  if (name === 'local' || names.includes(name)) return;
+  const known = ['local', ...names.filter((n) => n !== 'local')];
+  const guess = closestName(name, known);
+  ctx.report({
+    rule: 'unknown-target',
+    severity: 'error',
+    path,
+    message: `${label} ${q(name)} is not defined in ${where}; known targets: ${known.join(', ')}`
+      + (guess ? `. Did you mean ${q(guess)}?` : `. Define ${q(name)} under targets: or pick a known one`),
+    fixes: guess ? [fix(`Change to ${q(guess)}`, path, yamlString(guess))] : undefined,
+  });
+}
+
+const unknownTarget = rule('unknown-target', (ctx, c) => {
+  const target = own(c, 'target');
+  if (typeof target !== 'string' || target === 'local' || target === '') return;
+  if (ctx.targets == null) {
+    ctx.report({
+      rule: 'unknown-target',
+      severity: 'warning',
+      path: ['target'],
+      message: `target ${q(target)} is set but no targets.yaml found next to this file or above; `
+        + `create one that defines ${q(target)}, or use target: local`,
+    });
+    return;
+  }
+  checkTargetReference(ctx, target, ['target'], 'target', targetNames(ctx.targets), 'targets.yaml');
+});
+
+const LENIENT_UNITS: Array<[RegExp, string]> = [
+  [/^(ms|msecs?|millis(econds?)?|milliseconds?)$/i, 'ms'],
+  [/^(s|secs?|seconds?)$/i, 's'],
+  [/^(m|mins?|minutes?)$/i, 'm'],
+  [/^(h|hrs?|hours?)$/i, 'h'],
+  [/^(d|days?)$/i, 'd'],
+];
+
+/** `2 hours`, `30mins`, `1hr 30min` → seconds, for a fix suggestion; undefined when unclear. */
+function lenientDuration(s: string): number | undefined {
+  const text = s.replace(/,|\band\b/g, ' ').trim();
+  const part = /(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*/y;
+  let total = 0;
+  let pos = 0;
+  while (pos < text.length) {
+    part.lastIndex = pos;
+    const m = part.exec(text);
+    if (!m) return undefined;
+    const unit = LENIENT_UNITS.find(([re]) => re.test(m[2]))?.[1];
+    const size = unit === undefined ? undefined : parseDuration(`1${unit}`);
+    if (size === undefined) return undefined;
+    total += Number(m[1]) * size;
+    pos = part.lastIndex;
+  }
+  return pos > 0 && Number.isFinite(total) && total > 0 ? total : undefined;
+}
+
+const timeout = rule('timeout', (ctx, c) => {
+  const t = own(c, 'timeout');
+  if (typeof t !== 'string' && typeof t !== 'number') return;
+  const seconds = parseDuration(t);
+  if (seconds === undefined) {
+    const guess = typeof t === 'string' ? lenientDuration(t.trim()) : undefined;
+    ctx.report({
+      rule: 'timeout',
+      severity: 'error',
+      path: ['timeout'],
+      message: `timeout ${q(t)} is not a duration; write seconds (7200) or a duration such as 90s, 15m, 2h or 1h30m`
+        + (guess !== undefined ? `, e.g. ${formatDuration(guess)}` : ''),
+      fixes: guess !== undefined ? [fix(`Change to ${formatDuration(guess)}`, ['timeout'], formatDuration(guess))] : undefined,
+    });
+  } else if (seconds <= 0) {
+    ctx.report({
+      rule: 'timeout',
+      severity: 'error',
+      path: ['timeout'],
+      message: `timeout ${q(t)} must be positive; give the longest a run may take, such as 2h, or remove timeout for no limit`,
+    });
+  }
+});
+
+export const experimentRules: Rule[] = [
+  commandShell,
+  kafkaSplitSum,
+  kafkaOffsets,
+  kafkaPartitionDuplicate,
+  launcherGpuIds,
+  gpuCount,
+  gpuType,
+  precisionSupport,
+  templateVar,
+  fileExists,
+  k8sName,
+  k8sPytorchJob,
+  onOomParam,
+  retryBackoff,
+  unknownTarget,
+  timeout,
+];

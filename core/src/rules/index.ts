@@ -1,0 +1,6 @@
+import type { Rule } from './api';
+import { experimentRules } from './experiment';
+import { targetsRules } from './targets';
+import { sweepRules } from '../sweep/rules';
+
+export const allRules: Rule[] = [...experimentRules, ...targetsRules, ...sweepRules];

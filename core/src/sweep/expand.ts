@@ -1,0 +1,694 @@
+// Sweep expansion: a sweep (grid / random / list over dotted parameter paths) becomes an ordered
+// list of trials, each with a stable key, a name and the parameter values it sets.
+//
+// Trial key (stable across machines, processes and languages):
+//   sha256(canonicalJson(params) + "#" + repeat), first 16 hex digits
+// where canonicalJson is JSON with object keys sorted at every level and no whitespace — the same
+// text as Python's json.dumps(params, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+// for strings, integers, booleans and most floats. The key depends on the resolved values only,
+// never on the order the parameters are written in, the sweep method or the trial's position.
+import * as crypto from 'node:crypto';
+import type { Experiment, ParamSpec, Sweep } from '../config/types';
+import { getDotted, renderTemplate, templateVars } from '../config/template';
+import type { Path } from '../diagnostic';
+import { categorical, clean, intUniform, logUniform, mulberry32, normal, quantize, uniform, type Rng } from './prng';
+
+export interface Trial {
+  /** 0-based position in expansion order (after exclusions). */
+  index: number;
+  /** Stable 16-hex-digit hash of the resolved params and the repeat index (see the top of this file). */
+  key: string;
+  /** From name_template, else `<experiment>-<index>` (`<experiment>-<combination>-r<repeat>` with repeats). */
+  name: string;
+  /** 0-based repeat index; the repeats of one combination are consecutive. */
+  repeat: number;
+  /** Dotted path → value for every swept parameter, e.g. {"params.learning_rate": 0.001}. Read-only. */
+  params: Record<string, unknown>;
+}
+
+export interface Expansion {
+  /** Materialised trials: all of them, or the first `limit`. */
+  trials: Trial[];
+  /** Number of trials the sweep expands to (after exclusions), even when truncated. */
+  total: number;
+  /** Trials dropped by `exclude` (each repeat counts). */
+  excluded: number;
+  /** True when `trials` holds fewer than `total` because of `limit`. */
+  truncated: boolean;
+}
+
+export interface ExpandOptions {
+  /** Stop materialising after this many trials (the count still covers the whole sweep). */
+  limit?: number;
+  /** Value of `{sweep}` in name_template when the sweep has no `name` (e.g. the file's base name). */
+  sweepName?: string;
+}
+
+/** Sweep rules that own each kind of expansion error; shape errors (wrong types) have none: the schema reports those. */
+export type SweepErrorRule = 'sweep-grid-continuous' | 'sweep-range' | 'sweep-param-spec' | 'sweep-method-fields';
+
+/** A sweep that cannot be expanded. `path` points into the sweep config, e.g. ['parameters', 'params.lr', 'distribution']. */
+export class SweepError extends Error {
+  readonly path: Path;
+  /** The rule that reports this error in the editor; undefined for shape errors the schema already reports. */
+  readonly rule?: SweepErrorRule;
+  constructor(path: Path, message: string, rule?: SweepErrorRule) {
+    super(message);
+    this.name = 'SweepError';
+    this.path = path;
+    this.rule = rule;
+  }
+}
+
+/** Most values a `range` may yield. */
+export const MAX_RANGE_VALUES = 10_000_000;
+export const CONTINUOUS_DISTRIBUTIONS: ReadonlySet<string> = new Set(['uniform', 'log_uniform', 'int_uniform', 'normal']);
+const DEFAULT_SAMPLES = 10;
+
+// ---------------------------------------------------------------------------------------------
+// Parameter specs
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** Number of values of a valid range (min..max inclusive by step, 1e-9 relative tolerance at the top). */
+function rangeCount(min: number, max: number, step: number): number {
+  const span = (max - min) / step;
+  return Math.floor(span + 1e-9 * Math.max(1, Math.abs(span))) + 1;
+}
+
+/** Checks a `range` spec; errors carry paths relative to the spec. */
+function checkRange(r: unknown): { min: number; max: number; step: number; count: number } | SweepError {
+  if (!isObj(r) || !isNum(r.min) || !isNum(r.max) || !isNum(r.step)) {
+    return new SweepError(['range'], 'range needs numeric min, max and step');
+  }
+  const { min, max, step } = r;
+  if (step <= 0) return new SweepError(['range', 'step'], `range step must be > 0 (got ${step})`, 'sweep-range');
+  if (min > max) return new SweepError(['range', 'min'], `range min (${min}) is greater than max (${max})`, 'sweep-range');
+  const span = (max - min) / step;
+  if (span > MAX_RANGE_VALUES) {
+    return new SweepError(['range'],
+      `range ${min}..${max} step ${step} yields about ${fmt(Math.floor(span) + 1)} values (at most ${fmt(MAX_RANGE_VALUES)})`, 'sweep-range');
+  }
+  return { min, max, step, count: rangeCount(min, max, step) };
+}
+
+function rangeAt(min: number, step: number, i: number): number {
+  return clean(min + i * step);
+}
+
+/**
+ * Values a param spec yields on a grid (values / value / range / choice), or undefined for a
+ * continuous distribution (uniform, log_uniform, int_uniform, normal). Throws SweepError (path
+ * relative to the spec, e.g. ['range', 'step']) for an invalid range or a malformed spec.
+ * The returned array may be the spec's own `values`: do not mutate it.
+ */
+export function gridValues(spec: ParamSpec): unknown[] | undefined {
+  const s: unknown = spec;
+  if (!isObj(s)) throw new SweepError([], 'a parameter needs values, value, range or distribution');
+  if ('distribution' in s) {
+    if (s.distribution === 'choice') {
+      if (!Array.isArray(s.values)) throw new SweepError(['values'], 'distribution choice needs a values list');
+      return s.values;
+    }
+    return undefined;
+  }
+  if ('values' in s) {
+    if (!Array.isArray(s.values)) throw new SweepError(['values'], 'values must be a list');
+    return s.values;
+  }
+  if ('value' in s) return [s.value];
+  if ('range' in s) {
+    const r = checkRange(s.range);
+    if (r instanceof SweepError) throw r;
+    const out = new Array<unknown>(r.count);
+    for (let i = 0; i < r.count; i++) out[i] = rangeAt(r.min, r.step, i);
+    return out;
+  }
+  throw new SweepError([], 'a parameter needs values, value, range or distribution');
+}
+
+/** A checked parameter: a finite set of values (indexable), or a sampler. */
+interface Dim {
+  key: string;
+  /** Number of grid values; undefined for continuous distributions. */
+  count?: number;
+  at?: (i: number) => unknown;
+  /** One random sample (random method); `value:` constants consume no draw. */
+  sample: (rng: Rng) => unknown;
+}
+
+const MATERIALISE_RANGE = 1 << 16;
+
+/** Checks one parameter spec for `method`; returns a Dim or the errors found (paths absolute). */
+function checkParam(key: string, spec: unknown, method: string, errors: SweepError[]): Dim | undefined {
+  const base: Path = ['parameters', key];
+  const err = (sub: Path, message: string, rule?: SweepErrorRule) => {
+    errors.push(new SweepError([...base, ...sub], message, rule));
+    return undefined;
+  };
+  if (!isObj(spec)) return err([], `${key}: a parameter needs values, value, range or distribution`);
+
+  if ('distribution' in spec) {
+    const d = spec.distribution;
+    if (d === 'choice') {
+      const vals = spec.values;
+      if (!Array.isArray(vals)) return err(['values'], `${key}: distribution choice needs a values list`);
+      if (vals.length === 0) return err(['values'], `${key}: values is empty, so the sweep has no trials`, 'sweep-param-spec');
+      const probs = spec.probabilities;
+      let weights: number[] | undefined;
+      if (probs !== undefined) {
+        if (!Array.isArray(probs) || !probs.every(isNum)) return err(['probabilities'], `${key}: probabilities must be a list of numbers`);
+        if (probs.length !== vals.length) {
+          return err(['probabilities'], `${key}: ${probs.length} probabilities for ${vals.length} values`, 'sweep-param-spec');
+        }
+        if (probs.some((p) => p < 0)) return err(['probabilities'], `${key}: probabilities must not be negative`, 'sweep-param-spec');
+        const sum = probs.reduce((a, b) => a + b, 0);
+        if (Math.abs(sum - 1) > 1e-6) {
+          return err(['probabilities'], `${key}: probabilities sum to ${clean(sum)}, not 1`, 'sweep-param-spec');
+        }
+        weights = probs;
+      }
+      if (method === 'list' && vals.length !== 1) return listConstErr(key, vals.length, errors);
+      return { key, count: vals.length, at: (i) => vals[i], sample: (rng) => vals[categorical(rng, vals.length, weights)] };
+    }
+    if (typeof d !== 'string' || !CONTINUOUS_DISTRIBUTIONS.has(d)) {
+      return err(['distribution'], `${key}: unknown distribution ${JSON.stringify(d)}`);
+    }
+    const n0 = errors.length;
+    const q = spec.q;
+    if (q !== undefined && (!isNum(q) || q <= 0)) err(['q'], `${key}: q must be a number > 0`, 'sweep-param-spec');
+    let sample: ((rng: Rng) => unknown) | undefined;
+    if (d === 'normal') {
+      const { mu, sigma } = spec;
+      if (!isNum(mu) || !isNum(sigma)) return err([], `${key}: distribution normal needs numeric mu and sigma`);
+      if (sigma < 0) err(['sigma'], `${key}: sigma must be ≥ 0 (got ${sigma})`, 'sweep-param-spec');
+      sample = isNum(q) ? (rng) => quantize(normal(rng, mu, sigma), q) : (rng) => normal(rng, mu, sigma);
+    } else {
+      const { min, max } = spec;
+      if (!isNum(min) || !isNum(max)) return err([], `${key}: distribution ${d} needs numeric min and max`);
+      if (min > max) err(['min'], `${key}: min (${min}) is greater than max (${max})`, 'sweep-param-spec');
+      else if (d === 'log_uniform' && min <= 0) err(['min'], `${key}: log_uniform needs min > 0 (got ${min})`, 'sweep-param-spec');
+      else if (d === 'int_uniform' && Math.ceil(min) > Math.floor(max)) {
+        err(['min'], `${key}: no integer lies between ${min} and ${max}`, 'sweep-param-spec');
+      }
+      const draw = d === 'uniform' ? uniform : d === 'log_uniform' ? logUniform : intUniform;
+      sample = isNum(q) ? (rng) => quantize(draw(rng, min, max), q, min, max) : (rng) => draw(rng, min, max);
+    }
+    if (method === 'grid') {
+      err(['distribution'],
+        `${key}: distribution ${d} is continuous and has no grid values; use values or range, or method: random`,
+        'sweep-grid-continuous');
+    } else if (method === 'list') {
+      err([], `${key}: method list applies parameters as constants to every trial; a ${d} distribution has no single value`,
+        'sweep-method-fields');
+    }
+    if (errors.length > n0) return undefined;
+    return { key, sample };
+  }
+
+  if ('values' in spec) {
+    const vals = spec.values;
+    if (!Array.isArray(vals)) return err(['values'], `${key}: values must be a list`);
+    if (vals.length === 0) return err(['values'], `${key}: values is empty, so the sweep has no trials`, 'sweep-param-spec');
+    if (method === 'list' && vals.length !== 1) return listConstErr(key, vals.length, errors);
+    return { key, count: vals.length, at: (i) => vals[i], sample: (rng) => vals[categorical(rng, vals.length)] };
+  }
+  if ('value' in spec) {
+    const v = spec.value;
+    return { key, count: 1, at: () => v, sample: () => v /* no draw */ };
+  }
+  if ('range' in spec) {
+    const r = checkRange(spec.range);
+    if (r instanceof SweepError) {
+      errors.push(new SweepError([...base, ...r.path], `${key}: ${r.message}`, r.rule));
+      return undefined;
+    }
+    if (method === 'list' && r.count !== 1) return listConstErr(key, r.count, errors);
+    const { min, step, count } = r;
+    let at: (i: number) => unknown = (i) => rangeAt(min, step, i);
+    if (count <= MATERIALISE_RANGE) {
+      let cache: number[] | undefined;
+      at = (i) => {
+        if (!cache) {
+          cache = new Array<number>(count);
+          for (let j = 0; j < count; j++) cache[j] = rangeAt(min, step, j);
+        }
+        return cache[i];
+      };
+    }
+    return { key, count, at, sample: (rng) => at(categorical(rng, count)) };
+  }
+  return err([], `${key}: a parameter needs values, value, range or distribution`);
+}
+
+function listConstErr(key: string, n: number, errors: SweepError[]): undefined {
+  errors.push(new SweepError(['parameters', key],
+    `${key}: method list applies parameters as constants to every trial, but this one has ${fmt(n)} values; move them into trials`,
+    'sweep-method-fields'));
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sweep plan
+
+interface Plan {
+  method: 'grid' | 'random' | 'list';
+  dims: Dim[];
+  repeat: number;
+  /** Combinations before exclusion (grid product, samples, or trials.length). */
+  combos: number;
+  samples: number;
+  seed: number;
+  trials: unknown[];
+  exclude: Array<Array<[string, unknown]>>;
+  template?: string;
+}
+
+interface Analysis { plan?: Plan; errors: SweepError[] }
+
+// Not cached: analysis is O(#parameters), and callers may edit a sweep object between calls.
+function analyse(sweep: Sweep): Analysis {
+  return analyseUncached(sweep);
+}
+
+function analyseUncached(s: unknown): Analysis {
+  const errors: SweepError[] = [];
+  if (!isObj(s)) return { errors: [new SweepError([], 'a sweep must be a mapping')] };
+  const method = s.method ?? 'grid';
+  if (method !== 'grid' && method !== 'random' && method !== 'list') {
+    errors.push(new SweepError(['method'], `unknown method ${JSON.stringify(method)} (grid, random or list)`));
+    return { errors };
+  }
+  const dims: Dim[] = [];
+  if (s.parameters !== undefined && s.parameters !== null) {
+    if (!isObj(s.parameters)) errors.push(new SweepError(['parameters'], 'parameters must be a mapping of dotted paths to specs'));
+    else {
+      for (const [key, spec] of Object.entries(s.parameters)) {
+        const d = checkParam(key, spec, method, errors);
+        if (d) dims.push(d);
+      }
+    }
+  }
+  let repeat = 1;
+  if (s.repeat !== undefined) {
+    if (!Number.isInteger(s.repeat) || (s.repeat as number) < 1) errors.push(new SweepError(['repeat'], 'repeat must be an integer ≥ 1'));
+    else repeat = s.repeat as number;
+  }
+  let samples = DEFAULT_SAMPLES;
+  if (s.samples !== undefined && method === 'random') {
+    if (!Number.isInteger(s.samples) || (s.samples as number) < 0) errors.push(new SweepError(['samples'], 'samples must be an integer ≥ 0'));
+    else samples = s.samples as number;
+  }
+  let seed = 0;
+  if (s.seed !== undefined && method === 'random') {
+    if (!isNum(s.seed)) errors.push(new SweepError(['seed'], 'seed must be a number'));
+    else seed = s.seed;
+  }
+  let trials: unknown[] = [];
+  if (method === 'list') {
+    if (s.trials === undefined || s.trials === null) {
+      errors.push(new SweepError(['method'], 'method list needs a `trials` list (one mapping of dotted paths to values per trial)', 'sweep-method-fields'));
+    } else if (!Array.isArray(s.trials)) errors.push(new SweepError(['trials'], 'trials must be a list of mappings'));
+    else trials = s.trials;
+  }
+  const exclude: Array<Array<[string, unknown]>> = [];
+  if (s.exclude !== undefined && s.exclude !== null) {
+    if (!Array.isArray(s.exclude)) errors.push(new SweepError(['exclude'], 'exclude must be a list of mappings'));
+    else {
+      s.exclude.forEach((r, i) => {
+        if (!isObj(r)) errors.push(new SweepError(['exclude', i], 'an exclude rule must be a mapping of dotted paths to values'));
+        else if (Object.keys(r).length > 0) exclude.push(Object.entries(r)); // an empty rule matches nothing
+      });
+    }
+  }
+  let template: string | undefined;
+  if (s.name_template !== undefined && s.name_template !== null) {
+    if (typeof s.name_template !== 'string') errors.push(new SweepError(['name_template'], 'name_template must be a string'));
+    else template = s.name_template;
+  }
+  if (errors.length) return { errors };
+  let combos: number;
+  if (method === 'grid') combos = dims.reduce((n, d) => n * (d.count ?? 0), 1);
+  else if (method === 'random') combos = samples;
+  else combos = trials.length;
+  return { errors, plan: { method, dims, repeat, combos, samples, seed, trials, exclude, template } };
+}
+
+/**
+ * Every problem that keeps the sweep from expanding, in document order (expandSweep throws the
+ * first). Never throws. O(#parameters); list entries are checked during expansion.
+ */
+export function checkSweep(sweep: Sweep): SweepError[] {
+  return analyse(sweep).errors;
+}
+
+/**
+ * Trial count without materialising, O(#parameters): grid product × repeat, samples × repeat, or
+ * trials × repeat. With `exclude` rules the count is an upper bound (`exact: false`): exclusions
+ * can only be counted by enumerating. Never throws: an invalid sweep gives count 0, exact false
+ * and the first error.
+ */
+export function countTrials(sweep: Sweep): { count: number; exact: boolean; error?: SweepError } {
+  const a = analyse(sweep);
+  if (!a.plan) return { count: 0, exact: false, error: a.errors[0] };
+  return { count: a.plan.combos * a.plan.repeat, exact: a.plan.exclude.length === 0 };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys
+
+/** JSON with object keys sorted at every level, no whitespace; undefined object members are dropped, like JSON. */
+export function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') {
+    const s = JSON.stringify(v);
+    return s === undefined ? 'null' : s;
+  }
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + canonicalJson(v[i]);
+    return out + ']';
+  }
+  const o = v as Obj;
+  const keys = Object.keys(o).sort();
+  let out = '{';
+  let first = true;
+  for (const k of keys) {
+    const x = o[k];
+    if (x === undefined || typeof x === 'function') continue;
+    out += (first ? '' : ',') + JSON.stringify(k) + ':' + canonicalJson(x);
+    first = false;
+  }
+  return out + '}';
+}
+
+type HashFn = (algorithm: string, data: string) => string;
+// crypto.hash (Node ≥ 20.12) is a one-shot digest, ~2× faster than createHash for short inputs.
+const oneShot = (crypto as unknown as { hash?: HashFn }).hash;
+const sha256hex: (s: string) => string = typeof oneShot === 'function'
+  ? (s) => oneShot('sha256', s)
+  : (s) => crypto.createHash('sha256').update(s).digest('hex');
+
+/** The stable key of a trial: first 16 hex digits of sha256(canonicalJson(params) + "#" + repeat). */
+export function trialKey(params: Record<string, unknown>, repeat: number): string {
+  return sha256hex(canonicalJson(params) + '#' + repeat).slice(0, 16);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exclusion
+
+/** Structural equality of JSON-like values (object key order does not matter). */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {
+    return typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b);
+  }
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    if (a.length !== bb.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], bb[i])) return false;
+    return true;
+  }
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    if (!Object.prototype.hasOwnProperty.call(b, k) || !deepEqual((a as Obj)[k], (b as Obj)[k])) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether an exclude value matches a trial's value: deep-equal, or — when the rule's value is a
+ * list — equal to one of its items (so `[64, 128]` matches 64 or 128, and `[[1, 2]]` matches [1, 2]).
+ */
+function excludeValueMatches(rule: unknown, value: unknown): boolean {
+  if (deepEqual(rule, value)) return true;
+  if (Array.isArray(rule)) for (const item of rule) if (deepEqual(item, value)) return true;
+  return false;
+}
+
+/** True when some rule matches every one of its keys; a key the trial does not set never matches. */
+function isExcluded(rules: Plan['exclude'], params: Obj): boolean {
+  outer: for (const rule of rules) {
+    for (const [k, v] of rule) {
+      if (!Object.prototype.hasOwnProperty.call(params, k) || !excludeValueMatches(v, params[k])) continue outer;
+    }
+    return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Expansion
+
+/** Calls `visit` with each combination's params (before exclusion) until it returns false; for a grid also the value indices (live: copy to keep). */
+function enumerate(plan: Plan, visit: (params: Obj, idx: readonly number[] | undefined) => boolean): void {
+  const { dims } = plan;
+  if (plan.method === 'grid') {
+    if (plan.combos === 0) return;
+    const n = dims.length;
+    const idx = new Array<number>(n).fill(0);
+    const counts = dims.map((d) => d.count!);
+    const ats = dims.map((d) => d.at!);
+    const keys = dims.map((d) => d.key);
+    for (;;) {
+      const p: Obj = {};
+      for (let i = 0; i < n; i++) p[keys[i]] = ats[i](idx[i]);
+      if (!visit(p, idx)) return;
+      // Odometer: the last parameter varies fastest.
+      let i = n - 1;
+      while (i >= 0) {
+        if (++idx[i] < counts[i]) break;
+        idx[i] = 0;
+        i--;
+      }
+      if (i < 0) return;
+    }
+  } else if (plan.method === 'random') {
+    const rng = mulberry32(plan.seed);
+    // Draws happen in sorted key order, so reordering the YAML does not change the samples;
+    // `value:` constants draw nothing. Params keep the order written.
+    const order = dims.map((_, i) => i).sort((a, b) => (dims[a].key < dims[b].key ? -1 : dims[a].key > dims[b].key ? 1 : 0));
+    const vals = new Array<unknown>(dims.length);
+    for (let s = 0; s < plan.samples; s++) {
+      for (const i of order) vals[i] = dims[i].sample(rng);
+      const p: Obj = {};
+      for (let i = 0; i < dims.length; i++) p[dims[i].key] = vals[i];
+      if (!visit(p, undefined)) return;
+    }
+  } else {
+    for (let t = 0; t < plan.trials.length; t++) {
+      const entry = plan.trials[t];
+      if (!isObj(entry)) throw new SweepError(['trials', t], 'each trial must be a mapping of dotted paths to values');
+      const p: Obj = {};
+      for (const d of dims) p[d.key] = d.at!(0);
+      for (const [k, v] of Object.entries(entry)) p[k] = v;
+      if (!visit(p, undefined)) return;
+    }
+  }
+}
+
+/** A value as renderTemplate renders it (an undefined value leaves the placeholder as written). */
+function renderValue(v: unknown, name: string): string {
+  if (v === undefined) return `{${name}}`;
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** A compiled name_template piece: literal text, or something that varies per trial. */
+type Seg = string | { k: 'index' } | { k: 'repeat' } | { k: 'dim'; dim: number } | { k: 'lookup'; name: string };
+
+/** Splits a template into segments; equivalent to renderTemplate, with constants folded into the text. */
+function compileTemplate(template: string, resolve: (name: string) => Seg): Seg[] {
+  const out: Seg[] = [];
+  const unescape = (s: string) => s.replace(/\{\{|\}\}/g, (m) => m[0]);
+  let lit = '';
+  let pos = 0;
+  for (const v of templateVars(template)) {
+    lit += unescape(template.slice(pos, v.start));
+    const seg = resolve(v.name);
+    if (typeof seg === 'string') lit += seg;
+    else {
+      if (lit) out.push(lit);
+      lit = '';
+      out.push(seg);
+    }
+    pos = v.end;
+  }
+  lit += unescape(template.slice(pos));
+  if (lit || out.length === 0) out.push(lit);
+  return out;
+}
+
+/** Per-dimension caches for a grid: value, canonical-JSON member and rendered text by value index. */
+interface DimCache {
+  frag: (i: number) => string | undefined;
+  str: (i: number) => string;
+}
+
+function dimCache(d: Dim): DimCache {
+  const keyJson = JSON.stringify(d.key) + ':';
+  const at = d.at!;
+  const frag = (i: number) => {
+    const v = at(i);
+    return v === undefined ? undefined : keyJson + canonicalJson(v);
+  };
+  const str = (i: number) => renderValue(at(i), d.key);
+  if (d.count! > MATERIALISE_RANGE) return { frag, str };
+  const frags: Array<string | undefined> = [];
+  const strs: string[] = [];
+  for (let i = 0; i < d.count!; i++) {
+    frags.push(frag(i));
+    strs.push(str(i));
+  }
+  return { frag: (i) => frags[i], str: (i) => strs[i] };
+}
+
+type Namer = (p: Obj, idx: readonly number[] | undefined, index: number, repeat: number) => string;
+
+function makeNamer(plan: Plan, sweep: Sweep, experiment: Experiment | undefined, opts: ExpandOptions | undefined,
+  caches: DimCache[] | undefined): Namer {
+  const s = sweep as unknown as Obj;
+  const expName = typeof experiment?.name === 'string' ? experiment.name : typeof s.name === 'string' ? s.name : 'trial';
+  const sweepName = typeof s.name === 'string' ? s.name : opts?.sweepName ?? expName;
+  const { template, repeat: nRepeat, dims } = plan;
+  if (template === undefined) {
+    return (_p, _idx, index, repeat) =>
+      nRepeat > 1 ? `${expName}-${Math.floor(index / nRepeat)}-r${repeat}` : `${expName}-${index}`;
+  }
+  const suffix = nRepeat > 1 && !templateVars(template).some((v) => v.name === 'repeat');
+  const dimIndex = new Map(dims.map((d, i) => [d.key, i]));
+  const swept = (name: string) => {
+    if (plan.method === 'list') return true; // trials may set any path
+    for (const d of dims) if (name.startsWith(d.key) && name.charCodeAt(d.key.length) === 46 /* . */) return true;
+    return false;
+  };
+  const segs = compileTemplate(template, (name): Seg => {
+    switch (name) {
+      case 'index': return { k: 'index' };
+      case 'repeat': return { k: 'repeat' };
+      case 'experiment': return expName;
+      case 'sweep': return sweepName;
+    }
+    const di = dimIndex.get(name);
+    if (di !== undefined && caches) return { k: 'dim', dim: di };
+    if (di !== undefined || swept(name)) return { k: 'lookup', name };
+    return renderValue(getDotted(experiment, name), name);
+  });
+  const expCache = new Map<string, unknown>();
+  const lookup = (p: Obj, name: string): unknown => {
+    if (Object.prototype.hasOwnProperty.call(p, name)) return p[name];
+    // `{params.opt.lr}` where `params.opt` is swept as an object.
+    for (const k in p) {
+      if (name.startsWith(k) && name.charCodeAt(k.length) === 46 /* . */) return getDotted(p[k], name.slice(k.length + 1));
+    }
+    if (!expCache.has(name)) expCache.set(name, getDotted(experiment, name));
+    return expCache.get(name);
+  };
+  return (p, idx, index, repeat) => {
+    let out = '';
+    for (const seg of segs) {
+      if (typeof seg === 'string') out += seg;
+      else if (seg.k === 'dim') out += caches![seg.dim].str(idx![seg.dim]);
+      else if (seg.k === 'index') out += index;
+      else if (seg.k === 'repeat') out += repeat;
+      else out += renderValue(lookup(p, seg.name), seg.name);
+    }
+    const res = suffix ? `${out}-r${repeat}` : out;
+    // Flatten the concatenation now: a kept cons-string tree costs ~10 heap objects per name.
+    res.charCodeAt(0);
+    return res;
+  };
+}
+
+/**
+ * Expands a sweep into trials in order: grid = cartesian product in the order written (last
+ * parameter fastest); random = `samples` seeded draws (mulberry32, `seed` default 0); list = one per
+ * `trials` entry over the constant parameters. Then exclusions, then `repeat` consecutive repeats.
+ * Throws SweepError when the sweep cannot be expanded (see checkSweep).
+ */
+export function expandSweep(sweep: Sweep, experiment: Experiment | undefined, opts?: ExpandOptions): Expansion {
+  const a = analyse(sweep);
+  if (!a.plan) throw a.errors[0];
+  const plan = a.plan;
+  const limit = opts?.limit === undefined ? Infinity : Math.max(0, Math.floor(opts.limit));
+  const nRepeat = plan.repeat;
+  // Grid fast path: canonical JSON members and rendered values are computed once per value, not per trial.
+  const caches = plan.method === 'grid' && limit > 0 ? plan.dims.map(dimCache) : undefined;
+  const sorted = plan.dims.map((_, i) => i).sort((x, y) => (plan.dims[x].key < plan.dims[y].key ? -1 : 1));
+  const canonical = (p: Obj, idx: readonly number[] | undefined): string => {
+    if (!caches || !idx) return canonicalJson(p);
+    let out = '{';
+    let first = true;
+    for (const i of sorted) {
+      const f = caches[i].frag(idx[i]);
+      if (f === undefined) continue;
+      out += first ? f : ',' + f;
+      first = false;
+    }
+    return out + '}';
+  };
+  const name = makeNamer(plan, sweep, experiment, opts, caches);
+  const trials: Trial[] = [];
+  let kept = 0;
+  let excludedCombos = 0;
+  const hasExclude = plan.exclude.length > 0;
+  enumerate(plan, (p, idx) => {
+    if (hasExclude && isExcluded(plan.exclude, p)) {
+      excludedCombos++;
+      return true;
+    }
+    kept++;
+    if (trials.length < limit) {
+      const canon = canonical(p, idx);
+      for (let r = 0; r < nRepeat && trials.length < limit; r++) {
+        const params = r === 0 ? p : { ...p };
+        const index = trials.length;
+        trials.push({ index, key: sha256hex(canon + '#' + r).slice(0, 16), name: name(params, idx, index, r), repeat: r, params });
+      }
+    }
+    // Without exclusions the total is known up front; stop as soon as the limit is reached.
+    return hasExclude || trials.length < limit;
+  });
+  const total = hasExclude ? kept * nRepeat : plan.combos * nRepeat;
+  return { trials, total, excluded: excludedCombos * nRepeat, truncated: trials.length < total };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Trial config
+
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Sets `dotted` in `obj`, creating (or replacing non-object values with) objects along the way. Array indices work. */
+export function setDotted(obj: Obj, dotted: string, value: unknown): void {
+  const parts = dotted.split('.');
+  let cur: Obj = obj;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    if (UNSAFE_KEYS.has(part)) throw new Error(`refusing to set ${dotted}: "${part}" is not allowed in a parameter path`);
+    if (i === parts.length - 1) {
+      cur[part] = value;
+      return;
+    }
+    let next = cur[part];
+    if (next === null || typeof next !== 'object') {
+      next = {};
+      cur[part] = next;
+    }
+    cur = next as Obj;
+  }
+}
+
+/** The experiment a trial runs: a deep clone with each swept path set and `name` = the trial name. The input is not mutated. */
+export function trialConfig(experiment: Experiment, trial: Trial): Experiment {
+  const out = structuredClone(experiment) as unknown as Obj;
+  for (const [path, value] of Object.entries(trial.params)) setDotted(out, path, structuredClone(value));
+  out.name = trial.name;
+  return out as unknown as Experiment;
+}
+
+function fmt(n: number): string {
+  return n.toLocaleString('en-US');
+}
+export { fmt as formatCount };

@@ -1,0 +1,264 @@
+// The validation pipeline: text → YAML documents with ranges → schema choice → resolved config
+// (extends) → JSON Schema errors + semantic rules → diagnostics with exact ranges and fixes.
+import * as path from 'node:path';
+import type { Document } from 'yaml';
+import { isMap } from 'yaml';
+import type { Node } from 'yaml';
+import type { Diagnostic, Fix, Path, Range, Severity } from './diagnostic';
+import type { Experiment, FileKind, TargetsFile } from './config/types';
+import { resolveExtends } from './config/extends';
+import type { BaseFile } from './config/extends';
+import { builtinValidator, chooseSchema, customValidator, isPartialExperiment, schemaReference } from './schema/registry';
+import type { SchemaChoice } from './schema/registry';
+import { mapSchemaErrors } from './schema/errors';
+import { defaultSettings } from './rules/api';
+import type { FileHost, Report, Rule, RuleContext, ValidationSettings } from './rules/api';
+import { allRules } from './rules';
+import { locate, nodeSpan, parseYaml, toRange } from './yaml/document';
+import type { ParsedText, YamlDoc } from './yaml/document';
+
+export interface ValidatedDoc {
+  ydoc: YamlDoc;
+  schema: SchemaChoice;
+  kind?: FileKind;
+  /** The config as validated (resolved through extends for experiments). */
+  config: unknown;
+  /** Sweeps: the resolved experiment, when it could be loaded. */
+  experiment?: Experiment;
+  experimentFile?: string;
+  targets?: TargetsFile;
+  targetsFile?: string;
+}
+
+export interface Validation {
+  file: string;
+  parsed: ParsedText;
+  docs: ValidatedDoc[];
+  diagnostics: Diagnostic[];
+}
+
+export function validateText(file: string, text: string, host: FileHost, settings: ValidationSettings = defaultSettings, parsed = parseYaml(text)): Validation {
+  const out: Validation = { file, parsed, docs: [], diagnostics: [...parsed.problems] };
+  const modeline = schemaReference(text, undefined);
+  for (const ydoc of parsed.docs) {
+    try {
+      out.docs.push(validateDoc(out, ydoc, modeline, host, settings));
+    } catch (e) {
+      // A bug in a rule must cost one diagnostic, never the whole file or the server.
+      out.diagnostics.push({ range: docStart(out, ydoc), severity: 'error', rule: 'internal', message: `expctl could not check this document: ${(e as Error).message}` });
+    }
+  }
+  return out;
+}
+
+function validateDoc(out: Validation, ydoc: YamlDoc, modeline: string | undefined, host: FileHost, settings: ValidationSettings): ValidatedDoc {
+  const { file } = out;
+  const ref = modeline ?? schemaReference('', ydoc.value);
+  const schema = chooseSchema(file, ref);
+  const vd: ValidatedDoc = { ydoc, schema, config: ydoc.value };
+  if (ydoc.value === undefined) return vd; // unusable document, already reported
+  const sink = new Sink(out, ydoc, []);
+
+  if (schema.type === 'remote') {
+    sink.add({ rule: 'schema-ref', severity: 'information', path: ['$schema'], target: 'value',
+      message: `Remote schema ${schema.url} is not fetched: expctl works offline. Save it next to this file and refer to it by path.` });
+    return vd;
+  }
+  if (schema.type === 'custom') {
+    const schemaText = host.readFile(schema.file);
+    if (schemaText === undefined) {
+      sink.add({ rule: 'schema-ref', severity: 'error', path: ['$schema'], target: 'value', message: `Schema file ${schema.file} not found.` });
+      return vd;
+    }
+    const v = customValidator(schema.file, schemaText);
+    if (v.error || !v.validate) {
+      sink.add({ rule: 'schema-ref', severity: 'error', path: ['$schema'], target: 'value', message: v.error ?? 'Schema not usable.' });
+      return vd;
+    }
+    v.validate(ydoc.value);
+    for (const p of mapSchemaErrors(v.validate.errors)) sink.add({ rule: 'schema', ...p });
+    return vd;
+  }
+  if (schema.type === 'none') return vd;
+
+  const kind = schema.kind;
+  vd.kind = kind;
+  let config: unknown = ydoc.value;
+  if (kind === 'experiment') {
+    const r = resolveExtends(file, ydoc.value, host);
+    config = r.config;
+    sink.bases = r.bases;
+    for (const p of r.problems) sink.add({ ...p, severity: 'error', target: 'value' });
+  }
+  vd.config = config;
+
+  const validate = builtinValidator(kind);
+  validate(config);
+  let problems = mapSchemaErrors(validate.errors);
+  if (kind === 'experiment' && isPartialExperiment(file)) problems = problems.filter((p) => !(p.path.length === 0 && p.message.startsWith('Missing required')));
+  for (const p of problems) sink.add({ rule: 'schema', ...p });
+
+  const targetsFound = kind !== 'targets' ? findTargets(file, host) : undefined;
+  vd.targets = targetsFound?.targets;
+  vd.targetsFile = targetsFound?.file;
+  if (kind === 'sweep') loadSweepExperiment(vd, sink, file, config, host, settings);
+
+  // A partial experiment (a base for extends) is completed by the files that extend it: rules
+  // that need the whole experiment are checked there instead.
+  const partial = kind === 'experiment' && isPartialExperiment(file);
+  const ctx: RuleContext = {
+    kind, file, config, settings, host, experiment: vd.experiment, targets: vd.targets,
+    report: (r) => { if (!partial || !WHOLE_EXPERIMENT_RULES.has(r.rule)) sink.add(r); },
+  };
+  runRules(allRules, ctx);
+  return vd;
+}
+
+const WHOLE_EXPERIMENT_RULES = new Set(['on-oom-param', 'template-var', 'gpu-count', 'precision-support', 'command-shell']);
+
+export function runRules(rules: Rule[], ctx: RuleContext): void {
+  for (const rule of rules) {
+    if (!rule.kinds.includes(ctx.kind)) continue;
+    try {
+      rule.check(ctx);
+    } catch (e) {
+      ctx.report({ rule: rule.id, severity: 'error', path: [], message: `Rule ${rule.id} failed: ${(e as Error).message}. Please report this.` });
+    }
+  }
+}
+
+function loadSweepExperiment(vd: ValidatedDoc, sink: Sink, file: string, config: unknown, host: FileHost, settings: ValidationSettings): void {
+  if (!config || typeof config !== 'object') return;
+  const sweep = config as { experiment?: unknown; base?: unknown };
+  if (typeof sweep.experiment === 'string') {
+    const abs = path.resolve(path.dirname(file), sweep.experiment);
+    vd.experimentFile = abs;
+    const text = host.readFile(abs);
+    if (text === undefined) {
+      if (settings.checkFiles) sink.add({ rule: 'file-exists', severity: 'error', path: ['experiment'], target: 'value', message: `Experiment file "${sweep.experiment}" not found (looked for ${abs}).` });
+      return;
+    }
+    const inner = validateText(abs, text, host, settings);
+    const errors = inner.diagnostics.filter((d) => d.severity === 'error');
+    if (errors.length) {
+      const first = errors[0];
+      sink.add({ rule: 'experiment-invalid', severity: 'warning', path: ['experiment'], target: 'value',
+        message: `${sweep.experiment} has ${errors.length} error${errors.length > 1 ? 's' : ''}; first at ${first.range.start.line + 1}:${first.range.start.character + 1}: ${first.message}` });
+    }
+    const exp = inner.docs[0]?.config;
+    if (exp && typeof exp === 'object') vd.experiment = exp as Experiment;
+  } else if (sweep.base && typeof sweep.base === 'object') {
+    vd.experiment = resolveExtends(file, sweep.base, host).config as Experiment;
+  }
+}
+
+const targetsCache = new Map<string, { text: string; targets?: TargetsFile }>();
+
+/** The nearest targets.yaml in the file's folder or above. */
+export function findTargets(file: string, host: FileHost): { file: string; targets?: TargetsFile } | undefined {
+  let dir = path.dirname(file);
+  for (let i = 0; i < 32; i++) {
+    for (const name of ['targets.yaml', 'targets.yml']) {
+      const f = path.join(dir, name);
+      const text = host.readFile(f);
+      if (text === undefined) continue;
+      let hit = targetsCache.get(f);
+      if (!hit || hit.text !== text) {
+        const v = parseYaml(text).docs[0]?.value;
+        hit = { text, targets: v && typeof v === 'object' && !Array.isArray(v) ? v as TargetsFile : undefined };
+        targetsCache.set(f, hit);
+      }
+      return { file: f, targets: hit.targets };
+    }
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return undefined;
+}
+
+function docStart(out: Validation, ydoc: YamlDoc): Range {
+  const r = ydoc.doc.contents?.range;
+  const start = r ? r[0] : 0;
+  const lineEnd = out.parsed.text.indexOf('\n', start);
+  return toRange(out.parsed.lines, start, lineEnd < 0 ? out.parsed.text.length : lineEnd);
+}
+
+/** Turns path-based reports into diagnostics with ranges in this document (or its extends entry). */
+class Sink {
+  constructor(private out: Validation, private ydoc: YamlDoc, public bases: BaseFile[]) {}
+
+  add(r: Report): void {
+    const { range, note } = this.rangeOf(r.path, r.target ?? 'value');
+    const d: Diagnostic = { range, severity: r.severity as Severity, message: note ? `${r.message} ${note}` : r.message, rule: r.rule };
+    if (r.fixes?.length && !note) {
+      const fixes = r.fixes.map((f) => this.fix(f)).filter((f): f is NonNullable<Diagnostic['fixes']>[number] => !!f);
+      if (fixes.length) d.fixes = fixes;
+    }
+    this.out.diagnostics.push(d);
+  }
+
+  private span(node: Node | null | undefined): Range | undefined {
+    const s = nodeSpan(node);
+    return s ? toRange(this.out.parsed.lines, s[0], s[1]) : undefined;
+  }
+
+  rangeOf(p: Path, target: 'key' | 'value' | 'insert'): { range: Range; note?: string } {
+    const doc = this.ydoc.doc as Document.Parsed;
+    const loc = locate(doc, p);
+    if (loc.depth === p.length) {
+      const primary = target === 'key' ? loc.key ?? loc.value : loc.value ?? loc.key;
+      const r = this.span(primary) ?? this.span(loc.key) ?? this.span(loc.value);
+      if (r) return { range: r };
+    }
+    for (const base of this.bases) {
+      const bdoc = base.parsed.docs[0]?.doc;
+      if (!bdoc || locate(bdoc, p).depth !== p.length) continue;
+      const at = locate(doc, base.via);
+      const r = this.span(at.value);
+      const line = base.parsed.lines.linePos(nodeSpan(locate(bdoc, p).value ?? locate(bdoc, p).key)?.[0] ?? 0).line;
+      if (r) return { range: r, note: `(inherited from ${path.relative(path.dirname(this.out.file), base.file)}:${line})` };
+    }
+    if (loc.depth > 0) {
+      const r = this.span(loc.deepestPair?.key as Node | undefined) ?? this.span(loc.deepest);
+      if (r) return { range: r };
+    }
+    return { range: docStart(this.out, this.ydoc) };
+  }
+
+  private fix(f: Fix): NonNullable<Diagnostic['fixes']>[number] | undefined {
+    const edits: Array<{ range: Range; newText: string }> = [];
+    for (const e of f.edits) {
+      const doc = this.ydoc.doc as Document.Parsed;
+      const loc = locate(doc, e.path);
+      if (loc.depth !== e.path.length) return undefined;
+      if (e.target === 'insert') {
+        const edit = this.insertEdit(loc.value as Node | null, e.newText);
+        if (!edit) return undefined;
+        edits.push(edit);
+      } else {
+        const r = this.span(e.target === 'key' ? loc.key : loc.value);
+        if (!r) return undefined;
+        edits.push({ range: r, newText: e.newText });
+      }
+    }
+    return { title: f.title, edits, preferred: f.preferred };
+  }
+
+  /** Appends `key: value` as the last entry of a block mapping, at its indentation. */
+  private insertEdit(node: Node | null, text: string): { range: Range; newText: string } | undefined {
+    const lines = this.out.parsed.lines;
+    if (isMap(node) && !node.flow && node.items.length) {
+      const first = nodeSpan(node.items[0].key as Node);
+      const last = node.items[node.items.length - 1];
+      const end = nodeSpan((last.value ?? last.key) as Node);
+      if (!first || !end) return undefined;
+      const indent = ' '.repeat(lines.linePos(first[0]).col - 1);
+      const pos = toRange(lines, end[1], end[1]);
+      // A block scalar or nested block ends after its newline; insert before the next line then.
+      const endsLine = this.out.parsed.text[end[1] - 1] === '\n';
+      return endsLine ? { range: pos, newText: `${indent}${text}\n` } : { range: pos, newText: `\n${indent}${text}` };
+    }
+    return undefined; // flow or empty mappings: no safe place to insert; the message still says what is missing
+  }
+}

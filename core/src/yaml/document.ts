@@ -1,0 +1,191 @@
+// YAML text → documents that keep every node's source range, so that any problem found in the
+// plain value can be underlined exactly where the user wrote it.
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import type { Document, Node, Pair } from 'yaml';
+import type { Diagnostic, Path, Position, Range } from '../diagnostic';
+
+/** Larger texts get one informational diagnostic instead of a parse (keeps the server responsive). */
+export const MAX_TEXT_LENGTH = 8 * 1024 * 1024;
+/** Aliases expanded per document before we call it a resource-exhaustion attack (billion laughs). */
+const MAX_ALIAS_COUNT = 1000;
+
+export interface YamlDoc {
+  doc: Document.Parsed;
+  /** Plain JS value, or undefined when the document could not be converted (alias bomb). */
+  value: unknown;
+}
+
+export interface ParsedText {
+  text: string;
+  docs: YamlDoc[];
+  lines: LineCounter;
+  /** Syntax errors and warnings, already as diagnostics. */
+  problems: Diagnostic[];
+}
+
+export function parseYaml(text: string): ParsedText {
+  const lines = new LineCounter();
+  const problems: Diagnostic[] = [];
+  const out: ParsedText = { text, docs: [], lines, problems };
+  if (text.length > MAX_TEXT_LENGTH) {
+    problems.push({
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      severity: 'information',
+      rule: 'file-too-large',
+      message: `File is ${(text.length / 1048576).toFixed(1)} MB; expctl validates files up to ${MAX_TEXT_LENGTH / 1048576} MB. Split it, or use extends.`,
+    });
+    return out;
+  }
+  let parsed: Document.Parsed[];
+  try {
+    parsed = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false }) as Document.Parsed[];
+    if (!Array.isArray(parsed)) parsed = []; // EmptyStream
+  } catch (e) {
+    // The parser recurses per nesting level; absurd nesting exhausts the stack.
+    problems.push({
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      severity: 'error',
+      rule: 'yaml-syntax',
+      message: e instanceof RangeError ? 'Document is nested too deeply to parse.' : `Cannot parse YAML: ${(e as Error).message}`,
+    });
+    return out;
+  }
+  for (const doc of parsed) {
+    for (const err of doc.errors) problems.push(yamlProblem(lines, err.pos, err.message, 'error', err.code));
+    for (const w of doc.warnings) problems.push(yamlProblem(lines, w.pos, w.message, 'warning', w.code));
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (e) {
+      const r = doc.contents?.range;
+      problems.push(yamlProblem(lines, r ? [r[0], r[0]] : [0, 0],
+        e instanceof RangeError ? 'Document is nested too deeply.' : `Cannot use this document: ${(e as Error).message}`, 'error', 'ALIAS_LIMIT'));
+    }
+    out.docs.push({ doc, value });
+  }
+  return out;
+}
+
+function yamlProblem(lines: LineCounter, pos: [number, number], message: string, severity: 'error' | 'warning', code: string): Diagnostic {
+  // yaml's messages end with a code-frame after a colon on a new line; keep the first line.
+  const first = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  return { range: toRange(lines, pos[0], Math.max(pos[1], pos[0])), severity, rule: 'yaml-syntax', message: `${first} (${code})` };
+}
+
+export function toPosition(lines: LineCounter, offset: number): Position {
+  const p = lines.linePos(offset);
+  return { line: p.line - 1, character: p.col - 1 };
+}
+
+export function toRange(lines: LineCounter, start: number, end: number): Range {
+  return { start: toPosition(lines, start), end: toPosition(lines, end) };
+}
+
+export function toOffset(lines: LineCounter, text: string, pos: Position): number {
+  const starts = lines.lineStarts;
+  if (pos.line >= starts.length) return text.length;
+  return Math.min(starts[pos.line] + pos.character, pos.line + 1 < starts.length ? starts[pos.line + 1] : text.length);
+}
+
+/** [start, end) of a node's value in the text (without trailing comments). */
+export function nodeSpan(node: Node | null | undefined): [number, number] | undefined {
+  const r = (node as { range?: [number, number, number] } | null | undefined)?.range;
+  return r ? [r[0], r[1]] : undefined;
+}
+
+export interface Located {
+  /** The pair whose key is the last path segment (for mapping entries). */
+  pair?: Pair<Node, Node | null>;
+  key?: Node;
+  value?: Node | null;
+  /** How many path segments were found (path.length when fully found). */
+  depth: number;
+  /** The deepest node found along the path (the document contents at depth 0). */
+  deepest?: Node | null;
+  /** The pair holding `deepest`, when it is a mapping entry. */
+  deepestPair?: Pair<Node, Node | null>;
+}
+
+/** Finds the node at `path` in a parsed document, following aliases. */
+export function locate(doc: Document.Parsed, path: Path): Located {
+  let node: Node | null | undefined = doc.contents as Node | null;
+  let pair: Pair<Node, Node | null> | undefined;
+  const res: Located = { depth: 0, deepest: node };
+  for (let i = 0; i < path.length; i++) {
+    if (isAlias(node)) node = node.resolve(doc) as Node | undefined;
+    const seg = path[i];
+    pair = undefined;
+    let next: Node | null | undefined;
+    if (isMap(node)) {
+      for (const item of node.items) {
+        const k = item.key as Node | null;
+        const kv = isScalar(k) ? k.value : k;
+        if (kv === seg || (kv !== null && kv !== undefined && String(kv) === String(seg))) {
+          pair = item as Pair<Node, Node | null>;
+          next = item.value as Node | null;
+          break;
+        }
+      }
+      if (!pair) return res;
+    } else if (isSeq(node) && typeof seg === 'number' && seg < node.items.length) {
+      next = node.items[seg] as Node | null;
+    } else {
+      return res;
+    }
+    node = next;
+    res.depth = i + 1;
+    res.deepest = node;
+    res.deepestPair = pair;
+  }
+  res.pair = pair;
+  res.key = pair?.key ?? undefined;
+  res.value = node;
+  return res;
+}
+
+/**
+ * The path to the node at `offset`, and whether the offset is on a key. Used by completion and
+ * hover. `inKey` is also true on an empty line inside a mapping (where a new key would go).
+ */
+export interface PathAt { path: (string | number)[]; node?: Node | null; pair?: Pair; inKey: boolean }
+
+export function pathAt(doc: Document.Parsed, offset: number): PathAt {
+  const path: (string | number)[] = [];
+  let node = doc.contents as Node | null;
+  let lastPair: Pair | undefined;
+  for (;;) {
+    if (isMap(node)) {
+      let found = false;
+      for (const item of node.items) {
+        const k = item.key as Node | null;
+        const ks = nodeSpan(k);
+        const v = item.value as Node | null;
+        const vs = nodeSpan(v);
+        const keyName = isScalar(k) ? String(k.value) : '';
+        if (ks && offset >= ks[0] && offset <= ks[1]) return { path: [...path, keyName], node: k, pair: item, inKey: true };
+        if (vs && offset >= vs[0] && offset <= vs[1]) {
+          path.push(keyName);
+          node = v;
+          lastPair = item;
+          found = true;
+          break;
+        }
+      }
+      if (!found) return { path, node, pair: lastPair, inKey: true };
+    } else if (isSeq(node)) {
+      let found = false;
+      node.items.forEach((item, i) => {
+        const s = nodeSpan(item as Node);
+        if (!found && s && offset >= s[0] && offset <= s[1]) {
+          path.push(i);
+          node = item as Node;
+          found = true;
+        }
+      });
+      if (!found) return { path, node, pair: lastPair, inKey: false };
+    } else {
+      return { path, node, pair: lastPair, inKey: false };
+    }
+    if (isScalar(node) || node === null || isPair(node)) return { path, node, pair: lastPair, inKey: false };
+  }
+}

@@ -1,0 +1,1 @@
+"""Placeholder for the user's accelerate training script (validated for existence only)."""

@@ -1,0 +1,1 @@
+"""Placeholder for the Kafka loading benchmark script (validated for existence only)."""
