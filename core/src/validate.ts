@@ -41,8 +41,10 @@ export function validateText(file: string, text: string, host: FileHost, setting
   const out: Validation = { file, parsed, docs: [], diagnostics: [...parsed.problems] };
   const modeline = schemaReference(text, undefined);
   for (const ydoc of parsed.docs) {
+    const sink = new Sink(out, ydoc, []);
     try {
-      out.docs.push(validateDoc(out, ydoc, modeline, host, settings));
+      out.docs.push(validateDoc(out, ydoc, sink, modeline, host, settings));
+      sink.flush();
     } catch (e) {
       // A bug in a rule must cost one diagnostic, never the whole file or the server.
       out.diagnostics.push({ range: docStart(out, ydoc), severity: 'error', rule: 'internal', message: `expctl could not check this document: ${(e as Error).message}` });
@@ -51,13 +53,12 @@ export function validateText(file: string, text: string, host: FileHost, setting
   return out;
 }
 
-function validateDoc(out: Validation, ydoc: YamlDoc, modeline: string | undefined, host: FileHost, settings: ValidationSettings): ValidatedDoc {
+function validateDoc(out: Validation, ydoc: YamlDoc, sink: Sink, modeline: string | undefined, host: FileHost, settings: ValidationSettings): ValidatedDoc {
   const { file } = out;
   const ref = modeline ?? schemaReference('', ydoc.value);
   const schema = chooseSchema(file, ref);
   const vd: ValidatedDoc = { ydoc, schema, config: ydoc.value };
   if (ydoc.value === undefined) return vd; // unusable document, already reported
-  const sink = new Sink(out, ydoc, []);
 
   if (schema.type === 'remote') {
     sink.add({ rule: 'schema-ref', severity: 'information', path: ['$schema'], target: 'value',
@@ -184,11 +185,30 @@ function docStart(out: Validation, ydoc: YamlDoc): Range {
   return toRange(out.parsed.lines, start, lineEnd < 0 ? out.parsed.text.length : lineEnd);
 }
 
-/** Turns path-based reports into diagnostics with ranges in this document (or its extends entry). */
+/**
+ * Turns path-based reports into diagnostics with ranges in this document (or its extends entry).
+ * Buffered until flush(): where a semantic rule reports an error on the same value as the schema,
+ * the rule's message (more specific, often with a fix) is the one kept.
+ */
 class Sink {
+  private pending: Report[] = [];
   constructor(private out: Validation, private ydoc: YamlDoc, public bases: BaseFile[]) {}
 
   add(r: Report): void {
+    this.pending.push(r);
+  }
+
+  flush(): void {
+    const key = (r: Report) => JSON.stringify(r.path);
+    const ruled = new Set(this.pending.filter((r) => r.rule !== 'schema' && r.severity === 'error' && (r.target ?? 'value') === 'value').map(key));
+    for (const r of this.pending) {
+      if (r.rule === 'schema' && (r.target ?? 'value') === 'value' && ruled.has(key(r))) continue;
+      this.emit(r);
+    }
+    this.pending = [];
+  }
+
+  private emit(r: Report): void {
     const { range, note } = this.rangeOf(r.path, r.target ?? 'value');
     const d: Diagnostic = { range, severity: r.severity as Severity, message: note ? `${r.message} ${note}` : r.message, rule: r.rule };
     if (r.fixes?.length && !note) {
@@ -204,6 +224,7 @@ class Sink {
   }
 
   rangeOf(p: Path, target: 'key' | 'value' | 'insert'): { range: Range; note?: string } {
+    if (p.length === 0) return { range: docStart(this.out, this.ydoc) };
     const doc = this.ydoc.doc as Document.Parsed;
     const loc = locate(doc, p);
     if (loc.depth === p.length) {

@@ -7,6 +7,7 @@ import { templateVars } from '../config/template';
 import { findGpu, gpuCatalog, gpuKey, type GpuModel } from '../gpus';
 import { formatDuration, parseDuration } from '../util/units';
 import { closest, levenshtein } from '../util/strings';
+import { parse as parseYaml } from 'yaml';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers shared with targets.ts (exported for it; not part of the rule contract).
@@ -66,9 +67,10 @@ function isInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v);
 }
 
-/** A value as quoted in a message: strings in double quotes, everything else as JSON. */
+/** A value as quoted in a message: strings in double quotes, everything else as JSON (YAML for .nan / .inf). */
 export function q(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? '.nan' : v > 0 ? '.inf' : '-.inf'; // as YAML writes them
   if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
   try {
     const s = JSON.stringify(v);
@@ -78,13 +80,23 @@ export function q(v: unknown): string {
   }
 }
 
-const YAML_RESERVED = /^(true|false|yes|no|on|off|y|n|null|~)$/i;
+const YAML_1_1_BOOL = /^(yes|no|on|off|y|n)$/i;
 
-/** A string as YAML source: plain when that reads back as the same string, else double-quoted. */
+/**
+ * A string as YAML source, usable in block and flow context: plain when it reads back as the same
+ * string (and is not a YAML 1.1 boolean that other tools would misread), else double-quoted.
+ */
 export function yamlString(s: string): string {
-  const plainSafe = /^[A-Za-z_/.][A-Za-z0-9_ ./:@+-]*$/.test(s)
-    && !/[ :]$/.test(s) && !s.includes(': ') && !s.includes(' #') && !YAML_RESERVED.test(s);
-  return plainSafe ? s : JSON.stringify(s);
+  const plainCandidate = /^([A-Za-z0-9_/.]|-[A-Za-z-])[A-Za-z0-9_ ./:@+-]*$/.test(s)
+    && !/[ :]$/.test(s) && !s.includes(': ') && !YAML_1_1_BOOL.test(s);
+  if (plainCandidate) {
+    try {
+      if (parseYaml(s) === s && parseYaml(`[${s}]`)?.[0] === s) return s;
+    } catch {
+      // not plain-safe
+    }
+  }
+  return JSON.stringify(s);
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {
@@ -620,17 +632,19 @@ const gpuType = rule('gpu-type', (ctx, c) => {
   const resources = own(c, 'resources');
   const check = (type: string, path: Path, label: string, replacement: (name: string) => string) => {
     if (type.trim() === '' || findGpu(type)) return;
-    const guess = closestGpu(type);
+    const guesses = closestGpus(type);
     ctx.report({
       rule: 'gpu-type',
       severity: 'warning',
       path,
       message: `Unknown GPU type ${q(type)} in ${label}; `
-        + (guess
-          ? `did you mean ${guess}?`
+        + (guesses.length > 0
+          ? `did you mean ${orList(guesses)}?`
           : 'expected a model such as A100, H100, L40S, T4 or MI300X (completion lists them all); '
             + 'check the spelling, or ignore this if your cluster names GPUs its own way'),
-      fixes: guess ? [fix(`Change to ${q(guess)}`, path, yamlString(replacement(guess)))] : undefined,
+      fixes: guesses.length > 0
+        ? guesses.map((g, k) => fix(`Change to ${q(replacement(g))}`, path, yamlString(replacement(g)), k === 0))
+        : undefined,
     });
   };
   const gpuType = own(resources, 'gpu_type');
@@ -642,14 +656,32 @@ const gpuType = rule('gpu-type', (ctx, c) => {
   }
 });
 
-/** Catalog name closest to an unknown GPU name, comparing the tolerant keys (`nvidia h10` ~ `H100`). */
-function closestGpu(type: string): string | undefined {
-  const byKey = new Map<string, string>();
+/**
+ * Catalog names closest to an unknown GPU name, comparing the tolerant keys (`nvidia h10` ~ `H100`):
+ * those at the smallest edit distance (within the limit util/strings `closest` uses) that share
+ * the longest prefix with it, so `H10` suggests H100 rather than A10, and `L40X` both L40 and L40S.
+ */
+function closestGpus(type: string): string[] {
+  const key = gpuKey(type);
+  if (key === '') return [];
+  const limit = Math.max(1, Math.min(3, Math.floor(key.length / 3)));
+  const prefix = (a: string, b: string) => {
+    let i = 0;
+    while (i < a.length && i < b.length && a[i] === b[i]) i++;
+    return i;
+  };
+  let best: Array<{ name: string; d: number; p: number }> = [];
   for (const g of gpuCatalog) {
-    for (const n of [g.name, ...g.aliases]) if (!byKey.has(gpuKey(n))) byKey.set(gpuKey(n), g.name);
+    for (const n of [g.name, ...g.aliases]) {
+      const k = gpuKey(n);
+      const d = levenshtein(key, k);
+      if (d > limit) continue;
+      const cand = { name: g.name, d, p: prefix(key, k) };
+      if (best.length === 0 || d < best[0].d || (d === best[0].d && cand.p > best[0].p)) best = [cand];
+      else if (d === best[0].d && cand.p === best[0].p && !best.some((b) => b.name === g.name)) best.push(cand);
+    }
   }
-  const hit = closestName(gpuKey(type), [...byKey.keys()]);
-  return hit === undefined ? undefined : byKey.get(hit);
+  return best.slice(0, 3).map((b) => b.name);
 }
 
 function describeGpu(g: GpuModel): string {

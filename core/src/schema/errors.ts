@@ -3,6 +3,7 @@
 import type { ErrorObject } from 'ajv';
 import type { Fix, Path, Severity } from '../diagnostic';
 import { closest } from '../util/strings';
+import { reachable, resolveRef, rootOf } from './graph';
 
 export interface SchemaProblem {
   path: Path;
@@ -92,23 +93,27 @@ function branchCost(errors: ErrorObject[], comboPath: string): number {
   return cost;
 }
 
-/** Keeps, for every failed oneOf/anyOf, only the errors of its closest branch (outermost first). */
+/**
+ * Keeps, for every failed oneOf/anyOf, only the errors of its closest branch (outermost first).
+ * ajv reports errors inside a `$ref`'d branch with the referenced schema's path, so errors are
+ * attributed to branches by identity: an error belongs to a branch when the schema object that
+ * failed (`parentSchema`, from `verbose`) is reachable from that branch.
+ */
 function pruneBranches(errors: ErrorObject[]): { kept: ErrorObject[]; labels: Map<ErrorObject, string> } {
   const alive = new Set(errors);
   const labels = new Map<ErrorObject, string>();
   const combos = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf')
-    .sort((a, b) => a.schemaPath.length - b.schemaPath.length);
+    .sort((a, b) => a.instancePath.length - b.instancePath.length);
   for (const combo of combos) {
     if (!alive.has(combo)) continue;
-    const prefix = `${combo.schemaPath}/`;
+    const branches = (Array.isArray(combo.schema) ? combo.schema : []) as Schema[];
+    const root = rootOf(combo.parentSchema as Schema);
     const byBranch = new Map<number, ErrorObject[]>();
-    for (const e of alive) {
-      if (e !== combo && e.schemaPath.startsWith(prefix)) {
-        const idx = Number(e.schemaPath.slice(prefix.length).split('/')[0]);
-        if (!byBranch.has(idx)) byBranch.set(idx, []);
-        byBranch.get(idx)!.push(e);
-      }
-    }
+    branches.forEach((b, idx) => {
+      const reach = reachable(b, root);
+      const errs = [...alive].filter((e) => e !== combo && e.instancePath.startsWith(combo.instancePath) && reach.has(e.parentSchema as object));
+      if (errs.length) byBranch.set(idx, errs);
+    });
     if (byBranch.size === 0) continue; // "matches more than one branch": keep the combo error itself
     let best = -1;
     let bestCost = Infinity;
@@ -116,14 +121,10 @@ function pruneBranches(errors: ErrorObject[]): { kept: ErrorObject[]; labels: Ma
       const c = branchCost(errs, combo.instancePath);
       if (c < bestCost) { bestCost = c; best = idx; }
     }
-    const branches = combo.schema as Schema[];
-    const label = branchLabel(branches?.[best]);
-    for (const [idx, errs] of byBranch) {
-      for (const e of errs) {
-        if (idx !== best) alive.delete(e);
-        else if (byBranch.size > 1 && !labels.has(e)) labels.set(e, label);
-      }
-    }
+    const keep = new Set(byBranch.get(best));
+    const label = byBranch.size > 1 ? branchLabel(resolveRef(branches[best], root)) : undefined;
+    for (const errs of byBranch.values()) for (const e of errs) if (!keep.has(e)) alive.delete(e);
+    if (label) for (const e of keep) if (!labels.has(e)) labels.set(e, label);
     alive.delete(combo);
   }
   return { kept: errors.filter((e) => alive.has(e)), labels };
@@ -135,7 +136,9 @@ export function mapSchemaErrors(errors: ErrorObject[] | null | undefined): Schem
   const out: SchemaProblem[] = [];
   const seen = new Set<string>();
   for (const e of kept) {
-    if (e.keyword === 'if' || e.keyword === 'propertyNames' && kept.some((x) => x !== e && x.params?.propertyName)) continue;
+    if (e.keyword === 'if') continue;
+    // propertyNames: the inner error (with propertyName) says what is wrong with the key.
+    if (e.keyword === 'propertyNames' && kept.some((x) => x !== e && (x as { propertyName?: string }).propertyName !== undefined)) continue;
     const p = problemFor(e);
     if (!p) continue;
     const label = labels.get(e);

@@ -10,6 +10,7 @@ import experimentSchema from '../../../schemas/experiment.schema.json';
 import sweepSchema from '../../../schemas/sweep.schema.json';
 import targetsSchema from '../../../schemas/targets.schema.json';
 import type { FileKind } from '../config/types';
+import { registerRoot } from './graph';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -18,6 +19,8 @@ export const builtinSchemas: Record<FileKind, JsonSchema> = {
   sweep: sweepSchema as JsonSchema,
   targets: targetsSchema as JsonSchema,
 };
+
+for (const s of Object.values(builtinSchemas)) registerRoot(s);
 
 /** VS Code's and our own annotation keywords: known to ajv so that it stays quiet about them. */
 const ANNOTATIONS = ['markdownDescription', 'enumDescriptions', 'markdownEnumDescriptions', 'defaultSnippets',
@@ -110,6 +113,7 @@ export function customValidator(file: string, text: string): { validate?: Valida
     const schema = JSON.parse(text) as JsonSchema;
     const dialect = String(schema.$schema ?? '');
     const ajv = makeAjv(dialect.includes('2020-12') ? 'draft2020' : dialect.includes('2019-09') ? 'draft2019' : 'draft7');
+    registerRoot(schema);
     entry = { text, validate: ajv.compile(schema) };
   } catch (e) {
     entry = { text, error: `Schema ${file} is not usable: ${(e as Error).message}` };

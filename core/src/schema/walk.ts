@@ -3,39 +3,21 @@
 // additionalProperties, items, and oneOf/anyOf/allOf — narrowing oneOf branches by the value
 // actually written (a `type: accelerate` launcher only offers accelerate's keys).
 import type { Path } from '../diagnostic';
-import { builtinSchemas } from './registry';
 import type { JsonSchema } from './registry';
-
-const byId = new Map<string, JsonSchema>(Object.values(builtinSchemas).map((s) => [s.$id as string, s]));
-
-function pointer(root: JsonSchema, ptr: string): JsonSchema | undefined {
-  let cur: unknown = root;
-  for (const raw of ptr.split('/').filter(Boolean)) {
-    const seg = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
-    if (!cur || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[seg];
-  }
-  return cur as JsonSchema | undefined;
-}
+import { resolveRef, rootOf } from './graph';
 
 interface Scoped { schema: JsonSchema; root: JsonSchema }
 
-function deref(s: Scoped, depth = 0): Scoped[] {
+/** A schema with its `$ref` followed; siblings of `$ref` (description, default) are kept too. */
+function deref(s: Scoped): Scoped[] {
   const { schema, root } = s;
-  if (!schema || typeof schema !== 'object' || depth > 32) return [];
-  const ref = schema.$ref;
-  if (typeof ref === 'string') {
-    const [base, frag = ''] = ref.split('#');
-    const target = base ? byId.get(base) ?? [...byId.values()].find((x) => (x.$id as string).endsWith(`/${base.replace(/^\.\//, '')}`)) : root;
-    if (!target) return [s];
-    const resolved = frag ? pointer(target, frag) : target;
-    if (!resolved) return [s];
-    // Siblings of $ref (description, default) still apply: keep both.
-    const { $ref: _ignored, ...rest } = schema;
-    const own: Scoped[] = Object.keys(rest).length ? [{ schema: rest, root }] : [];
-    return [...own, ...deref({ schema: resolved, root: target }, depth + 1)];
-  }
-  return [s];
+  if (!schema || typeof schema !== 'object') return [];
+  if (typeof schema.$ref !== 'string') return [s];
+  const target = resolveRef(schema, root);
+  if (target === schema) return [s];
+  const { $ref: _ignored, ...rest } = schema;
+  const own: Scoped[] = Object.keys(rest).length ? [{ schema: rest, root }] : [];
+  return [...own, { schema: target, root: rootOf(target) ?? root }];
 }
 
 /** The sub-schemas at `path`, given the document `value` (used to pick oneOf branches). */

@@ -42,6 +42,12 @@ export interface ExpandOptions {
   limit?: number;
   /** Value of `{sweep}` in name_template when the sweep has no `name` (e.g. the file's base name). */
   sweepName?: string;
+  /**
+   * With `limit` and `exclude` rules, the exact total needs the whole sweep enumerated (cheaply:
+   * no keys or names). Pass false to stop at the limit instead — for editors on huge sweeps; `total`
+   * is then the upper bound from countTrials whenever the result is truncated. Default true.
+   */
+  exactTotal?: boolean;
 }
 
 /** Sweep rules that own each kind of expansion error; shape errors (wrong types) have none: the schema reports those. */
@@ -94,8 +100,14 @@ function checkRange(r: unknown): { min: number; max: number; step: number; count
   return { min, max, step, count: rangeCount(min, max, step) };
 }
 
-function rangeAt(min: number, step: number, i: number): number {
-  return clean(min + i * step);
+/**
+ * The i-th value of a range, free of float noise: rounded at 1e-12 of the range's magnitude (so
+ * -0.3 + 3 × 0.1 is 0, not 5.6e-17), then to 12 significant digits (0.30000000000000004 → 0.3).
+ */
+function rangeAt(min: number, max: number, step: number, i: number): number {
+  const scale = Math.max(Math.abs(min), Math.abs(max), step);
+  const unit = 10 ** (Math.floor(Math.log10(scale)) - 12);
+  return clean(Math.round((min + i * step) / unit) * unit);
 }
 
 /**
@@ -123,7 +135,7 @@ export function gridValues(spec: ParamSpec): unknown[] | undefined {
     const r = checkRange(s.range);
     if (r instanceof SweepError) throw r;
     const out = new Array<unknown>(r.count);
-    for (let i = 0; i < r.count; i++) out[i] = rangeAt(r.min, r.step, i);
+    for (let i = 0; i < r.count; i++) out[i] = rangeAt(r.min, r.max, r.step, i);
     return out;
   }
   throw new SweepError([], 'a parameter needs values, value, range or distribution');
@@ -226,14 +238,14 @@ function checkParam(key: string, spec: unknown, method: string, errors: SweepErr
       return undefined;
     }
     if (method === 'list' && r.count !== 1) return listConstErr(key, r.count, errors);
-    const { min, step, count } = r;
-    let at: (i: number) => unknown = (i) => rangeAt(min, step, i);
+    const { min, max, step, count } = r;
+    let at: (i: number) => unknown = (i) => rangeAt(min, max, step, i);
     if (count <= MATERIALISE_RANGE) {
       let cache: number[] | undefined;
       at = (i) => {
         if (!cache) {
           cache = new Array<number>(count);
-          for (let j = 0; j < count; j++) cache[j] = rangeAt(min, step, j);
+          for (let j = 0; j < count; j++) cache[j] = rangeAt(min, max, step, j);
         }
         return cache[i];
       };
@@ -633,6 +645,7 @@ export function expandSweep(sweep: Sweep, experiment: Experiment | undefined, op
   const trials: Trial[] = [];
   let kept = 0;
   let excludedCombos = 0;
+  let stopped = false;
   const hasExclude = plan.exclude.length > 0;
   enumerate(plan, (p, idx) => {
     if (hasExclude && isExcluded(plan.exclude, p)) {
@@ -649,9 +662,14 @@ export function expandSweep(sweep: Sweep, experiment: Experiment | undefined, op
       }
     }
     // Without exclusions the total is known up front; stop as soon as the limit is reached.
-    return hasExclude || trials.length < limit;
+    if (trials.length < limit) return true;
+    if (hasExclude && opts?.exactTotal !== false) return true;
+    stopped = true;
+    return false;
   });
-  const total = hasExclude ? kept * nRepeat : plan.combos * nRepeat;
+  const upper = (plan.combos - excludedCombos) * nRepeat;
+  // Stopped early: exact without exclusions, else an upper bound (exclusions past the limit were not seen).
+  const total = stopped ? Math.max(trials.length, upper) : hasExclude ? kept * nRepeat : plan.combos * nRepeat;
   return { trials, total, excluded: excludedCombos * nRepeat, truncated: trials.length < total };
 }
 

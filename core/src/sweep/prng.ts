@@ -19,9 +19,11 @@ export function mulberry32(seed: number): Rng {
   };
 }
 
-/** Kills float noise such as 0.30000000000000004 → 0.3 (12 significant digits). */
+/** Kills float noise such as 0.30000000000000004 → 0.3 (12 significant digits); -0 becomes 0. */
 export function clean(x: number): number {
-  return Number.isFinite(x) ? Number(x.toPrecision(12)) : x;
+  if (!Number.isFinite(x) || x === 0) return x === 0 ? 0 : x;
+  const v = Number(x.toPrecision(12));
+  return v === 0 ? 0 : v;
 }
 
 /** Uniform in [min, max). One draw. */

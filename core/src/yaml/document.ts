@@ -38,7 +38,7 @@ export function parseYaml(text: string): ParsedText {
   }
   let parsed: Document.Parsed[];
   try {
-    parsed = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false }) as Document.Parsed[];
+    parsed = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, logLevel: 'silent' }) as Document.Parsed[];
     if (!Array.isArray(parsed)) parsed = []; // EmptyStream
   } catch (e) {
     // The parser recurses per nesting level; absurd nesting exhausts the stack.
