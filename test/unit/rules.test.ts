@@ -141,6 +141,11 @@ describe('command-shell', () => {
     ]);
   });
 
+  test('placeholders survive the argv fix', () => {
+    const r = one(cfg((c) => { c.command = 'python train.py --bs {params.batch_size}'; }), 'command-shell');
+    assert.deepEqual(r.fixes?.[0].edits[0].newText, '[python, train.py, --bs, "{params.batch_size}"]');
+  });
+
   test('shell: false is replaced, and shell syntax gets no argv fix', () => {
     const r = one(cfg((c) => { c.command = 'python train.py | tee log'; c.shell = false; }), 'command-shell');
     assert.deepEqual(r.fixes, [{ title: 'Set shell: true', edits: [{ path: ['shell'], target: 'value', newText: 'true' }], preferred: true }]);

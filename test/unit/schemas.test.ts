@@ -270,24 +270,25 @@ for (const st of source.statements) {
 const experimentBody = (schemas.experiment.$defs as Record<string, Schema>).experimentBody;
 
 class ShapeChecker {
-  problems: string[] = [];
+  private found = new Set<string>();
+  get problems(): string[] { return [...this.found]; }
 
   object(members: ts.NodeArray<ts.TypeElement>, at: Located, path: string): void {
     const { schema, docId } = deref(at.schema, at.docId);
     const props = schema.properties as Record<string, Schema> | undefined;
-    if (!props) { this.problems.push(`${path}: schema has no properties`); return; }
+    if (!props) { this.found.add(`${path}: schema has no properties`); return; }
     const fields = members.filter(ts.isPropertySignature);
     const names = fields.map((m) => m.name.getText(source).replace(/^['"]|['"]$/g, ''));
     const extra = Object.keys(props).filter((k) => !names.includes(k));
     const missing = names.filter((n) => !(n in props));
-    if (extra.length) this.problems.push(`${path}: in the schema only: ${extra.join(', ')}`);
-    if (missing.length) this.problems.push(`${path}: in types.ts only: ${missing.join(', ')}`);
+    if (extra.length) this.found.add(`${path}: in the schema only: ${extra.join(', ')}`);
+    if (missing.length) this.found.add(`${path}: in types.ts only: ${missing.join(', ')}`);
     // The experiment body requires nothing; the experiment file adds `required` at the top.
     if (schema !== experimentBody) {
       const required = fields.filter((m) => !m.questionToken).map((m) => m.name.getText(source)).sort();
       const schemaRequired = [...((schema.required as string[] | undefined) ?? [])].sort();
       if (JSON.stringify(required) !== JSON.stringify(schemaRequired)) {
-        this.problems.push(`${path}: required ${JSON.stringify(schemaRequired)} in the schema, ${JSON.stringify(required)} in types.ts`);
+        this.found.add(`${path}: required ${JSON.stringify(schemaRequired)} in the schema, ${JSON.stringify(required)} in types.ts`);
       }
     }
     for (const [i, m] of fields.entries()) {
@@ -340,7 +341,7 @@ class ShapeChecker {
       const expected = [...new Set(lits)].sort();
       const actual = [...new Set(schemaLiterals(at))].sort();
       if (JSON.stringify(expected) !== JSON.stringify(actual)) {
-        this.problems.push(`${path}: values ${JSON.stringify(actual)} in the schema, ${JSON.stringify(expected)} in types.ts`);
+        this.found.add(`${path}: values ${JSON.stringify(actual)} in the schema, ${JSON.stringify(expected)} in types.ts`);
       }
     }
     if (ts.isTypeLiteralNode(t)) return this.object(t.members, at, path);
@@ -353,7 +354,7 @@ class ShapeChecker {
         const value = args[1];
         if (value.kind === ts.SyntaxKind.UnknownKeyword || value.kind === ts.SyntaxKind.StringKeyword) return;
         const { schema, docId } = deref(at.schema, at.docId);
-        if (!isSchema(schema.additionalProperties)) { this.problems.push(`${path}: map without additionalProperties schema`); return; }
+        if (!isSchema(schema.additionalProperties)) { this.found.add(`${path}: map without additionalProperties schema`); return; }
         return this.type(value, { schema: schema.additionalProperties, docId }, `${path}[*]`);
       }
       if (interfaces.has(name)) return this.object(interfaces.get(name)!.members, at, path);
@@ -367,17 +368,17 @@ class ShapeChecker {
         const { schema, docId } = deref(at.schema, at.docId);
         const branches = schema.oneOf as Schema[] | undefined;
         if (!branches || branches.length !== objects.length) {
-          this.problems.push(`${path}: ${objects.length} object branches in types.ts, oneOf of ${branches?.length ?? 0} in the schema`);
+          this.found.add(`${path}: ${objects.length} object branches in types.ts, oneOf of ${branches?.length ?? 0} in the schema`);
           return;
         }
         objects.forEach((o, i) => this.type(o, { schema: branches[i], docId }, `${path}|${i}`));
       } else if (objects.length === 1) {
         const b = this.branch(at, 'object');
-        if (b) this.type(objects[0], b, path); else this.problems.push(`${path}: no object branch in the schema`);
+        if (b) this.type(objects[0], b, path); else this.found.add(`${path}: no object branch in the schema`);
       }
       if (arrays.length === 1) {
         const b = this.branch(at, 'array');
-        if (b) this.type(arrays[0], b, path); else this.problems.push(`${path}: no array branch in the schema`);
+        if (b) this.type(arrays[0], b, path); else this.found.add(`${path}: no array branch in the schema`);
       }
     }
   }
@@ -385,7 +386,7 @@ class ShapeChecker {
   items(element: ts.TypeNode, at: Located, path: string): void {
     if (element.kind === ts.SyntaxKind.UnknownKeyword) return;
     const b = this.branch(at, 'array');
-    if (!b) { this.problems.push(`${path}: no items in the schema`); return; }
+    if (!b) { this.found.add(`${path}: no items in the schema`); return; }
     this.type(element, { schema: b.schema.items as Schema, docId: b.docId }, `${path}[]`);
   }
 }

@@ -31,7 +31,6 @@ const archSweep = (): Sweep => ({
 
 const grid = (parameters: Record<string, ParamSpec>, extra: Partial<Sweep> = {}): Sweep => ({ method: 'grid', parameters, ...extra });
 const random = (parameters: Record<string, ParamSpec>, extra: Partial<Sweep> = {}): Sweep => ({ method: 'random', parameters, ...extra });
-const col = (trials: Trial[], key: string) => trials.map((t) => t.params[key]);
 
 describe('grid', () => {
   it('expands the ARCHITECTURE.md example to 3×3×2 = 18 trials, last key fastest', () => {

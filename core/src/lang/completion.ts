@@ -38,7 +38,10 @@ export function complete(v: Validation, offset: number, host: CompletionHost): C
   if (!kind) return [];
   const root = builtinSchemas[kind];
   const value = v.parsed.docs[ctx.docIndex]?.value;
-  return ctx.type === 'key' ? keyEntries(ctx, root, value, vd, kind) : valueEntries(ctx, root, value, vd, v.file, host);
+  if (ctx.type === 'value') return valueEntries(ctx, root, value, vd, v.file, host);
+  const keys = keyEntries(ctx, root, value, vd, kind);
+  // A new list item may be a mapping (keys) or a scalar (values), as the item schema says.
+  return ctx.listItem && !keys.length ? valueEntries(ctx, root, value, vd, v.file, host) : keys;
 }
 
 const at = (value: unknown, p: (string | number)[]): unknown =>
@@ -132,11 +135,12 @@ function scalarSnippet(v: unknown): string {
 function valueEntries(ctx: CursorContext, root: JsonSchema, value: unknown, vd: ValidatedDoc | undefined, file: string, host: CompletionHost): CompletionEntry[] {
   const out: CompletionEntry[] = [];
   const key = ctx.path[ctx.path.length - 1];
-  const add = (label: string, kind: CompletionEntry['kind'], documentation?: string, detail?: string, sort = '1') =>
-    out.push({ label, kind, insertText: snippetText(label), snippet: true, documentation, detail, sortText: `${sort}${label}`, replaceStart: ctx.prefixStart });
+  const add = (label: string, kind: CompletionEntry['kind'], documentation?: string, detail?: string, sort = '1', insert = label) =>
+    out.push({ label, kind, insertText: snippetText(insert), snippet: true, documentation, detail, sortText: `${sort}${label}`, replaceStart: ctx.prefixStart });
 
   const schemas = schemasAt(root, ctx.path, value);
-  for (const { value: v, doc } of allowedValues(schemas)) if (typeof v !== 'object' || v === null) add(yamlScalar(v), 'enum', doc);
+  // Labels as users read them; insert text quoted where YAML 1.1 readers would misread it (`no`).
+  for (const { value: v, doc } of allowedValues(schemas)) if (typeof v !== 'object' || v === null) add(String(v), 'enum', doc, undefined, '1', yamlScalar(v));
 
   if (key === 'gpu_type' || (key === 'gpus' && ctx.path.includes('resources'))) {
     for (const g of gpuCatalog) {

@@ -38,10 +38,10 @@ export function hover(v: Validation, offset: number): HoverInfo | undefined {
   const values = allowedValues(schemas).filter((x) => typeof x.value !== 'boolean');
   if (values.length) {
     lines.push('', 'Allowed values:');
-    for (const x of values) lines.push(`- \`${yamlScalar(x.value)}\`${x.doc ? ` — ${x.doc}` : ''}`);
+    for (const x of values) lines.push(`- \`${String(x.value)}\`${x.doc ? ` — ${x.doc}` : ''}`);
   }
   const def = pick(schemas, 'default');
-  if (def !== undefined) lines.push('', `Default: \`${typeof def === 'object' ? JSON.stringify(def) : yamlScalar(def)}\``);
+  if (def !== undefined) lines.push('', `Default: \`${typeof def === 'object' ? JSON.stringify(def) : String(def)}\``);
   return { markdown: lines.join('\n'), range };
 }
 

@@ -318,8 +318,9 @@ const commandShell = rule('command-shell', (ctx, c) => {
   if (typeof command === 'string' && shell !== true) {
     const fixes: Fix[] = [];
     const words = command.trim().split(/\s+/).filter((w) => w !== '');
-    // Only offer the argv conversion when splitting on blanks is what a shell would do too.
-    if (words.length > 0 && !/[|&;<>()$`\\"'*?[\]#~=%!{}\n]/.test(command)) {
+    // Only offer the argv conversion when splitting on blanks is what a shell would do too
+    // ({params.x} placeholders are fine: /bin/sh has no brace expansion).
+    if (words.length > 0 && !/[|&;<>()$`\\"'*?[\]#~=%!\n]/.test(command)) {
       fixes.push(fix('Write command as an argv list', ['command'], `[${words.map(yamlString).join(', ')}]`));
     }
     fixes.push(shell === undefined

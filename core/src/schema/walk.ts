@@ -13,7 +13,7 @@ function deref(s: Scoped): Scoped[] {
   const { schema, root } = s;
   if (!schema || typeof schema !== 'object') return [];
   if (typeof schema.$ref !== 'string') return [s];
-  const target = resolveRef(schema, root);
+  const target = resolveRef(schema, rootOf(schema) ?? root);
   if (target === schema) return [s];
   const { $ref: _ignored, ...rest } = schema;
   const own: Scoped[] = Object.keys(rest).length ? [{ schema: rest, root }] : [];

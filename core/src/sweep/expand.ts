@@ -9,7 +9,7 @@
 // never on the order the parameters are written in, the sweep method or the trial's position.
 import * as crypto from 'node:crypto';
 import type { Experiment, ParamSpec, Sweep } from '../config/types';
-import { getDotted, renderTemplate, templateVars } from '../config/template';
+import { getDotted, templateVars } from '../config/template';
 import type { Path } from '../diagnostic';
 import { categorical, clean, intUniform, logUniform, mulberry32, normal, quantize, uniform, type Rng } from './prng';
 

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The first of the two commands on a fresh machine: installs what expctl needs from the package
+# registries, builds every bundle, and runs the main job on the examples (local, file store).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v node >/dev/null 2>&1; then
+  echo "expctl needs Node.js 20 or newer (with npm) on PATH." >&2
+  exit 1
+fi
+major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$major" -lt 20 ]; then
+  echo "expctl needs Node.js 20 or newer; this is $(node --version)." >&2
+  exit 1
+fi
+
+node scripts/ensure-deps.mjs
+node esbuild.mjs
+
+echo
+echo "== expctl validate examples/"
+node dist/cli.js validate examples
+echo
+echo "== expctl plan examples/quickstart/grid.sweep.yaml"
+node dist/cli.js plan examples/quickstart/grid.sweep.yaml
