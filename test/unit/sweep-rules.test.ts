@@ -192,7 +192,7 @@ describe('sweep rules', () => {
         { rule: 'template-var', severity: 'error', path: ['name_template'], target: undefined },
         { rule: 'template-var', severity: 'error', path: ['name_template'], target: undefined },
       ]);
-      assert.match(r[0].message, /^Unknown variable \{params\.hiden_size\} in name_template; known: \{params\.learning_rate\}, \{params\.hidden_size\}, \{params\.num_layers\}, \{index\}, \{repeat\}, \{experiment\}, \{sweep\}, \{params\.learning_rate\}, … \(\d+ in all\)\. Did you mean \{params\.hidden_size\}\?$/);
+      assert.match(r[0].message, /^Unknown variable \{params\.hiden_size\} in name_template; known: \{params\.learning_rate\}, \{params\.hidden_size\}, \{params\.num_layers\}, \{index\}, \{repeat\}, \{experiment\}, \{sweep\}, \{params\.batch_size\}, … \(\d+ in all\)\. Did you mean \{params\.hidden_size\}\?$/);
       assert.deepEqual(r[0].fixes, [{
         title: 'Change to {params.hidden_size}', preferred: true,
         edits: [{ path: ['name_template'], target: 'value', newText: '"lr{params.learning_rate}_{params.hidden_size}_{nope}_l{params.num_layers}_h{params.hidden_size}"' }],

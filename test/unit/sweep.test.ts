@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { Experiment, ParamSpec, Sweep } from '../../core/src/config/types';
 import { renderTemplate } from '../../core/src/config/template';
 import {
-  SweepError, canonicalJson, checkSweep, countTrials, expandSweep, gridValues, intUniform, logUniform, mulberry32, normal,
+  SweepError, canonicalJson, checkSweep, countTrials, expandSweep, gridCount, gridValues, intUniform, logUniform, mulberry32, normal,
   quantize, trialConfig, trialKey, type Trial,
 } from '../../core/src/sweep';
 import { closest, levenshtein } from '../../core/src/util/strings';
@@ -77,6 +77,10 @@ describe('grid', () => {
       assert.equal(gridValues({ distribution: d, min: 1, max: 2 }), undefined);
     }
     assert.equal(gridValues({ distribution: 'normal', mu: 0, sigma: 1 }), undefined);
+    assert.equal(gridCount({ range: { min: 0, max: 9_999_999, step: 1 } }), 10_000_000, 'O(1), not materialised');
+    assert.equal(gridCount({ values: [1, 2, 3] }), 3);
+    assert.equal(gridCount({ distribution: 'uniform', min: 0, max: 1 }), undefined);
+    assert.throws(() => gridCount({ range: { min: 0, max: 1, step: 0 } }), SweepError);
   });
 
   it('throws SweepError with a path for a continuous distribution or a bad range', () => {

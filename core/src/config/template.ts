@@ -3,7 +3,8 @@
 
 export interface TemplateVar { name: string; start: number; end: number }
 
-const PLACEHOLDER = /\{\{|\}\}|\{([A-Za-z_][\w.-]*)\}/g;
+// `${VAR}` is shell syntax (left for the shell), not a placeholder.
+const PLACEHOLDER = /\{\{|\}\}|(?<!\$)\{([A-Za-z_][\w.-]*)\}/g;
 
 /** Every placeholder in `s`, with offsets of the whole `{…}` inside `s`. */
 export function templateVars(s: string): TemplateVar[] {

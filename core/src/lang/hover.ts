@@ -6,7 +6,7 @@ import type { Sweep, ParamSpec } from '../config/types';
 import { builtinSchemas } from '../schema/registry';
 import { allowedValues, pick, schemasAt } from '../schema/walk';
 import { yamlScalar } from '../schema/errors';
-import { countTrials, gridValues } from '../sweep';
+import { countTrials, gridCount, gridValues } from '../sweep';
 import { nodeSpan, pathAt, toRange } from '../yaml/document';
 
 export interface HoverInfo { markdown: string; range?: Range }
@@ -45,12 +45,18 @@ export function hover(v: Validation, offset: number): HoverInfo | undefined {
   return { markdown: lines.join('\n'), range };
 }
 
+function safe<T>(fn: () => T): T | undefined {
+  try { return fn(); } catch { return undefined; }
+}
+
 function paramHover(name: string, spec: ParamSpec, sweep: Sweep): string {
   const lines = [`**${name}** — sweep parameter`];
-  const grid = gridValues(spec);
-  if (grid) {
-    const shown = grid.slice(0, 20).map((x) => `\`${yamlScalar(x)}\``).join(', ');
-    lines.push('', `${grid.length} value${grid.length === 1 ? '' : 's'}: ${shown}${grid.length > 20 ? ', …' : ''}`);
+  // A huge range is counted, not listed; a malformed one is reported by the sweep rules.
+  const n = safe(() => gridCount(spec));
+  const grid = n !== undefined && n <= 1000 ? safe(() => gridValues(spec)) : undefined;
+  if (n !== undefined) {
+    const shown = grid ? `: ${grid.slice(0, 20).map((x) => `\`${yamlScalar(x)}\``).join(', ')}${n > 20 ? ', …' : ''}` : '';
+    lines.push('', `${n.toLocaleString('en-US')} value${n === 1 ? '' : 's'}${shown}`);
   } else if ('distribution' in spec) {
     const d = spec as Record<string, unknown>;
     const bounds = d.distribution === 'normal' ? `μ=${String(d.mu)}, σ=${String(d.sigma)}` : `[${String(d.min)}, ${String(d.max)}]`;

@@ -80,6 +80,12 @@ function branchLabel(branch: Schema | undefined): string {
   return 'one of the allowed forms';
 }
 
+function discriminatorWritten(branch: Schema, data: unknown): boolean {
+  if (!data || typeof data !== 'object') return false;
+  const props = (branch.properties ?? {}) as Record<string, Schema>;
+  return Object.entries(props).some(([k, p]) => p && 'const' in p && (data as Record<string, unknown>)[k] === p.const);
+}
+
 /** How badly data misses a branch: a wrong discriminator (`type: const`) rules it out. */
 function branchCost(errors: ErrorObject[], comboPath: string): number {
   let cost = 0;
@@ -122,7 +128,9 @@ function pruneBranches(errors: ErrorObject[]): { kept: ErrorObject[]; labels: Ma
       if (c < bestCost) { bestCost = c; best = idx; }
     }
     const keep = new Set(byBranch.get(best));
-    const label = byBranch.size > 1 ? branchLabel(resolveRef(branches[best], root)) : undefined;
+    const chosen = resolveRef(branches[best], root);
+    // Name the assumed branch, unless the user's own discriminator (`type: accelerate`) chose it.
+    const label = byBranch.size > 1 && !discriminatorWritten(chosen, combo.data) ? branchLabel(chosen) : undefined;
     for (const errs of byBranch.values()) for (const e of errs) if (!keep.has(e)) alive.delete(e);
     if (label) for (const e of keep) if (!labels.has(e)) labels.set(e, label);
     alive.delete(combo);

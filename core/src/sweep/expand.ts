@@ -141,6 +141,20 @@ export function gridValues(spec: ParamSpec): unknown[] | undefined {
   throw new SweepError([], 'a parameter needs values, value, range or distribution');
 }
 
+/**
+ * Number of values gridValues(spec) would return, in O(1) — without materialising a range of up to
+ * 10^7 values. Undefined for continuous distributions; throws SweepError like gridValues.
+ */
+export function gridCount(spec: ParamSpec): number | undefined {
+  const s: unknown = spec;
+  if (isObj(s) && 'range' in s && !('distribution' in s) && !('values' in s) && !('value' in s)) {
+    const r = checkRange(s.range);
+    if (r instanceof SweepError) throw r;
+    return r.count;
+  }
+  return gridValues(spec)?.length;
+}
+
 /** A checked parameter: a finite set of values (indexable), or a sampler. */
 interface Dim {
   key: string;
@@ -280,12 +294,9 @@ interface Plan {
 
 interface Analysis { plan?: Plan; errors: SweepError[] }
 
-// Not cached: analysis is O(#parameters), and callers may edit a sweep object between calls.
+/** Checks a sweep and plans its expansion. Not cached: it is O(#parameters), and callers may edit a sweep between calls. */
 function analyse(sweep: Sweep): Analysis {
-  return analyseUncached(sweep);
-}
-
-function analyseUncached(s: unknown): Analysis {
+  const s: unknown = sweep;
   const errors: SweepError[] = [];
   if (!isObj(s)) return { errors: [new SweepError([], 'a sweep must be a mapping')] };
   const method = s.method ?? 'grid';
@@ -533,7 +544,7 @@ function compileTemplate(template: string, resolve: (name: string) => Seg): Seg[
   return out;
 }
 
-/** Per-dimension caches for a grid: value, canonical-JSON member and rendered text by value index. */
+/** Per-dimension caches for a grid, by value index: the canonical-JSON member (`"key":value`) and the rendered text. */
 interface DimCache {
   frag: (i: number) => string | undefined;
   str: (i: number) => string;
@@ -557,16 +568,16 @@ function dimCache(d: Dim): DimCache {
   return { frag: (i) => frags[i], str: (i) => strs[i] };
 }
 
-type Namer = (p: Obj, idx: readonly number[] | undefined, index: number, repeat: number) => string;
+/** Names one trial; `strs` holds the rendered value of each dimension for this combination (grid and random). */
+type Namer = (p: Obj, strs: readonly string[], index: number, repeat: number) => string;
 
-function makeNamer(plan: Plan, sweep: Sweep, experiment: Experiment | undefined, opts: ExpandOptions | undefined,
-  caches: DimCache[] | undefined): Namer {
+function makeNamer(plan: Plan, sweep: Sweep, experiment: Experiment | undefined, opts: ExpandOptions | undefined): Namer {
   const s = sweep as unknown as Obj;
   const expName = typeof experiment?.name === 'string' ? experiment.name : typeof s.name === 'string' ? s.name : 'trial';
   const sweepName = typeof s.name === 'string' ? s.name : opts?.sweepName ?? expName;
   const { template, repeat: nRepeat, dims } = plan;
   if (template === undefined) {
-    return (_p, _idx, index, repeat) =>
+    return (_p, _strs, index, repeat) =>
       nRepeat > 1 ? `${expName}-${Math.floor(index / nRepeat)}-r${repeat}` : `${expName}-${index}`;
   }
   const suffix = nRepeat > 1 && !templateVars(template).some((v) => v.name === 'repeat');
@@ -584,7 +595,7 @@ function makeNamer(plan: Plan, sweep: Sweep, experiment: Experiment | undefined,
       case 'sweep': return sweepName;
     }
     const di = dimIndex.get(name);
-    if (di !== undefined && caches) return { k: 'dim', dim: di };
+    if (di !== undefined && plan.method !== 'list') return { k: 'dim', dim: di };
     if (di !== undefined || swept(name)) return { k: 'lookup', name };
     return renderValue(getDotted(experiment, name), name);
   });
@@ -598,11 +609,11 @@ function makeNamer(plan: Plan, sweep: Sweep, experiment: Experiment | undefined,
     if (!expCache.has(name)) expCache.set(name, getDotted(experiment, name));
     return expCache.get(name);
   };
-  return (p, idx, index, repeat) => {
+  return (p, strs, index, repeat) => {
     let out = '';
     for (const seg of segs) {
       if (typeof seg === 'string') out += seg;
-      else if (seg.k === 'dim') out += caches![seg.dim].str(idx![seg.dim]);
+      else if (seg.k === 'dim') out += strs[seg.dim];
       else if (seg.k === 'index') out += index;
       else if (seg.k === 'repeat') out += repeat;
       else out += renderValue(lookup(p, seg.name), seg.name);
@@ -626,22 +637,45 @@ export function expandSweep(sweep: Sweep, experiment: Experiment | undefined, op
   const plan = a.plan;
   const limit = opts?.limit === undefined ? Infinity : Math.max(0, Math.floor(opts.limit));
   const nRepeat = plan.repeat;
-  // Grid fast path: canonical JSON members and rendered values are computed once per value, not per trial.
-  const caches = plan.method === 'grid' && limit > 0 ? plan.dims.map(dimCache) : undefined;
-  const sorted = plan.dims.map((_, i) => i).sort((x, y) => (plan.dims[x].key < plan.dims[y].key ? -1 : 1));
-  const canonical = (p: Obj, idx: readonly number[] | undefined): string => {
-    if (!caches || !idx) return canonicalJson(p);
+  // Per combination, each value is turned into text once: its canonical-JSON member for the key and
+  // its rendered form for the name. A grid caches both per value, so a trial costs only concatenation.
+  const { dims } = plan;
+  const caches = plan.method === 'grid' && limit > 0 ? dims.map(dimCache) : undefined;
+  const sorted = dims.map((_, i) => i).sort((x, y) => (dims[x].key < dims[y].key ? -1 : 1));
+  const keyJsons = dims.map((d) => JSON.stringify(d.key) + ':');
+  const strs = new Array<string>(dims.length).fill('');
+  /** Canonical JSON of `p`, filling `strs` on the way. */
+  const prepare = (p: Obj, idx: readonly number[] | undefined): string => {
+    if (plan.method === 'list') return canonicalJson(p);
     let out = '{';
     let first = true;
     for (const i of sorted) {
-      const f = caches[i].frag(idx[i]);
+      let f: string | undefined;
+      if (caches) {
+        f = caches[i].frag(idx![i]);
+        strs[i] = caches[i].str(idx![i]);
+      } else {
+        const v = p[dims[i].key];
+        if (v === undefined) strs[i] = renderValue(v, dims[i].key);
+        else if (typeof v === 'string') {
+          f = keyJsons[i] + JSON.stringify(v);
+          strs[i] = v;
+        } else if (v === null || typeof v !== 'object') {
+          const j = JSON.stringify(v); // numbers, booleans: the same text in JSON and in names
+          f = keyJsons[i] + j;
+          strs[i] = j;
+        } else {
+          f = keyJsons[i] + canonicalJson(v);
+          strs[i] = JSON.stringify(v);
+        }
+      }
       if (f === undefined) continue;
       out += first ? f : ',' + f;
       first = false;
     }
     return out + '}';
   };
-  const name = makeNamer(plan, sweep, experiment, opts, caches);
+  const name = makeNamer(plan, sweep, experiment, opts);
   const trials: Trial[] = [];
   let kept = 0;
   let excludedCombos = 0;
@@ -654,11 +688,11 @@ export function expandSweep(sweep: Sweep, experiment: Experiment | undefined, op
     }
     kept++;
     if (trials.length < limit) {
-      const canon = canonical(p, idx);
+      const canon = prepare(p, idx);
       for (let r = 0; r < nRepeat && trials.length < limit; r++) {
         const params = r === 0 ? p : { ...p };
         const index = trials.length;
-        trials.push({ index, key: sha256hex(canon + '#' + r).slice(0, 16), name: name(params, idx, index, r), repeat: r, params });
+        trials.push({ index, key: sha256hex(canon + '#' + r).slice(0, 16), name: name(params, strs, index, r), repeat: r, params });
       }
     }
     // Without exclusions the total is known up front; stop as soon as the limit is reached.
@@ -709,4 +743,3 @@ export function trialConfig(experiment: Experiment, trial: Trial): Experiment {
 function fmt(n: number): string {
   return n.toLocaleString('en-US');
 }
-export { fmt as formatCount };

@@ -14,6 +14,7 @@
 // template-var           error             ['name_template']
 // sweep-param-path       warning           ['parameters', key] or ['trials', i, key] (key), with a rename fix
 // exclude-unknown-param  warning           ['exclude', i, key] (key), with a rename fix
+import { basename } from 'node:path';
 import type { Experiment, Sweep } from '../config/types';
 import { getDotted, templateVars } from '../config/template';
 import type { Fix, Path } from '../diagnostic';
@@ -161,7 +162,9 @@ const duplicateNames = rule('duplicate-trial-name', (ctx, sweep) => {
   if (typeof template !== 'string') return;
   if (checkSweep(sweep as unknown as Sweep).length) return;
   const exp = experimentOf(ctx, sweep);
-  const { trials } = expandSweep(sweep as unknown as Sweep, exp, { limit: ctx.settings.maxTrials, exactTotal: false });
+  // `{sweep}` without a `name:` is the file's base name (`lr.sweep.yaml` → `lr`), as the CLI names it.
+  const sweepName = basename(ctx.file).replace(/\.sweep\.ya?ml$/, '');
+  const { trials } = expandSweep(sweep as unknown as Sweep, exp, { limit: ctx.settings.maxTrials, exactTotal: false, sweepName });
   const first = new Map<string, number>();
   let dup: [number, number] | undefined;
   let collisions = 0;
@@ -205,7 +208,7 @@ const templateVar = rule('template-var', (ctx, sweep) => {
   const known = new Set([...SPECIAL_VARS, ...swept, ...expPaths]);
   // `{params.opt.lr}` is fine when `params.opt` is swept (as an object).
   const isKnown = (name: string) => known.has(name) || swept.some((k) => name.startsWith(k + '.'));
-  const shown = [...swept, ...SPECIAL_VARS, ...expPaths.filter((p) => p.startsWith('params.'))];
+  const shown = [...new Set([...swept, ...SPECIAL_VARS, ...expPaths.filter((p) => p.startsWith('params.'))])];
   for (const v of templateVars(template)) {
     if (isKnown(v.name)) continue;
     const suggestion = closest(v.name, known);

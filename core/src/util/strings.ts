@@ -1,10 +1,14 @@
 // Small string helpers shared by rules: edit distance and "did you mean" suggestions.
 
-/** Levenshtein edit distance (insert, delete, substitute; each costs 1). O(|a|·|b|) time, O(|b|) memory. */
+/**
+ * Edit distance where an insert, a delete, a substitution or a swap of two neighbouring
+ * characters each cost 1 (optimal string alignment): `gird` is one typo away from `grid`.
+ */
 export function levenshtein(a: string, b: string): number {
   if (a === b) return 0;
   if (a.length === 0) return b.length;
   if (b.length === 0) return a.length;
+  let prev2 = new Array<number>(b.length + 1).fill(0);
   let prev = new Array<number>(b.length + 1);
   let cur = new Array<number>(b.length + 1);
   for (let j = 0; j <= b.length; j++) prev[j] = j;
@@ -12,10 +16,12 @@ export function levenshtein(a: string, b: string): number {
     cur[0] = i;
     const ca = a.charCodeAt(i - 1);
     for (let j = 1; j <= b.length; j++) {
-      const cost = ca === b.charCodeAt(j - 1) ? 0 : 1;
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+      const cb = b.charCodeAt(j - 1);
+      let d = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca === cb ? 0 : 1));
+      if (i > 1 && j > 1 && ca === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === cb) d = Math.min(d, prev2[j - 2] + 1);
+      cur[j] = d;
     }
-    [prev, cur] = [cur, prev];
+    [prev2, prev, cur] = [prev, cur, prev2];
   }
   return prev[b.length];
 }
