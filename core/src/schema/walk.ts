@@ -42,9 +42,11 @@ export function schemasAt(root: JsonSchema, path: Path, value: unknown): JsonSch
           if (safeTest(re, seg)) { next.push({ schema: sub, root: r }); matched = true; }
         }
       }
-      if (!matched && schema.additionalProperties && typeof schema.additionalProperties === 'object') {
-        next.push({ schema: schema.additionalProperties as JsonSchema, root: r });
-      }
+      // A free-form mapping (params, env, labels): any key, with the schema given, if any. (Not a
+      // `$ref`'s sibling annotations, which have no type and declare nothing.)
+      const extra = schema.additionalProperties;
+      const freeForm = extra === true || (extra && typeof extra === 'object') || (extra === undefined && schema.type === 'object' && !props && !pats);
+      if (!matched && freeForm) next.push({ schema: extra && typeof extra === 'object' ? extra as JsonSchema : {}, root: r });
     }
     current = expand(next, v);
     if (!current.length) return [];
@@ -138,5 +140,23 @@ export function allowedValues(schemas: JsonSchema[]): EnumValue[] {
     const types = Array.isArray(s.type) ? s.type : [s.type];
     if (types.includes('boolean')) { add(true); add(false); }
   }
+  return out;
+}
+
+const pathsCache = new WeakMap<JsonSchema, string[]>();
+
+/** Dotted paths of every property a schema declares (free-form maps not descended into). */
+export function knownPaths(root: JsonSchema, maxDepth = 4): string[] {
+  const hit = pathsCache.get(root);
+  if (hit) return hit;
+  const out: string[] = [];
+  const rec = (path: string[]) => {
+    for (const k of propertiesOf(schemasAt(root, path, undefined)).keys()) {
+      out.push([...path, k].join('.'));
+      if (path.length + 1 < maxDepth) rec([...path, k]);
+    }
+  };
+  rec([]);
+  pathsCache.set(root, out);
   return out;
 }

@@ -18,6 +18,8 @@ import { basename } from 'node:path';
 import type { Experiment, Sweep } from '../config/types';
 import { getDotted, templateVars } from '../config/template';
 import type { Fix, Path } from '../diagnostic';
+import { builtinSchemas } from '../schema/registry';
+import { knownPaths, schemasAt } from '../schema/walk';
 import type { Report, Rule, RuleContext } from '../rules/api';
 import { closest } from '../util/strings';
 import { checkSweep, countTrials, deepEqual, expandSweep, type SweepErrorRule } from './expand';
@@ -226,43 +228,14 @@ const templateVar = rule('template-var', (ctx, sweep) => {
   }
 });
 
-// Schema-known experiment fields, for paths the experiment does not set. `true` = any sub-path is fine.
-type Tree = { [key: string]: Tree | true };
-const LAUNCHER: Tree = Object.fromEntries([
-  'type', 'num_processes', 'gpu_ids', 'mixed_precision', 'main_process_port', 'num_machines', 'args',
-  'nproc_per_node', 'nnodes', 'node_rank', 'master_port', 'rdzv_backend', 'rdzv_endpoint',
-].map((k) => [k, true]));
-const leaves = (...keys: string[]): Tree => Object.fromEntries(keys.map((k) => [k, true]));
-const EXPERIMENT_FIELDS: Tree = {
-  ...leaves('$schema', 'name', 'description', 'extends', 'command', 'shell', 'workdir', 'env', 'params', 'target', 'repeat', 'timeout', 'tags'),
-  launcher: LAUNCHER,
-  resources: leaves('gpus', 'gpu_type', 'cpus', 'memory'),
-  retry: leaves('max_retries', 'backoff_base_s', 'max_backoff_s', 'jitter', 'on'),
-  on_oom: leaves('param', 'factor', 'min'),
-  metrics: leaves('primary', 'goal', 'sources'),
-  data: {
-    kafka: leaves('bootstrap_servers', 'topic', 'offsets', 'format', 'compression', 'split', 'group_id', 'schema_registry', 'metrics_topic'),
-  },
-  kubernetes: leaves('image', 'namespace', 'kind', 'workers', 'node_selector', 'tolerations', 'volumes', 'service_account',
-    'image_pull_secrets', 'image_pull_policy', 'labels', 'annotations', 'backoff_limit', 'ttl_seconds_after_finished'),
-};
-
-function schemaPaths(tree: Tree, prefix = ''): string[] {
-  const out: string[] = [];
-  for (const [k, v] of Object.entries(tree)) {
-    const p = prefix ? `${prefix}.${k}` : k;
-    out.push(p);
-    if (v !== true) out.push(...schemaPaths(v, p));
-  }
-  return out;
-}
-const SCHEMA_PATHS = schemaPaths(EXPERIMENT_FIELDS);
+const SCHEMA_PATHS = knownPaths(builtinSchemas.experiment);
 
 /** Why `key` looks wrong for `exp`, or undefined when it is fine. */
 function paramPathProblem(key: string, exp: Experiment, candidates: string[]): { message: string; suggestion?: string } | undefined {
   if (getDotted(exp, key) !== undefined) return undefined;
   const parts = key.split('.');
-  const suggestion = closest(key, candidates);
+  // Never suggest the key's own parent (`params` for `params.x`).
+  const suggestion = closest(key, candidates.filter((c) => !key.startsWith(`${c}.`)));
   const mean = suggestion ? `; did you mean ${suggestion}?` : '';
   const expName = typeof exp.name === 'string' ? ` ${exp.name}` : '';
   if (parts[0] === 'params') {
@@ -272,15 +245,12 @@ function paramPathProblem(key: string, exp: Experiment, candidates: string[]): {
     // New environment variables are common; only a near-miss of an existing one is suspicious.
     return suggestion ? { message: `${key} is not set in experiment${expName}${mean}`, suggestion } : undefined;
   }
-  let node: Tree | true = EXPERIMENT_FIELDS;
-  for (let i = 0; i < parts.length; i++) {
-    if (node === true) return undefined;
-    const next: Tree | true | undefined = Object.prototype.hasOwnProperty.call(node, parts[i]) ? node[parts[i]] : undefined;
-    if (next === undefined) {
-      const where = i === 0 ? 'an experiment field' : `a field of ${parts.slice(0, i).join('.')}`;
+  // Fields the schema knows are fine to set even when the experiment leaves them out.
+  for (let i = 1; i <= parts.length; i++) {
+    if (!schemasAt(builtinSchemas.experiment, parts.slice(0, i), undefined).length) {
+      const where = i === 1 ? 'an experiment field' : `a field of ${parts.slice(0, i - 1).join('.')}`;
       return { message: `${key} is not ${where}${mean}`, suggestion };
     }
-    node = next;
   }
   return undefined;
 }
