@@ -129,8 +129,9 @@ function cmdPlan(args: string[]): number {
     process.stdout.write(`${JSON.stringify({ file, kind: vd.kind, total, excluded, trials: trials.map((t) => ({ index: t.index, name: t.name, key: t.key, repeat: t.repeat, params: t.params })) }, null, 2)}\n`);
   } else if (values.csv) {
     const cell = (x: unknown) => { const s = x === undefined ? '' : typeof x === 'string' ? x : JSON.stringify(x); return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s; };
-    process.stdout.write(`${['index', 'name', 'key', 'repeat', ...columns].map(cell).join(',')}\n`);
-    for (const t of trials) process.stdout.write(`${[t.index, t.name, t.key, t.repeat, ...columns.map((c) => t.params[c])].map(cell).join(',')}\n`);
+    const lines = [['index', 'name', 'key', 'repeat', ...columns].map(cell).join(',')];
+    for (const t of trials) lines.push([t.index, t.name, t.key, t.repeat, ...columns.map((c) => t.params[c])].map(cell).join(','));
+    process.stdout.write(`${lines.join('\n')}\n`);
   } else {
     process.stdout.write(`${header}\n`);
     const rows = trials.map((t) => [String(t.index), t.name, t.key, ...columns.map((c) => show(t.params[c]))]);
@@ -169,6 +170,8 @@ export function main(argv: string[]): number {
 }
 
 function run(): void {
+  // `expctl plan … | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
   try {
     const code = main(process.argv.slice(2));
     if (code >= 0) process.exitCode = code;
