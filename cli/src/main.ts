@@ -3,7 +3,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { validateText } from '../../core/src/validate';
 import type { Validation } from '../../core/src/validate';
 import { defaultSettings } from '../../core/src/rules/api';
@@ -13,7 +12,7 @@ import { kindFromFileName } from '../../core/src/schema/registry';
 import { expandSweep } from '../../core/src/sweep';
 import type { Trial } from '../../core/src/sweep';
 import type { Experiment, Sweep } from '../../core/src/config/types';
-import { startServer } from '../../server/src/server';
+import { serve, transportGiven } from '../../server/src/server';
 import { version } from '../../package.json';
 
 class UsageError extends Error {}
@@ -161,8 +160,8 @@ export function main(argv: string[]): number {
     case 'validate': return cmdValidate(rest);
     case 'plan': return cmdPlan(rest);
     case 'lsp':
-      if (!rest.some((a) => a === '--stdio' || a === '--node-ipc' || a.startsWith('--socket'))) throw new UsageError('lsp needs a transport: --stdio, --node-ipc or --socket=PORT');
-      startServer(createConnection(ProposedFeatures.all));
+      if (!transportGiven(rest)) throw new UsageError('lsp needs a transport: --stdio, --node-ipc or --socket=PORT');
+      serve();
       return -1; // keeps running
     default:
       throw new UsageError(`unknown command "${cmd}"`);

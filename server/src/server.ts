@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
+  createConnection, ProposedFeatures,
   CodeActionKind, CompletionItemKind, DiagnosticSeverity, DocumentDiagnosticReportKind, InsertTextFormat, InsertTextMode,
   MarkupKind, SymbolKind, TextDocumentSyncKind, TextDocuments,
 } from 'vscode-languageserver/node';
@@ -35,6 +36,18 @@ function uriToPath(uri: string): string {
   try { return uri.startsWith('file:') ? fileURLToPath(uri) : uri; } catch { return uri; }
 }
 
+export function transportGiven(argv: string[]): boolean {
+  return argv.some((a) => a === '--stdio' || a === '--node-ipc' || a.startsWith('--socket') || a.startsWith('--pipe'));
+}
+
+/** Starts the server on the transport named in argv. A bug costs a log line, never the server. */
+export function serve(): void {
+  const log = (e: unknown) => process.stderr.write(`expctl-language-server: ${(e as Error)?.stack ?? String(e)}\n`);
+  process.on('uncaughtException', log);
+  process.on('unhandledRejection', log);
+  startServer(createConnection(ProposedFeatures.all));
+}
+
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
   const cache = new Map<string, Entry>();
@@ -43,6 +56,12 @@ export function startServer(connection: Connection): void {
   let canPullConfig = false;
   let snippets = true;
   let mode: NonNullable<InitOptions['diagnostics']> = 'push';
+  let canRefresh = false;
+
+  /** Asks a pull-mode client to pull again (only if it said it can). */
+  function refreshPull(): void {
+    if (mode !== 'push' && canRefresh) void connection.languages.diagnostics.refresh().catch(() => undefined);
+  }
 
   const openByPath = () => new Map(documents.all().map((d) => [uriToPath(d.uri), d]));
 
@@ -141,7 +160,7 @@ export function startServer(connection: Connection): void {
     for (const [uri, entry] of cache) {
       if (uri === except || !entry.deps.has(path)) continue;
       entry.version = -1;
-      if (mode === 'pull') connection.languages.diagnostics.refresh();
+      if (mode === 'pull') refreshPull();
       else schedule(uri);
     }
   }
@@ -152,6 +171,7 @@ export function startServer(connection: Connection): void {
     snippets = caps.textDocument?.completion?.completionItem?.snippetSupport ?? false;
     const opts = (params.initializationOptions ?? {}) as InitOptions;
     mode = opts.diagnostics ?? 'push';
+    canRefresh = !!caps.workspace?.diagnostics?.refreshSupport;
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -168,7 +188,7 @@ export function startServer(connection: Connection): void {
   connection.onDidChangeConfiguration(() => {
     settingsCache.clear();
     for (const [uri, e] of cache) { e.version = -1; schedule(uri); }
-    if (mode !== 'push') connection.languages.diagnostics.refresh();
+    refreshPull();
   });
 
   documents.onDidOpen((e) => { schedule(e.document.uri, true); revalidateDependents(uriToPath(e.document.uri), e.document.uri); });
