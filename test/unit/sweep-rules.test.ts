@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { Experiment } from '../../core/src/config/types';
 import { defaultSettings, type Report, type RuleContext, type ValidationSettings } from '../../core/src/rules/api';
 import { sweepRules } from '../../core/src/sweep/rules';
+import { archSweep } from '../helpers/fixtures';
 
 const experiment: Experiment = {
   name: 'train',
@@ -12,18 +13,7 @@ const experiment: Experiment = {
   env: { NCCL_TIMEOUT: '3600' },
 };
 
-const ARCH = {
-  experiment: './train.experiment.yaml',
-  method: 'grid',
-  parameters: {
-    'params.learning_rate': { values: [1.0e-4, 5.0e-4, 1.0e-3] },
-    'params.hidden_size': { values: [64, 128, 256] },
-    'params.num_layers': { values: [2, 3] },
-  },
-  repeat: 1,
-  max_parallel: 18,
-  name_template: 'lr{params.learning_rate}_h{params.hidden_size}_l{params.num_layers}',
-};
+const ARCH = archSweep();
 
 /** Runs every sweep rule against `config` and returns the reports. */
 function check(config: unknown, opts: { experiment?: Experiment | null; settings?: Partial<ValidationSettings> } = {}): Report[] {

@@ -7,6 +7,7 @@ import {
   quantize, trialConfig, trialKey, type Trial,
 } from '../../core/src/sweep';
 import { closest, levenshtein } from '../../core/src/util/strings';
+import { archSweep } from '../helpers/fixtures';
 
 const experiment: Experiment = {
   name: 'train',
@@ -15,19 +16,6 @@ const experiment: Experiment = {
   resources: { gpus: 1, gpu_type: 'H100' },
 };
 
-/** The sweep from ARCHITECTURE.md. */
-const archSweep = (): Sweep => ({
-  experiment: './train.experiment.yaml',
-  method: 'grid',
-  parameters: {
-    'params.learning_rate': { values: [1.0e-4, 5.0e-4, 1.0e-3] },
-    'params.hidden_size': { values: [64, 128, 256] },
-    'params.num_layers': { values: [2, 3] },
-  },
-  repeat: 1,
-  max_parallel: 18,
-  name_template: 'lr{params.learning_rate}_h{params.hidden_size}_l{params.num_layers}',
-});
 
 const grid = (parameters: Record<string, ParamSpec>, extra: Partial<Sweep> = {}): Sweep => ({ method: 'grid', parameters, ...extra });
 const random = (parameters: Record<string, ParamSpec>, extra: Partial<Sweep> = {}): Sweep => ({ method: 'random', parameters, ...extra });
