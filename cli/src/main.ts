@@ -10,6 +10,7 @@ import type { FileHost } from '../../core/src/rules/api';
 import { formatDiagnostic, severityRank } from '../../core/src/diagnostic';
 import { kindFromFileName } from '../../core/src/schema/registry';
 import { expandSweep } from '../../core/src/sweep';
+import { csvTable } from '../../core/src/util/csv';
 import type { Trial } from '../../core/src/sweep';
 import type { Experiment, Sweep } from '../../core/src/config/types';
 import { serve, transportGiven } from '../../server/src/server';
@@ -127,10 +128,7 @@ function cmdPlan(args: string[]): number {
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ file, kind: vd.kind, total, excluded, trials: trials.map((t) => ({ index: t.index, name: t.name, key: t.key, repeat: t.repeat, params: t.params })) }, null, 2)}\n`);
   } else if (values.csv) {
-    const cell = (x: unknown) => { const s = x === undefined ? '' : typeof x === 'string' ? x : JSON.stringify(x); return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s; };
-    const lines = [['index', 'name', 'key', 'repeat', ...columns].map(cell).join(',')];
-    for (const t of trials) lines.push([t.index, t.name, t.key, t.repeat, ...columns.map((c) => t.params[c])].map(cell).join(','));
-    process.stdout.write(`${lines.join('\n')}\n`);
+    process.stdout.write(csvTable(['index', 'name', 'key', 'repeat', ...columns], trials.map((t) => [t.index, t.name, t.key, t.repeat, ...columns.map((c) => t.params[c])])));
   } else {
     process.stdout.write(`${header}\n`);
     const rows = trials.map((t) => [String(t.index), t.name, t.key, ...columns.map((c) => show(t.params[c]))]);

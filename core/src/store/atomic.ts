@@ -1,0 +1,66 @@
+// Durable file writes. A reader (or a runner restarted after kill -9) sees either the old file or
+// the new one, never a half-written one: write a temp file, fsync it, rename over, fsync the folder.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+let counter = 0;
+
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${counter++}.tmp`);
+  const fd = fs.openSync(tmp, 'w', 0o644);
+  try {
+    fs.writeFileSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  try {
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+  fsyncDir(path.dirname(file));
+}
+
+export function fsyncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // Some filesystems refuse fsync on folders; the rename is still atomic there.
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/**
+ * Appends one line (O_APPEND: concurrent appenders never interleave within a line this short).
+ * `durable` fsyncs, for the events a restart must not lose.
+ */
+export function appendLine(file: string, line: string, durable = false): void {
+  const fd = fs.openSync(file, 'a', 0o644);
+  try {
+    fs.writeSync(fd, line.endsWith('\n') ? line : `${line}\n`);
+    if (durable) fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * JSON lines of a file that another process may be appending to, or that a crash cut short:
+ * a torn last line is skipped (and counted), never fatal.
+ */
+export function readJsonLines<T>(file: string): { items: T[]; bad: number } {
+  let text: string;
+  try { text = fs.readFileSync(file, 'utf8'); } catch { return { items: [], bad: 0 }; }
+  const items: T[] = [];
+  let bad = 0;
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try { items.push(JSON.parse(line) as T); } catch { bad++; }
+  }
+  return { items, bad };
+}

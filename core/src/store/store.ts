@@ -1,0 +1,179 @@
+// The results store: plain files in `.expctl/` (the embedded default — no server).
+//
+//   runs/<run-id>/run.json        status, attempts, host, git, GPUs, summary of every metric
+//   runs/<run-id>/config.yaml     the resolved config that ran;  params.json  the trial's parameters
+//   runs/<run-id>/metrics.jsonl, stdout.log, stderr.log, telemetry.jsonl   (written by the runner)
+//   sweeps/<sweep-id>/sweep.json, trials.jsonl
+//   journal.jsonl                 append-only events: the history, and what a restart trusts
+//   runs.csv, failed_runs.csv     flat tables for spreadsheets and pandas
+//
+// run.json and the tables are replaced atomically; a kill -9 at any moment leaves every file
+// readable. The in-memory index is loaded once and kept in step with every save.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { appendLine, readJsonLines, writeFileAtomic } from './atomic';
+import { csvTable } from '../util/csv';
+import type { MetricSummary } from '../runner/metrics';
+
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+
+export interface AttemptRecord {
+  n: number;
+  started: string;
+  ended?: string;
+  pid?: number;
+  exit_code?: number | null;
+  signal?: string | null;
+  failure_class?: string;
+  message?: string;
+  stderr_tail?: string;
+  duration_s?: number;
+  /** Seconds waited (backoff) before this attempt. */
+  waited_s?: number;
+  /** Parameters changed for this attempt (on_oom scaling). */
+  params?: Record<string, unknown>;
+}
+
+export interface RunRecord {
+  schema_version: 1;
+  id: string;
+  sweep_id: string;
+  experiment: string;
+  experiment_file: string;
+  trial: { index: number; key: string; name: string; repeat: number };
+  params: Record<string, unknown>;
+  target: string;
+  status: RunStatus;
+  created: string;
+  started?: string;
+  ended?: string;
+  duration_s?: number;
+  attempts: AttemptRecord[];
+  host: string;
+  /** The runner process that owns the run while it is running (resume checks it is alive). */
+  runner_pid?: number;
+  git?: { commit: string; dirty: boolean };
+  gpus?: number[];
+  summary: Record<string, MetricSummary>;
+  metrics_bad_lines?: number;
+  telemetry?: Record<string, number>;
+}
+
+export interface JournalEvent { ts: string; event: string; run_id?: string; sweep_id?: string; [k: string]: unknown }
+
+export const STORE_DIR = '.expctl';
+
+export class FileStore {
+  private runs = new Map<string, RunRecord>();
+  private loaded = false;
+
+  constructor(readonly root: string) {}
+
+  runDir(id: string): string { return path.join(this.root, 'runs', id); }
+  sweepDir(id: string): string { return path.join(this.root, 'sweeps', id); }
+  get journalFile(): string { return path.join(this.root, 'journal.jsonl'); }
+
+  /** Reads every run.json once; unreadable ones are reported, not fatal. */
+  load(): { bad: string[] } {
+    const bad: string[] = [];
+    this.runs.clear();
+    let ids: string[] = [];
+    try { ids = fs.readdirSync(path.join(this.root, 'runs')); } catch { /* a new store */ }
+    for (const id of ids) {
+      const file = path.join(this.runDir(id), 'run.json');
+      try {
+        const rec = JSON.parse(fs.readFileSync(file, 'utf8')) as RunRecord;
+        if (rec && rec.id === id) this.runs.set(id, rec);
+        else bad.push(file);
+      } catch (e) {
+        // A run folder without run.json is a run a crash interrupted before its first save.
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') bad.push(file);
+      }
+    }
+    this.loaded = true;
+    return { bad };
+  }
+
+  all(): RunRecord[] {
+    if (!this.loaded) this.load();
+    return [...this.runs.values()];
+  }
+
+  get(id: string): RunRecord | undefined {
+    if (!this.loaded) this.load();
+    return this.runs.get(id);
+  }
+
+  /** A run id not yet used: `<trial-name>-<key8>`, then `-2`, `-3` for later runs of the same trial. */
+  newRunId(trialName: string, key: string): string {
+    if (!this.loaded) this.load();
+    const base = `${slug(trialName).slice(0, 60)}-${key.slice(0, 8)}`;
+    let id = base;
+    for (let n = 2; this.runs.has(id) || fs.existsSync(this.runDir(id)); n++) id = `${base}-${n}`;
+    return id;
+  }
+
+  /** Creates the run's folder with its config and parameters, then its run.json. */
+  create(rec: RunRecord, configYaml: string): void {
+    const dir = this.runDir(rec.id);
+    fs.mkdirSync(dir, { recursive: true });
+    writeFileAtomic(path.join(dir, 'config.yaml'), configYaml);
+    writeFileAtomic(path.join(dir, 'params.json'), `${JSON.stringify(rec.params, null, 2)}\n`);
+    this.save(rec, 'run-created');
+  }
+
+  /** Replaces run.json atomically and journals the event. */
+  save(rec: RunRecord, event: string, extra: Record<string, unknown> = {}): void {
+    writeFileAtomic(path.join(this.runDir(rec.id), 'run.json'), `${JSON.stringify(rec, null, 2)}\n`);
+    this.runs.set(rec.id, rec);
+    this.journal({ event, run_id: rec.id, sweep_id: rec.sweep_id, status: rec.status, ...extra }, rec.status !== 'running' && rec.status !== 'queued');
+  }
+
+  journal(e: Omit<JournalEvent, 'ts'>, durable = false): void {
+    fs.mkdirSync(this.root, { recursive: true });
+    appendLine(this.journalFile, JSON.stringify({ ts: new Date().toISOString(), ...e }), durable);
+  }
+
+  events(): JournalEvent[] {
+    return readJsonLines<JournalEvent>(this.journalFile).items;
+  }
+
+  writeSweep(id: string, meta: Record<string, unknown>, trials: unknown[]): void {
+    const dir = this.sweepDir(id);
+    fs.mkdirSync(dir, { recursive: true });
+    writeFileAtomic(path.join(dir, 'sweep.json'), `${JSON.stringify(meta, null, 2)}\n`);
+    writeFileAtomic(path.join(dir, 'trials.jsonl'), trials.map((t) => JSON.stringify(t)).join('\n') + '\n');
+  }
+
+  /** runs.csv and failed_runs.csv, rebuilt from the index and replaced atomically. */
+  writeTables(): void {
+    const runs = this.all().sort((a, b) => a.created.localeCompare(b.created) || a.id.localeCompare(b.id));
+    const params = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
+    const metrics = [...new Set(runs.flatMap((r) => Object.keys(r.summary)))].sort();
+    const header = ['run_id', 'sweep_id', 'experiment', 'trial_index', 'trial_name', 'trial_key', 'repeat', 'status', 'attempts',
+      'failure_class', 'exit_code', 'started', 'ended', 'duration_s', 'target', 'host', 'git_commit', 'git_dirty', 'gpus',
+      ...params, ...metrics.flatMap((m) => [`${m}.last`, `${m}.min`, `${m}.max`, `${m}.mean`])];
+    const rows = runs.map((r) => {
+      const last = r.attempts[r.attempts.length - 1];
+      return [r.id, r.sweep_id, r.experiment, r.trial.index, r.trial.name, r.trial.key, r.trial.repeat, r.status, r.attempts.length,
+        last?.failure_class, last?.exit_code, r.started, r.ended, r.duration_s, r.target, r.host, r.git?.commit, r.git?.dirty, r.gpus?.join(' '),
+        ...params.map((p) => r.params[p]), ...metrics.flatMap((m) => { const s = r.summary[m]; return s ? [s.last, s.min, s.max, s.mean] : ['', '', '', '']; })];
+    });
+    fs.mkdirSync(this.root, { recursive: true });
+    writeFileAtomic(path.join(this.root, 'runs.csv'), csvTable(header, rows));
+    const failed: unknown[][] = [];
+    for (const r of runs) {
+      for (const a of r.attempts) {
+        if (!a.failure_class) continue;
+        failed.push([a.ended ?? a.started, r.id, r.trial.name, a.n, a.failure_class, a.message, JSON.stringify({ ...r.params, ...a.params })]);
+      }
+    }
+    writeFileAtomic(path.join(this.root, 'failed_runs.csv'), csvTable(['timestamp', 'run_id', 'trial_name', 'attempt', 'failure_class', 'message', 'config'], failed));
+  }
+}
+
+/** Safe in a file name and readable: lowercase letters, digits, `.`, `_`, `-`. */
+export function slug(s: string): string {
+  // No leading or trailing dots: an id of '..' would escape the runs folder.
+  return s.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[.-]+|[.-]+$/g, '') || 'run';
+}
