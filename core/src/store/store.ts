@@ -157,7 +157,7 @@ export class FileStore {
       const last = r.attempts[r.attempts.length - 1];
       return [r.id, r.sweep_id, r.experiment, r.trial.index, r.trial.name, r.trial.key, r.trial.repeat, r.status, r.attempts.length,
         last?.failure_class, last?.exit_code, r.started, r.ended, r.duration_s, r.target, r.host, r.git?.commit, r.git?.dirty, r.gpus?.join(' '),
-        ...params.map((p) => r.params[p]), ...metrics.flatMap((m) => { const s = r.summary[m]; return s ? [s.last, s.min, s.max, s.mean] : ['', '', '', '']; })];
+        ...params.map((p) => r.params[p]), ...metrics.flatMap((m): unknown[] => { const s = r.summary[m]; return s ? [s.last, s.min, s.max, s.mean] : ['', '', '', '']; })];
     });
     fs.mkdirSync(this.root, { recursive: true });
     writeFileAtomic(path.join(this.root, 'runs.csv'), csvTable(header, rows));
