@@ -24,6 +24,7 @@ import { hover } from '../../core/src/lang/hover';
 import { documentSymbols } from '../../core/src/lang/symbols';
 import type { Symbol as CoreSymbol } from '../../core/src/lang/symbols';
 import { fileInfo } from '../../core/src/lang/info';
+import { builtinValidator } from '../../core/src/schema/registry';
 import { FileInfoRequest } from './protocol';
 import type { FileInfoParams, InitOptions, ServerSettings } from './protocol';
 
@@ -184,6 +185,9 @@ export function startServer(connection: Connection): void {
       serverInfo: { name: 'expctl-language-server', version: '0.1.0' },
     };
   });
+
+  // Compile the schemas while the editor is still starting, not on the first keystroke.
+  connection.onInitialized(() => setImmediate(() => { for (const k of ['experiment', 'sweep', 'targets'] as const) builtinValidator(k); }));
 
   connection.onDidChangeConfiguration(() => {
     settingsCache.clear();
