@@ -187,7 +187,7 @@ export function startServer(connection: Connection): void {
   });
 
   // Compile the schemas while the editor is still starting, not on the first keystroke.
-  connection.onInitialized(() => setImmediate(() => { for (const k of ['experiment', 'sweep', 'targets'] as const) builtinValidator(k); }));
+  connection.onInitialized(() => { setImmediate(() => { for (const k of ['experiment', 'sweep', 'targets'] as const) builtinValidator(k); }); });
 
   connection.onDidChangeConfiguration(() => {
     settingsCache.clear();
