@@ -3,6 +3,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
 import type { Document, Node, Pair } from 'yaml';
 import type { Diagnostic, Path, Position, Range } from '../diagnostic';
+import { fastParse } from './fast';
 
 /** Larger texts get one informational diagnostic instead of a parse (keeps the server responsive). */
 export const MAX_TEXT_LENGTH = 8 * 1024 * 1024;
@@ -34,6 +35,15 @@ export function parseYaml(text: string): ParsedText {
       rule: 'file-too-large',
       message: `File is ${(text.length / 1048576).toFixed(1)} MB; expctl validates files up to ${MAX_TEXT_LENGTH / 1048576} MB. Split it, or use extends.`,
     });
+    return out;
+  }
+  // Fast path: the common, error-free subset of YAML, parsed >10x faster into the same Document
+  // and plain value (see fast.ts). Anything else goes to the library, with a fresh line counter.
+  const fastLines = new LineCounter();
+  const fast = fastParse(text, fastLines);
+  if (fast) {
+    out.lines = fastLines;
+    out.docs.push(fast);
     return out;
   }
   let parsed: Document.Parsed[];
