@@ -115,6 +115,9 @@ function validateDoc(out: Validation, ydoc: YamlDoc, sink: Sink, modeline: strin
   return vd;
 }
 
+/** Diagnostics per document, at most. */
+export const MAX_DIAGNOSTICS = 1000;
+
 const WHOLE_EXPERIMENT_RULES = new Set(['on-oom-param', 'template-var', 'gpu-count', 'precision-support', 'command-shell']);
 
 export function runRules(rules: Rule[], ctx: RuleContext): void {
@@ -201,9 +204,16 @@ class Sink {
   flush(): void {
     const key = (r: Report) => JSON.stringify(r.path);
     const ruled = new Set(this.pending.filter((r) => r.rule !== 'schema' && r.severity === 'error' && (r.target ?? 'value') === 'value').map(key));
+    let shown = 0;
     for (const r of this.pending) {
       if (r.rule === 'schema' && (r.target ?? 'value') === 'value' && ruled.has(key(r))) continue;
+      // Past this many, more diagnostics help nobody and cost the editor; say how many were left out.
+      if (shown === MAX_DIAGNOSTICS) {
+        this.emit({ rule: 'too-many-problems', severity: 'information', path: [], message: `Only the first ${MAX_DIAGNOSTICS} problems of this document are shown; fix those and the rest appear.` });
+        break;
+      }
       this.emit(r);
+      shown++;
     }
     this.pending = [];
   }

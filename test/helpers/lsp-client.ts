@@ -368,9 +368,13 @@ export class LspClient {
   /**
    * Resolve on the first publishDiagnostics for `uri` matching `version`/`predicate`
    * (see WaitOptions for which notifications count); reject on timeout or server exit.
+   * Shorthands: a number is `{ version }`, a function is `{ predicate }`.
    */
-  waitForDiagnostics(uri: string, opts: WaitOptions | number = {}): Promise<PublishDiagnosticsParams> {
-    const o: WaitOptions = typeof opts === 'number' ? { version: opts } : opts;
+  waitForDiagnostics(
+    uri: string,
+    opts: WaitOptions | number | ((p: PublishDiagnosticsParams) => boolean) = {},
+  ): Promise<PublishDiagnosticsParams> {
+    const o: WaitOptions = typeof opts === 'number' ? { version: opts } : typeof opts === 'function' ? { predicate: opts } : opts;
     const timeoutMs = o.timeoutMs ?? this.timeoutMs;
     const list = this.diagnostics.get(uri) ?? [];
     const waiter: Omit<DiagnosticsWaiter, 'resolve' | 'reject'> = {

@@ -7,6 +7,9 @@ import type { FileHost } from '../rules/api';
 import { parseYaml } from '../yaml/document';
 import type { ParsedText } from '../yaml/document';
 
+/** Base files one `extends` list may name. */
+export const MAX_BASES = 32;
+
 export interface BaseFile {
   file: string;
   parsed: ParsedText;
@@ -54,12 +57,22 @@ function resolveIn(file: string, value: unknown, host: FileHost, chain: string[]
   const list = typeof ext === 'string' ? [ext] : Array.isArray(ext) ? ext : [];
   let merged: unknown = {};
   const groups: BaseFile[][] = [];
+  const listed = new Set<string>();
   list.forEach((entry, i) => {
     if (typeof entry !== 'string') return; // the schema reports the type
     const here: Path = Array.isArray(ext) ? ['extends', i] : ['extends'];
     const at = via ?? here;
     const abs = path.resolve(path.dirname(file), entry);
     const prefix = via ? `In ${rel(chain[0], file)}: ` : '';
+    if (listed.has(abs)) {
+      res.problems.push({ path: at, rule: 'extends-invalid', message: `${prefix}"${entry}" is already listed in extends; list each base once.` });
+      return;
+    }
+    listed.add(abs);
+    if (listed.size > MAX_BASES) {
+      if (listed.size === MAX_BASES + 1) res.problems.push({ path: at, rule: 'extends-invalid', message: `${prefix}extends lists more than ${MAX_BASES} files; the rest are ignored. Merge some bases.` });
+      return;
+    }
     if (chain.includes(abs)) {
       const cycle = [...chain.slice(chain.indexOf(abs)), abs].map((f) => path.basename(f)).join(' → ');
       res.problems.push({ path: at, rule: 'extends-cycle', message: `${prefix}extends forms a cycle: ${cycle}. Remove one of these extends.` });

@@ -38,7 +38,8 @@ export function fileInfo(v: Validation): FileInfo {
   if (vd.kind === 'sweep') {
     const sweep = cfg as unknown as Sweep;
     const c = countTrials(sweep);
-    info.trials = { count: c.error ? 0 : c.count, exact: c.exact };
+    // Beyond 2^53 the count itself is rounded.
+    info.trials = { count: c.error ? 0 : c.count, exact: c.exact && Number.isSafeInteger(c.count) };
     info.method = typeof sweep.method === 'string' ? sweep.method : 'grid';
     info.maxParallel = typeof sweep.max_parallel === 'number' ? sweep.max_parallel : 1;
     info.experimentFile = vd.experimentFile;

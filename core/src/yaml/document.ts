@@ -1,7 +1,7 @@
 // YAML text → documents that keep every node's source range, so that any problem found in the
 // plain value can be underlined exactly where the user wrote it.
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
-import type { Document, Node, Pair } from 'yaml';
+import type { Document, Node, Pair, YAMLMap } from 'yaml';
 import type { Diagnostic, Path, Position, Range } from '../diagnostic';
 import { fastParse } from './fast';
 
@@ -116,6 +116,32 @@ export interface Located {
   deepestPair?: Pair<Node, Node | null>;
 }
 
+const keyIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+/** The entry of a mapping with this key; large mappings get an index so lookups stay O(1). */
+function findPair(map: YAMLMap, seg: string | number): Pair | undefined {
+  const want = String(seg);
+  if (map.items.length <= 16) {
+    for (const item of map.items) if (keyText(item.key) === want) return item as Pair;
+    return undefined;
+  }
+  let idx = keyIndex.get(map);
+  if (!idx) {
+    idx = new Map();
+    for (const item of map.items) {
+      const k = keyText(item.key);
+      if (k !== undefined && !idx.has(k)) idx.set(k, item as Pair);
+    }
+    keyIndex.set(map, idx);
+  }
+  return idx.get(want);
+}
+
+function keyText(k: unknown): string | undefined {
+  const v = isScalar(k) ? k.value : k;
+  return v === null || v === undefined ? undefined : String(v);
+}
+
 /** Finds the node at `path` in a parsed document, following aliases. */
 export function locate(doc: Document.Parsed, path: Path): Located {
   let node: Node | null | undefined = doc.contents as Node | null;
@@ -127,14 +153,10 @@ export function locate(doc: Document.Parsed, path: Path): Located {
     pair = undefined;
     let next: Node | null | undefined;
     if (isMap(node)) {
-      for (const item of node.items) {
-        const k = item.key as Node | null;
-        const kv = isScalar(k) ? k.value : k;
-        if (kv === seg || (kv !== null && kv !== undefined && String(kv) === String(seg))) {
-          pair = item as Pair<Node, Node | null>;
-          next = item.value as Node | null;
-          break;
-        }
+      const item = findPair(node, seg);
+      if (item) {
+        pair = item as Pair<Node, Node | null>;
+        next = item.value as Node | null;
       }
       if (!pair) return res;
     } else if (isSeq(node) && typeof seg === 'number' && seg < node.items.length) {
