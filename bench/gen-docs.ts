@@ -5,18 +5,8 @@
 // (`metric: { goal: minimise }`: no `name`, and a goal outside minimize|maximize).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mulberry32 } from '../core/src/sweep/prng';
 
-/** mulberry32: a tiny seeded PRNG, so every run generates the same bytes. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const TRIAL_KEYS = ['params.learning_rate', 'params.batch_size', 'params.optimizer', 'params.data_format', 'params.compression'] as const;
 
@@ -50,7 +40,7 @@ const HEADER = [
 
 /** A sweep of at least `targetLines` lines; identical output for identical arguments. */
 export function generateSweep(targetLines: number, seed = 42): SweepDoc {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   const lines = [...HEADER];
   const planted: PlantedError[] = [{ line: HEADER.indexOf('metric: { goal: minimise }'), kind: 'metric-goal' }];

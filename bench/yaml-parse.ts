@@ -14,26 +14,11 @@ import { runInNewContext } from 'node:vm';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import type { Document } from 'yaml';
 import { fastParse } from '../core/src/yaml/fast';
-import { prng } from './gen-docs';
+import { generateSweep } from './gen-docs';
 
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg >= 0 ? Number(process.argv[runsArg + 1]) : 5;
 const SIZES = [1_000, 13_000, 65_000];
-
-/** A run list of at least `targetLines` lines: a header, then trials of 5 parameters each (5 lines). */
-function runList(targetLines: number, seed = 7): string {
-  const rnd = prng(seed);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
-  const lines = ['experiment: ./train.experiment.yaml', 'method: list', 'name_template: "run-{index}"', 'max_parallel: 4', 'trials:'];
-  while (lines.length < targetLines) {
-    lines.push(`  - params.learning_rate: ${(pick([1, 2, 5]) * 10 ** -pick([2, 3, 4])).toPrecision(1)}`);
-    lines.push(`    params.batch_size: ${pick([32, 64, 128, 192, 256])}`);
-    lines.push(`    params.optimizer: ${pick(['adam', 'adamw', 'sgd', 'lamb'])}`);
-    lines.push(`    params.data_format: ${pick(['avro', 'json', 'parquet'])}`);
-    lines.push(`    params.compression: ${pick(['none', 'gzip', 'snappy', 'lz4', 'zstd'])}`);
-  }
-  return lines.join('\n') + '\n';
-}
 
 function library(text: string): unknown {
   const lineCounter = new LineCounter();
@@ -76,7 +61,8 @@ const f1 = (x: number) => x.toFixed(x < 10 ? 2 : 1);
 console.log(`YAML parse + plain value — median of ${RUNS} runs after a GC and a warm-up; node ${process.version}, yaml ${yamlVersion}`);
 console.log(`${pad('document', 16, false)} ${pad('lines', 7)} ${pad('KiB', 6)} ${pad('yaml ms', 9)} ${pad('yaml MB/s', 10)} ${pad('fast ms', 8)} ${pad('fast MB/s', 10)} ${pad('speed-up', 9)}`);
 for (const size of SIZES) {
-  const text = runList(size);
+  // The same run lists the language-server bench uses (their planted errors are schema errors: valid YAML).
+  const text = generateSweep(size).text;
   const lines = text.split('\n').length - 1;
   if (!isDeepStrictEqual(fast(text), library(text))) throw new Error(`values differ for ${size} lines`);
   const lib = measure(library, text);

@@ -17,6 +17,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Diagnostic, Position, PublishDiagnosticsParams } from 'vscode-languageserver';
 import { fileUri, messageOf, startServer, withTimeout, type LspClient } from '../helpers/lsp-client';
+import { mulberry32 } from '../../core/src/sweep/prng';
+import type { Rng } from '../../core/src/sweep/prng';
 
 const ROOT = resolve(__dirname, '..', '..');
 const SERVER = join(ROOT, 'dist', 'server.js');
@@ -35,17 +37,6 @@ const PEAK_RSS_LIMIT = 3 * 2 ** 30;
 // ---------------------------------------------------------------------------------------------
 // A tiny seeded PRNG (mulberry32) and the mutators.
 
-type Rng = () => number;
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const int = (r: Rng, n: number): number => Math.floor(r() * n);
 const pick = <T>(r: Rng, xs: readonly T[]): T => xs[int(r, xs.length)];
 
