@@ -4,6 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+if ! command -v python3 >/dev/null 2>&1; then
+  echo "The quickstart example runs a Python 3 script (standard library only): install python3." >&2
+  exit 1
+fi
 if ! command -v node >/dev/null 2>&1; then
   echo "expctl needs Node.js 20 or newer (with npm) on PATH." >&2
   exit 1
@@ -23,3 +27,6 @@ node dist/cli.js validate examples
 echo
 echo "== expctl plan examples/quickstart/grid.sweep.yaml"
 node dist/cli.js plan examples/quickstart/grid.sweep.yaml
+echo
+echo "== expctl run examples/quickstart/grid.sweep.yaml   (results in .expctl/; a second run resumes)"
+node dist/cli.js run examples/quickstart/grid.sweep.yaml

@@ -3,16 +3,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { validateText } from '../../core/src/validate';
+import { findTargets, validateText } from '../../core/src/validate';
 import type { Validation } from '../../core/src/validate';
-import { defaultSettings } from '../../core/src/rules/api';
 import type { FileHost } from '../../core/src/rules/api';
 import { formatDiagnostic, severityRank } from '../../core/src/diagnostic';
 import { kindFromFileName } from '../../core/src/schema/registry';
-import { expandSweep } from '../../core/src/sweep';
 import { csvTable } from '../../core/src/util/csv';
-import type { Trial } from '../../core/src/sweep';
-import type { Experiment, Sweep } from '../../core/src/config/types';
+import { openStore, planFile, runPlan } from '../../core/src/runner/runner';
+import type { Plan } from '../../core/src/runner/runner';
+import { FileStore, STORE_DIR } from '../../core/src/store/store';
+import { discoverGpus, overrideIndices } from '../../core/src/runner/gpus';
 import { serve, transportGiven } from '../../server/src/server';
 import { version } from '../../package.json';
 
@@ -28,6 +28,11 @@ Usage:
   expctl plan <sweep|experiment>     List the trials a sweep or experiment expands to
         --json | --csv               Output format (default: a table)
         --limit N                    Show at most N trials (default: all)
+  expctl run <sweep|experiment>      Run every trial that has not succeeded yet (resume is automatic)
+        --max-parallel N             Runs at once (default: the sweep's max_parallel)
+        --retry-failed               Also re-run trials that failed before
+        --dry-run                    Show what would run, start nothing
+        --store DIR                  Results folder (default: .expctl next to the project)
   expctl lsp --stdio                 Start the language server (also: expctl-language-server)
   expctl --version | --help
 
@@ -98,35 +103,22 @@ function cmdPlan(args: string[]): number {
   const limit = values.limit === undefined ? undefined : Number(values.limit);
   if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UsageError(`--limit must be a positive whole number, got "${values.limit}"`);
   const file = positionals[0];
-  const v = validateText(path.resolve(file), readInput(file), diskHost, { ...defaultSettings, maxTrials: Number.MAX_SAFE_INTEGER });
-  const vd = v.docs[0];
-  const errs = v.diagnostics.filter((d) => d.severity === 'error');
-  if (errs.length) {
-    for (const d of errs) process.stderr.write(`${formatDiagnostic(file, d)}\n`);
-    process.stderr.write(`${file}: cannot plan, ${errs.length} error${errs.length === 1 ? '' : 's'} (see above).\n`);
+  readInput(file);
+  const { plan, diagnostics } = planFile(file, diskHost);
+  if (!plan) {
+    for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(file, d)}\n`);
+    process.stderr.write(`${file}: cannot plan, ${diagnostics.length} error${diagnostics.length === 1 ? '' : 's'} (see above).\n`);
     return 1;
   }
-  let trials: Trial[];
-  let total: number;
-  let excluded = 0;
-  let header: string;
-  if (vd?.kind === 'sweep') {
-    const sweep = vd.config as Sweep;
-    const ex = expandSweep(sweep, vd.experiment, { limit, sweepName: path.basename(file).replace(/\.sweep\.ya?ml$/, '') });
-    ({ trials, total, excluded } = ex);
-    header = `${file}: ${total} trial${total === 1 ? '' : 's'} (method ${sweep.method ?? 'grid'}${excluded ? `, ${excluded} excluded` : ''}, max_parallel ${sweep.max_parallel ?? 1})`;
-  } else if (vd?.kind === 'experiment') {
-    const exp = vd.config as Experiment;
-    total = exp.repeat ?? 1;
-    const single = expandSweep({ method: 'list', trials: [{}], repeat: total }, exp, { limit });
-    trials = single.trials;
-    header = `${file}: ${total} run${total === 1 ? '' : 's'} of experiment ${exp.name}`;
-  } else {
-    throw new InputError(`${file}: not a sweep or experiment file (name it *.sweep.yaml or *.experiment.yaml)`);
-  }
+  const total = plan.trials.length;
+  const trials = limit === undefined ? plan.trials : plan.trials.slice(0, limit);
+  const kind = plan.method === 'experiment' ? 'experiment' : 'sweep';
+  const header = kind === 'sweep'
+    ? `${file}: ${total} trial${total === 1 ? '' : 's'} (method ${plan.method}${plan.excluded ? `, ${plan.excluded} excluded` : ''}, max_parallel ${plan.maxParallel})`
+    : `${file}: ${total} run${total === 1 ? '' : 's'} of experiment ${plan.experiment.name}`;
   const columns = [...new Set(trials.flatMap((t) => Object.keys(t.params)))];
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ file, kind: vd.kind, total, excluded, trials: trials.map((t) => ({ index: t.index, name: t.name, key: t.key, repeat: t.repeat, params: t.params })) }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ file, kind, total, excluded: plan.excluded, trials: trials.map((t) => ({ index: t.index, name: t.name, key: t.key, repeat: t.repeat, params: t.params })) }, null, 2)}\n`);
   } else if (values.csv) {
     process.stdout.write(csvTable(['index', 'name', 'key', 'repeat', ...columns], trials.map((t) => [t.index, t.name, t.key, t.repeat, ...columns.map((c) => t.params[c])])));
   } else {
@@ -146,7 +138,90 @@ function table(head: string[], rows: string[][]): string {
   return [line(head), ...rows.map(line)].join('\n') + '\n';
 }
 
-export function main(argv: string[]): number {
+/** `.expctl` in the nearest folder above the file that has one, or a `.git`; else next to the file. */
+function defaultStore(file: string): string {
+  let dir = path.dirname(path.resolve(file));
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, STORE_DIR)) || fs.existsSync(path.join(d, '.git'))) { dir = d; break; }
+    if (path.dirname(d) === d) break;
+  }
+  return path.join(dir, STORE_DIR);
+}
+
+function cmdRun(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
+    'max-parallel': { type: 'string' }, 'retry-failed': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, store: { type: 'string' },
+  } });
+  if (positionals.length !== 1) throw new UsageError('run needs one sweep or experiment file, e.g. `expctl run examples/quickstart/grid.sweep.yaml`');
+  const maxParallel = values['max-parallel'] === undefined ? undefined : Number(values['max-parallel']);
+  if (maxParallel !== undefined && !(Number.isInteger(maxParallel) && maxParallel > 0)) throw new UsageError(`--max-parallel must be a positive whole number, got "${values['max-parallel']}"`);
+  const file = positionals[0];
+  readInput(file);
+  const { plan, diagnostics } = planFile(file, diskHost);
+  if (!plan) {
+    for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(file, d)}\n`);
+    process.stderr.write(`${file}: cannot run, ${diagnostics.length} error${diagnostics.length === 1 ? '' : 's'} (see above).\n`);
+    return Promise.resolve(1);
+  }
+  const storeDir = path.resolve(values.store ?? defaultStore(file));
+  return runCommand(plan, storeDir, { maxParallel, retryFailed: !!values['retry-failed'], dryRun: !!values['dry-run'] });
+}
+
+async function runCommand(plan: Plan, storeDir: string, o: { maxParallel?: number; retryFailed: boolean; dryRun: boolean }): Promise<number> {
+  const targets = findTargets(plan.experimentFile, diskHost)?.targets;
+  const local = Object.values(targets?.targets ?? {}).find((t) => t?.type === 'local');
+  const override = local && local.type === 'local' ? overrideIndices(local.gpus) : undefined;
+  const gpus = override ?? (await discoverGpus())?.map((g) => g.index);
+  const parallel = o.maxParallel ?? plan.maxParallel;
+  const say = (s: string) => process.stdout.write(`${s}\n`);
+  say(`${plan.name}: ${plan.trials.length} trial${plan.trials.length === 1 ? '' : 's'}, max_parallel ${parallel}, ${gpus?.length ? `GPUs ${gpus.join(',')}` : 'CPU only'} — store ${path.relative(process.cwd(), storeDir) || '.'}`);
+  if (o.dryRun) {
+    const store = new FileStore(storeDir);
+    const done = new Set(store.all().filter((r) => r.sweep_id === plan.sweepId && r.status === 'succeeded').map((r) => r.trial.key));
+    for (const t of plan.trials) say(`${done.has(t.key) ? '  skip' : '  run '} ${t.name}`);
+    say(`dry run: ${plan.trials.filter((t) => !done.has(t.key)).length} would run, ${done.size} already succeeded`);
+    return 0;
+  }
+  const store = openStore(storeDir);
+  const ac = new AbortController();
+  let stops = 0;
+  const stop = (sig: string) => {
+    if (++stops > 1) process.exit(130);
+    process.stderr.write(`\n${sig}: stopping — terminating running trials (again to force)\n`);
+    ac.abort();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  const t0 = Date.now();
+  const total = plan.trials.length;
+  let finished = 0;
+  const result = await runPlan(plan, {
+    store, maxParallel: o.maxParallel, retryFailed: o.retryFailed, gpus, signal: ac.signal,
+    onEvent: (e) => {
+      if (e.type === 'skipped') { finished++; say(`[${finished}/${total}] – ${e.trial.name}: skipped, ${e.reason}`); }
+      else if (e.type === 'started') say(`        ▶ ${e.run.trial.name} (${e.run.id}${e.run.gpus?.length ? `, GPUs ${e.run.gpus.join(',')}` : ''})`);
+      else if (e.type === 'retry') say(`        ↻ ${e.run.trial.name}: ${e.failure} — retry in ${e.waitS.toFixed(1)} s (attempt ${e.run.attempts.length + 1})`);
+      else if (e.type === 'ended') {
+        finished++;
+        const r = e.run;
+        const last = r.attempts[r.attempts.length - 1];
+        const metric = plan.experiment.metrics?.primary;
+        const m = metric && r.summary[metric] ? ` — ${metric} ${fmtNum(r.summary[metric].last)}` : '';
+        const mark = r.status === 'succeeded' ? '✓' : r.status === 'cancelled' ? '■' : '✗';
+        const why = r.status === 'succeeded' ? `succeeded in ${fmtSec(r.duration_s)}${r.attempts.length > 1 ? ` after ${r.attempts.length} attempts` : ''}${m}` : `${r.status}${last?.failure_class ? ` (${last.failure_class}: ${last.message})` : ''}`;
+        say(`[${finished}/${total}] ${mark} ${r.trial.name}: ${why}`);
+      }
+    },
+  });
+  say(`${total} trial${total === 1 ? '' : 's'}: ${result.succeeded} succeeded, ${result.failed} failed, ${result.cancelled} cancelled, ${result.skipped} skipped in ${fmtSec((Date.now() - t0) / 1000)}`);
+  if (result.failed) say(`failures: ${path.relative(process.cwd(), path.join(storeDir, 'failed_runs.csv'))}; logs: ${path.relative(process.cwd(), path.join(storeDir, 'runs'))}/<run>/stderr.log`);
+  return ac.signal.aborted ? 130 : result.failed ? 1 : 0;
+}
+
+const fmtSec = (s: number | undefined) => (s === undefined ? '?' : s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`);
+const fmtNum = (x: number) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : String(Number(x.toPrecision(4))));
+
+export function main(argv: string[]): number | Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case undefined: case '-h': case '--help': case 'help':
@@ -157,6 +232,7 @@ export function main(argv: string[]): number {
       return 0;
     case 'validate': return cmdValidate(rest);
     case 'plan': return cmdPlan(rest);
+    case 'run': return cmdRun(rest);
     case 'lsp':
       if (!transportGiven(rest)) throw new UsageError('lsp needs a transport: --stdio, --node-ipc or --socket=PORT');
       serve();
@@ -166,11 +242,11 @@ export function main(argv: string[]): number {
   }
 }
 
-function run(): void {
+async function run(): Promise<void> {
   // `expctl plan … | head` closes the pipe early: that is not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
   try {
-    const code = main(process.argv.slice(2));
+    const code = await main(process.argv.slice(2));
     if (code >= 0) process.exitCode = code;
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
@@ -186,4 +262,4 @@ function run(): void {
   }
 }
 
-if (require.main === module) run();
+if (require.main === module) void run();

@@ -6,7 +6,9 @@ parses, and finishes in a couple of seconds. Parameters come from the command li
 """
 import argparse
 import json
+import os
 import random
+import sys
 import time
 
 
@@ -16,7 +18,13 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--flaky-lr", type=float, default=None,
+                    help="fail the first attempt (EXPCTL_ATTEMPT=1) when --learning-rate equals this")
     args = ap.parse_args()
+
+    if args.flaky_lr is not None and args.learning_rate == args.flaky_lr and os.environ.get("EXPCTL_ATTEMPT") == "1":
+        print("simulated transient failure: connection to rank 1 lost", file=sys.stderr, flush=True)
+        sys.exit(3)
 
     rng = random.Random(args.seed)
     data = [(x, 3 * x + 1 + rng.gauss(0, 0.1)) for x in (rng.uniform(-1, 1) for _ in range(2048))]

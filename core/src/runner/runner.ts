@@ -1,0 +1,305 @@
+// The runner: plan → trials → runs. Skips what already succeeded (resume), schedules the rest
+// within max_parallel and the GPUs, runs attempts on a target with retries and backoff, and keeps
+// every step in the store so that a killed runner loses nothing.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import { stringify } from 'yaml';
+import type { Experiment, Sweep } from '../config/types';
+import type { Diagnostic } from '../diagnostic';
+import type { FileHost, ValidationSettings } from '../rules/api';
+import { defaultSettings } from '../rules/api';
+import { validateText } from '../validate';
+import { expandSweep, setDotted, trialConfig } from '../sweep';
+import type { Trial } from '../sweep';
+import { getDotted } from '../config/template';
+import { parseDuration } from '../util/units';
+import { FileStore, slug } from '../store/store';
+import type { AttemptRecord, RunRecord } from '../store/store';
+import { appendLine, readJsonLines } from '../store/atomic';
+import { buildLaunch, gpusRequested } from './launch';
+import { backoffSeconds, classify, retryable } from './failure';
+import { MetricSummarizer, parseStdoutLine } from './metrics';
+import type { MetricRecord } from './metrics';
+import { Scheduler } from './scheduler';
+import { startLocal } from './local';
+import type { RunningAttempt } from './local';
+
+export interface Plan {
+  /** The sweep or experiment file that was planned. */
+  file: string;
+  experimentFile: string;
+  experiment: Experiment;
+  sweepId: string;
+  name: string;
+  method: string;
+  maxParallel: number;
+  trials: Trial[];
+  excluded: number;
+}
+
+/** Validates a sweep or experiment file and expands it; errors come back as diagnostics. */
+export function planFile(file: string, host: FileHost, settings: ValidationSettings = { ...defaultSettings, maxTrials: Number.MAX_SAFE_INTEGER }): { plan?: Plan; diagnostics: Diagnostic[] } {
+  const abs = path.resolve(file);
+  const text = host.readFile(abs);
+  if (text === undefined) return { diagnostics: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 'error', rule: 'file-exists', message: 'no such file' }] };
+  const v = validateText(abs, text, host, settings);
+  const errors = v.diagnostics.filter((d) => d.severity === 'error');
+  const vd = v.docs[0];
+  if (errors.length || !vd) return { diagnostics: errors };
+  const base = path.basename(abs).replace(/\.(sweep|experiment)\.ya?ml$|\.ya?ml$/, '');
+  const id = (name: string) => `${slug(name).slice(0, 60)}-${createHash('sha256').update(abs).digest('hex').slice(0, 8)}`;
+  if (vd.kind === 'sweep' && vd.experiment) {
+    const sweep = vd.config as Sweep;
+    const ex = expandSweep(sweep, vd.experiment, { sweepName: base });
+    return { diagnostics: [], plan: {
+      file: abs, experimentFile: vd.experimentFile ?? abs, experiment: vd.experiment, sweepId: id(sweep.name ?? base), name: sweep.name ?? base,
+      method: sweep.method ?? 'grid', maxParallel: sweep.max_parallel ?? 1, trials: ex.trials, excluded: ex.excluded,
+    } };
+  }
+  if (vd.kind === 'experiment') {
+    const exp = vd.config as Experiment;
+    const ex = expandSweep({ method: 'list', trials: [{}], repeat: exp.repeat ?? 1 }, exp);
+    return { diagnostics: [], plan: {
+      file: abs, experimentFile: abs, experiment: exp, sweepId: id(exp.name ?? base), name: exp.name ?? base,
+      method: 'experiment', maxParallel: 1, trials: ex.trials, excluded: 0,
+    } };
+  }
+  return { diagnostics: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 'error', rule: 'file-kind', message: 'not a sweep or experiment file (name it *.sweep.yaml or *.experiment.yaml)' }] };
+}
+
+export type RunnerEvent =
+  | { type: 'skipped'; trial: Trial; runId: string; reason: string }
+  | { type: 'started'; run: RunRecord }
+  | { type: 'attempt'; run: RunRecord; attempt: AttemptRecord }
+  | { type: 'retry'; run: RunRecord; failure: string; waitS: number }
+  | { type: 'ended'; run: RunRecord }
+  | { type: 'line'; runId: string; stream: 'stdout' | 'stderr'; line: string; ts: number };
+
+export interface RunnerOptions {
+  store: FileStore;
+  /** Overrides the plan's max_parallel. */
+  maxParallel?: number;
+  retryFailed?: boolean;
+  /** GPU indices of the machine; undefined = CPU-only. */
+  gpus?: number[];
+  signal?: AbortSignal;
+  onEvent?: (e: RunnerEvent) => void;
+  /** Seconds between SIGTERM and SIGKILL when stopping a run (default 10). */
+  graceS?: number;
+  random?: () => number;
+  target?: string;
+}
+
+export interface RunSummary { succeeded: number; failed: number; cancelled: number; skipped: number; runs: RunRecord[] }
+
+const now = () => new Date().toISOString();
+
+function alive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+function gitInfo(dir: string): RunRecord['git'] {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() !== '';
+    return { commit, dirty };
+  } catch {
+    return undefined;
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted || ms <= 0) return resolve();
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+  });
+}
+
+export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
+  const { store } = o;
+  const emit = o.onEvent ?? (() => undefined);
+  const host = os.hostname();
+  const git = gitInfo(path.dirname(plan.experimentFile));
+  const sched = new Scheduler(o.maxParallel ?? plan.maxParallel, o.gpus);
+  const running = new Set<RunningAttempt>();
+  const summary: RunSummary = { succeeded: 0, failed: 0, cancelled: 0, skipped: 0, runs: [] };
+  const onAbort = () => { for (const r of running) r.cancel(); };
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+
+  store.load();
+  store.writeSweep(plan.sweepId, {
+    id: plan.sweepId, name: plan.name, file: plan.file, experiment_file: plan.experimentFile, method: plan.method,
+    trials: plan.trials.length, excluded: plan.excluded, max_parallel: o.maxParallel ?? plan.maxParallel, created: now(),
+  }, plan.trials.map((t) => ({ index: t.index, key: t.key, name: t.name, repeat: t.repeat, params: t.params })));
+
+  // Resume: the newest run of each trial decides what happens to it.
+  const latest = new Map<string, RunRecord>();
+  for (const r of store.all()) {
+    if (r.sweep_id !== plan.sweepId) continue;
+    const cur = latest.get(r.trial.key);
+    if (!cur || r.created > cur.created) latest.set(r.trial.key, r);
+  }
+
+  let tablesDue = false;
+  let tablesTimer: NodeJS.Timeout | undefined;
+  const tables = () => {
+    tablesDue = true;
+    tablesTimer ??= setTimeout(() => { tablesTimer = undefined; if (tablesDue) { tablesDue = false; store.writeTables(); } }, 1000);
+  };
+
+  const one = async (trial: Trial): Promise<void> => {
+    const prev = latest.get(trial.key);
+    let run: RunRecord | undefined;
+    if (prev) {
+      const active = (prev.status === 'running' || prev.status === 'queued') && prev.host === host && alive(prev.runner_pid) && prev.runner_pid !== process.pid;
+      if (prev.status === 'succeeded' || active) {
+        summary.skipped++;
+        emit({ type: 'skipped', trial, runId: prev.id, reason: prev.status === 'succeeded' ? 'succeeded before' : `running in process ${prev.runner_pid}` });
+        return;
+      }
+      if (prev.status === 'failed' && !o.retryFailed) {
+        summary.skipped++;
+        emit({ type: 'skipped', trial, runId: prev.id, reason: 'failed before (use --retry-failed to run it again)' });
+        return;
+      }
+      if (prev.status === 'running' || prev.status === 'queued' || prev.status === 'interrupted' || prev.status === 'cancelled') {
+        // The runner that owned it is gone: record that, and carry on in the same run.
+        for (const a of prev.attempts) if (!a.ended) Object.assign(a, { ended: now(), failure_class: 'interrupted', message: 'the runner stopped during this attempt' });
+        run = { ...prev, status: 'queued' };
+        store.save({ ...prev, status: 'interrupted' }, 'run-interrupted');
+      }
+    }
+    let config = trialConfig(plan.experiment, trial);
+    const need = gpusRequested(config);
+    let gpus: number[] | undefined;
+    try {
+      gpus = await sched.acquire(need);
+    } catch (e) {
+      run ??= newRun(trial, config);
+      run.status = 'failed';
+      run.attempts.push({ n: run.attempts.length + 1, started: now(), ended: now(), failure_class: 'unschedulable', message: (e as Error).message });
+      store.save(run, 'run-ended');
+      summary.failed++;
+      summary.runs.push(run);
+      emit({ type: 'ended', run });
+      return;
+    }
+    try {
+      if (o.signal?.aborted) { summary.cancelled++; return; }
+      run ??= newRun(trial, config);
+      const dir = store.runDir(run.id);
+      Object.assign(run, { status: 'running', started: run.started ?? now(), runner_pid: process.pid, gpus });
+      store.save(run, 'run-started');
+      emit({ type: 'started', run });
+      const metricsFile = path.join(dir, 'metrics.jsonl');
+      let badLines = 0;
+      const maxAttempts = (config.retry?.max_retries ?? 0) + 1;
+      let waited = 0;
+      let changed: Record<string, unknown> | undefined;
+      // Attempts a stopped runner cut short do not count against max_retries.
+      for (let done = run.attempts.filter((a) => a.failure_class !== 'interrupted' && a.failure_class !== 'cancelled').length; ;) {
+        const n = run.attempts.length + 1;
+        const attempt: AttemptRecord = { n, started: now(), ...(waited ? { waited_s: waited } : {}), ...(changed ? { params: changed } : {}) };
+        const launch = buildLaunch(config, {
+          file: plan.experimentFile, runId: run.id, runDir: dir, trialName: trial.name, index: trial.index, repeat: trial.repeat,
+          attempt: n, paramsFile: path.join(dir, 'params.json'), metricsFile, gpus, baseEnv: process.env,
+        });
+        const timeoutS = config.timeout !== undefined ? parseDuration(config.timeout) : undefined;
+        const ra = startLocal({ launch, timeoutS, stdoutFile: path.join(dir, 'stdout.log'), stderrFile: path.join(dir, 'stderr.log'), graceS: o.graceS }, (stream, line) => {
+          emit({ type: 'line', runId: run!.id, stream, line, ts: Date.now() });
+          if (stream !== 'stdout') return;
+          const m = parseStdoutLine(line);
+          if (m?.record) appendLine(metricsFile, JSON.stringify(m.record));
+          else if (m?.error) badLines++;
+        });
+        running.add(ra);
+        if (o.signal?.aborted) ra.cancel();
+        attempt.pid = ra.pid;
+        run.attempts.push(attempt);
+        store.save(run, 'attempt-started', { attempt: n, pid: ra.pid });
+        emit({ type: 'attempt', run, attempt });
+        const outcome = await ra.done;
+        running.delete(ra);
+        done++;
+        const failure = classify(outcome);
+        Object.assign(attempt, {
+          ended: now(), exit_code: outcome.exitCode, signal: outcome.signal,
+          duration_s: (Date.parse(now()) - Date.parse(attempt.started)) / 1000,
+        });
+        if (!failure) { run.status = 'succeeded'; break; }
+        Object.assign(attempt, { failure_class: failure.class, message: failure.message, stderr_tail: outcome.stderrTail });
+        if (failure.class === 'cancelled' || o.signal?.aborted) { run.status = 'cancelled'; break; }
+        if (done >= maxAttempts || !retryable(failure.class, config.retry?.on)) { run.status = 'failed'; break; }
+        if (failure.class === 'oom' && config.on_oom) {
+          const scaled = scaleOnOom(config);
+          if (!scaled) { run.status = 'failed'; attempt.message += `; on_oom: ${config.on_oom.param} is already at its minimum`; break; }
+          config = scaled.config;
+          changed = { ...changed, [config.on_oom!.param]: scaled.value };
+        }
+        waited = backoffSeconds(config.retry, n + 1, o.random);
+        store.save(run, 'retry-scheduled', { wait_s: waited, failure: failure.class });
+        emit({ type: 'retry', run, failure: failure.class, waitS: waited });
+        await sleep(waited * 1000, o.signal);
+        if (o.signal?.aborted) { run.status = 'cancelled'; break; }
+      }
+      const metrics = readJsonLines<MetricRecord>(metricsFile);
+      const sum = new MetricSummarizer();
+      for (const r of metrics.items) if (r && typeof r === 'object' && !Array.isArray(r)) sum.add(r);
+      Object.assign(run, { summary: sum.summary, metrics_bad_lines: badLines + metrics.bad, ended: now() });
+      run.duration_s = (Date.parse(run.ended!) - Date.parse(run.started!)) / 1000;
+      store.save(run, 'run-ended');
+      summary[run.status === 'succeeded' ? 'succeeded' : run.status === 'cancelled' ? 'cancelled' : 'failed']++;
+      summary.runs.push(run);
+      emit({ type: 'ended', run });
+      tables();
+    } finally {
+      sched.release(gpus);
+    }
+  };
+
+  const newRun = (trial: Trial, config: Experiment): RunRecord => {
+    const id = store.newRunId(trial.name, trial.key);
+    const rec: RunRecord = {
+      schema_version: 1, id, sweep_id: plan.sweepId, experiment: plan.experiment.name, experiment_file: plan.experimentFile,
+      trial: { index: trial.index, key: trial.key, name: trial.name, repeat: trial.repeat }, params: trial.params,
+      target: o.target ?? 'local', status: 'queued', created: now(), attempts: [], host, runner_pid: process.pid, git, summary: {},
+    };
+    store.create(rec, stringify(config));
+    return rec;
+  };
+
+  try {
+    await Promise.all(plan.trials.map(one));
+  } finally {
+    o.signal?.removeEventListener('abort', onAbort);
+    clearTimeout(tablesTimer);
+    store.writeTables();
+  }
+  return summary;
+}
+
+/** The config with on_oom.param scaled by its factor (integers stay integers), or undefined at the minimum. */
+export function scaleOnOom(config: Experiment): { config: Experiment; value: number } | undefined {
+  const oom = config.on_oom;
+  if (!oom) return undefined;
+  const cur = getDotted(config, oom.param);
+  if (typeof cur !== 'number') return undefined;
+  let next = cur * (oom.factor ?? 0.5);
+  if (Number.isInteger(cur)) next = Math.floor(next);
+  if (oom.min !== undefined) next = Math.max(next, oom.min);
+  if (next >= cur || next <= 0) return undefined;
+  const copy = structuredClone(config) as unknown as Record<string, unknown>;
+  setDotted(copy, oom.param, next);
+  return { config: copy as unknown as Experiment, value: next };
+}
+
+/** Makes sure the folder for the store exists and returns the store. */
+export function openStore(root: string): FileStore {
+  fs.mkdirSync(root, { recursive: true });
+  return new FileStore(root);
+}

@@ -1,0 +1,181 @@
+// The runner with real processes and signals: success, retries with backoff, failure classes
+// (missing binary, crash by signal, timeout, OOM-like exit with on_oom scaling), cancel, resume.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { planFile, runPlan, scaleOnOom } from '../../core/src/runner/runner';
+import type { RunnerEvent } from '../../core/src/runner/runner';
+import { FileStore } from '../../core/src/store/store';
+import type { RunRecord } from '../../core/src/store/store';
+import type { FileHost } from '../../core/src/rules/api';
+
+const host: FileHost = {
+  readFile: (p) => { try { return fs.readFileSync(p, 'utf8'); } catch { return undefined; } },
+  exists: (p) => fs.existsSync(p),
+};
+
+function workspace(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'expctl-run-'));
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text, { mode: 0o755 });
+  return dir;
+}
+
+async function run(dir: string, file: string, opts: { signal?: AbortSignal; onEvent?: (e: RunnerEvent) => void; retryFailed?: boolean } = {}) {
+  const { plan, diagnostics } = planFile(path.join(dir, file), host);
+  assert.ok(plan, JSON.stringify(diagnostics));
+  const store = new FileStore(path.join(dir, '.expctl'));
+  const summary = await runPlan(plan, { store, graceS: 1, random: () => 0, ...opts });
+  return { summary, store, plan };
+}
+
+/** Whether a process is gone (or a zombie: dead, waiting to be reaped) within 5 s. */
+async function dies(pid: number): Promise<boolean> {
+  for (const until = Date.now() + 5000; Date.now() < until;) {
+    let stat: string;
+    try { stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8'); } catch { return true; }
+    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return false;
+}
+
+const byName = (runs: RunRecord[]) => Object.fromEntries(runs.map((r) => [r.trial.name, r]));
+
+test('a sweep runs every trial; metrics are parsed; tables and journal are written; a re-run skips all', async () => {
+  const dir = workspace({
+    'job.sh': '#!/bin/sh\necho "@expctl {\\"loss\\": $1}"\necho "@expctl not json"\necho "{\\"acc\\": 0.5}" >> "$EXPCTL_METRICS_FILE"\necho "to stderr" >&2\n',
+    'e.experiment.yaml': 'name: e\ncommand: [./job.sh, "{params.x}"]\nparams: { x: 1 }\n',
+    's.sweep.yaml': 'experiment: ./e.experiment.yaml\nmethod: grid\nparameters:\n  params.x: { values: [1, 2, 3] }\nmax_parallel: 2\nname_template: "x{params.x}"\n',
+  });
+  const { summary, store } = await run(dir, 's.sweep.yaml');
+  assert.deepEqual([summary.succeeded, summary.failed, summary.skipped], [3, 0, 0]);
+  const r = byName(summary.runs).x2;
+  assert.equal(r.status, 'succeeded');
+  assert.deepEqual(r.summary.loss, { last: 2, min: 2, max: 2, mean: 2, count: 1 });
+  assert.deepEqual(r.summary.acc, { last: 0.5, min: 0.5, max: 0.5, mean: 0.5, count: 1 });
+  assert.equal(r.metrics_bad_lines, 1);
+  const runDir = store.runDir(r.id);
+  assert.equal(fs.readFileSync(path.join(runDir, 'stderr.log'), 'utf8'), 'to stderr\n');
+  assert.match(fs.readFileSync(path.join(runDir, 'stdout.log'), 'utf8'), /@expctl \{"loss": 2\}/);
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(runDir, 'params.json'), 'utf8')), { 'params.x': 2 });
+  assert.match(fs.readFileSync(path.join(runDir, 'config.yaml'), 'utf8'), /x: 2/);
+  assert.equal(fs.readFileSync(path.join(dir, '.expctl', 'runs.csv'), 'utf8').trim().split('\n').length, 4);
+  assert.ok(store.events().some((e) => e.event === 'run-ended' && e.run_id === r.id));
+  const again = await run(dir, 's.sweep.yaml');
+  assert.deepEqual([again.summary.succeeded, again.summary.skipped], [0, 3]);
+});
+
+test('retries with backoff until success; every attempt is kept', async () => {
+  const dir = workspace({
+    'flaky.sh': '#!/bin/sh\nn=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count\n[ "$n" -ge 3 ] || { echo "transient $n" >&2; exit 4; }\n',
+    'e.experiment.yaml': 'name: e\ncommand: [./flaky.sh]\nretry: { max_retries: 3, backoff_base_s: 2, max_backoff_s: 0.05, on: [nonzero] }\n',
+  });
+  const events: string[] = [];
+  const { summary } = await run(dir, 'e.experiment.yaml', { onEvent: (e) => { if (e.type === 'retry') events.push(`${e.failure}@${e.waitS}`); } });
+  const [r] = summary.runs;
+  assert.equal(r.status, 'succeeded');
+  assert.deepEqual(r.attempts.map((a) => a.failure_class ?? 'ok'), ['exit:4', 'exit:4', 'ok']);
+  assert.equal(r.attempts[1].stderr_tail, 'transient 2');
+  assert.deepEqual(events, ['exit:4@0.05', 'exit:4@0.05'], 'backoff capped by max_backoff_s');
+  assert.equal(r.attempts[1].waited_s, 0.05);
+});
+
+test('failure classes with real processes: missing binary, signal, timeout', async () => {
+  const dir = workspace({
+    'segv.sh': '#!/bin/sh\nkill -SEGV $$\n',
+    'e.experiment.yaml': 'name: e\ncommand: ["{params.cmd}"]\nparams: { cmd: ./segv.sh }\nretry: { max_retries: 1, backoff_base_s: 1, max_backoff_s: 0, on: [timeout] }\ntimeout: 1s\n',
+    's.sweep.yaml': 'experiment: ./e.experiment.yaml\nmethod: grid\nparameters:\n  params.cmd: { values: [./segv.sh, ./no-such-program, sleep] }\nmax_parallel: 3\nname_template: "t{index}"\n',
+  });
+  // `sleep` with no argument exits at once; make it a real long sleep through a wrapper.
+  fs.writeFileSync(path.join(dir, 'sleep'), '#!/bin/sh\nexec sleep 30\n', { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, 's.sweep.yaml'), fs.readFileSync(path.join(dir, 's.sweep.yaml'), 'utf8').replace(', sleep]', ', ./sleep]'));
+  const { summary } = await run(dir, 's.sweep.yaml');
+  const r = byName(summary.runs);
+  assert.deepEqual(r.t0.attempts.map((a) => [a.failure_class, a.signal]), [['signal', 'SIGSEGV']], 'signal is not retried with on: [timeout]');
+  assert.equal(r.t1.attempts.length, 1, 'a missing program is never retried');
+  assert.equal(r.t1.attempts[0].failure_class, 'spawn_error');
+  assert.match(r.t1.attempts[0].message!, /cannot start "\.\/no-such-program": no such program or file/);
+  assert.deepEqual(r.t2.attempts.map((a) => a.failure_class), ['timeout', 'timeout'], 'timeout retried once, per retry.on');
+  assert.equal(summary.failed, 3);
+});
+
+test('OOM-like exit: classified oom, on_oom halves the batch size before the retry', async () => {
+  const dir = workspace({
+    'train.sh': '#!/bin/sh\n[ "$1" -le 32 ] && { echo "@expctl {\\"bs\\": $1}"; exit 0; }\necho "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB" >&2\nexit 1\n',
+    'e.experiment.yaml': 'name: e\ncommand: [./train.sh, "{params.batch_size}"]\nparams: { batch_size: 128 }\nretry: { max_retries: 3, backoff_base_s: 1, max_backoff_s: 0, on: [oom] }\non_oom: { param: params.batch_size, factor: 0.5, min: 16 }\n',
+  });
+  const { summary } = await run(dir, 'e.experiment.yaml');
+  const [r] = summary.runs;
+  assert.equal(r.status, 'succeeded');
+  assert.deepEqual(r.attempts.map((a) => [a.failure_class ?? 'ok', a.params?.['params.batch_size']]), [['oom', undefined], ['oom', 64], ['ok', 32]]);
+  assert.equal(r.summary.bs.last, 32);
+  assert.equal(scaleOnOom({ name: 'x', command: ['x'], params: { b: 16 }, on_oom: { param: 'params.b', factor: 0.5, min: 16 } }), undefined, 'stops at min');
+});
+
+test('cancel: SIGTERM reaches the whole process group; the run is recorded cancelled', async () => {
+  const dir = workspace({
+    'tree.sh': '#!/bin/sh\nsleep 30 &\necho $! > child.pid\necho started\nwait\n',
+    'e.experiment.yaml': 'name: e\ncommand: [./tree.sh]\nretry: { max_retries: 2 }\n',
+  });
+  const ac = new AbortController();
+  const p = run(dir, 'e.experiment.yaml', { signal: ac.signal, onEvent: (e) => { if (e.type === 'line' && e.line === 'started') ac.abort(); } });
+  const { summary } = await p;
+  const [r] = summary.runs;
+  assert.equal(r.status, 'cancelled');
+  assert.equal(r.attempts.length, 1, 'a cancelled attempt is not retried');
+  assert.equal(r.attempts[0].failure_class, 'cancelled');
+  const child = Number(fs.readFileSync(path.join(dir, 'child.pid'), 'utf8'));
+  assert.ok(await dies(child), 'the grandchild died with its group');
+});
+
+test('resume: failed trials run again only with retryFailed; an interrupted run is picked up', async () => {
+  const dir = workspace({
+    'e.experiment.yaml': 'name: e\ncommand: [sh, -c, "exit {params.code}"]\nparams: { code: 0 }\n',
+    's.sweep.yaml': 'experiment: ./e.experiment.yaml\nmethod: grid\nparameters:\n  params.code: { values: [0, 1] }\nname_template: "c{params.code}"\n',
+  });
+  const first = await run(dir, 's.sweep.yaml');
+  assert.deepEqual([first.summary.succeeded, first.summary.failed], [1, 1]);
+  const second = await run(dir, 's.sweep.yaml');
+  assert.deepEqual([second.summary.succeeded, second.summary.failed, second.summary.skipped], [0, 0, 2]);
+  const third = await run(dir, 's.sweep.yaml', { retryFailed: true });
+  assert.deepEqual([third.summary.failed, third.summary.skipped], [1, 1]);
+  assert.match(third.summary.runs[0].id, /-2$/, 'a new run of the same trial');
+  // A run left `running` by a runner that no longer exists is interrupted, and runs again.
+  const store = new FileStore(path.join(dir, '.expctl'));
+  const ok = store.all().find((r) => r.trial.name === 'c0')!;
+  store.save({ ...ok, status: 'running', runner_pid: 2 ** 22 + 1, attempts: [{ n: 1, started: ok.created }] }, 'test');
+  const fourth = await run(dir, 's.sweep.yaml');
+  const resumed = fourth.summary.runs.find((r) => r.trial.name === 'c0')!;
+  assert.equal(resumed.status, 'succeeded');
+  assert.deepEqual(resumed.attempts.map((a) => a.failure_class ?? 'ok'), ['interrupted', 'ok']);
+});
+
+test('expctl run: Ctrl-C stops launching, terminates children, exits 130', async () => {
+  const dir = workspace({
+    'e.experiment.yaml': 'name: e\ncommand: [sh, -c, "echo started; exec sleep 30"]\nrepeat: 3\n',
+  });
+  const child = spawn(process.execPath, [path.resolve('dist/cli.js'), 'run', 'e.experiment.yaml', '--store', '.expctl'], { cwd: dir });
+  let out = '';
+  await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (out.includes('▶')) resolve();
+  }));
+  // Wait until the trial has written to its log: then it is certainly running.
+  const runs = path.join(dir, '.expctl', 'runs');
+  await new Promise<void>((resolve) => {
+    const check = () => {
+      const id = fs.readdirSync(runs)[0];
+      if (id && fs.existsSync(path.join(runs, id, 'stdout.log')) && fs.readFileSync(path.join(runs, id, 'stdout.log'), 'utf8').includes('started')) resolve();
+      else setTimeout(check, 20);
+    };
+    check();
+  });
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.equal(code, 130);
+  const store = new FileStore(path.join(dir, '.expctl'));
+  assert.deepEqual(store.all().map((r) => r.status), ['cancelled']);
+});
