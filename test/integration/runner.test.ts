@@ -147,6 +147,7 @@ test('resume: failed trials run again only with retryFailed; an interrupted run 
   const store = new FileStore(path.join(dir, '.expctl'));
   const ok = store.all().find((r) => r.trial.name === 'c0')!;
   store.save({ ...ok, status: 'running', runner_pid: 2 ** 22 + 1, attempts: [{ n: 1, started: ok.created }] }, 'test');
+  for (const f of ['attempt-1.exit', 'attempt-1.pid']) fs.rmSync(path.join(store.runDir(ok.id), f)); // the attempt left no trace
   const fourth = await run(dir, 's.sweep.yaml');
   const resumed = fourth.summary.runs.find((r) => r.trial.name === 'c0')!;
   assert.equal(resumed.status, 'succeeded');
@@ -178,4 +179,51 @@ test('expctl run: Ctrl-C stops launching, terminates children, exits 130', async
   assert.equal(code, 130);
   const store = new FileStore(path.join(dir, '.expctl'));
   assert.deepEqual(store.all().map((r) => r.status), ['cancelled']);
+});
+
+test('kill -9 of the runner at 20 random moments: every trial succeeds exactly once, every run.json parses', async () => {
+  const TRIALS = 200;
+  const dir = workspace({
+    // Each trial appends its name once, after a short while (so kills land mid-trial).
+    'e.experiment.yaml': 'name: e\ncommand: [sh, -c, "sleep 0.02; echo {params.i} >> counter"]\nparams: { i: 0 }\n',
+    's.sweep.yaml': `experiment: ./e.experiment.yaml\nmethod: grid\nparameters:\n  params.i: { range: { min: 1, max: ${TRIALS}, step: 1 } }\nmax_parallel: 8\nname_template: "t{params.i}"\n`,
+  });
+  let seed = 20261123;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const start = () => spawn(process.execPath, [path.resolve('dist/cli.js'), 'run', 's.sweep.yaml', '--store', '.expctl'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = (c: ReturnType<typeof start>) => new Promise<number | null>((resolve) => c.on('exit', (code) => resolve(code)));
+  let kills = 0;
+  for (; kills < 20; kills++) {
+    const c = start();
+    const ended = exited(c);
+    // Kill after a random number of finished trials (0–15), counted from its output.
+    const after = Math.floor(rnd() * 16);
+    let seen = 0;
+    const killed = await new Promise<boolean>((resolve) => {
+      c.stdout!.on('data', (d: Buffer) => {
+        seen += (d.toString().match(/^\[\d+\/\d+\] [✓✗]/gmu) ?? []).length;
+        if (seen >= after) { c.kill('SIGKILL'); resolve(true); }
+      });
+      void ended.then(() => resolve(false));
+    });
+    await ended;
+    if (!killed) break; // it finished before we could kill it
+  }
+  const final = start();
+  let out = '';
+  final.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  assert.equal(await exited(final), 0, out);
+  const counts = new Map<string, number>();
+  for (const line of fs.readFileSync(path.join(dir, 'counter'), 'utf8').trim().split('\n')) counts.set(line, (counts.get(line) ?? 0) + 1);
+  const twice = [...counts].filter(([, n]) => n !== 1);
+  assert.deepEqual(twice, [], 'trials that ran more than once');
+  assert.equal(counts.size, TRIALS);
+  const runs = path.join(dir, '.expctl', 'runs');
+  let succeeded = 0;
+  for (const id of fs.readdirSync(runs)) {
+    const rec = JSON.parse(fs.readFileSync(path.join(runs, id, 'run.json'), 'utf8')) as RunRecord;
+    if (rec.status === 'succeeded') succeeded++;
+  }
+  assert.equal(succeeded, TRIALS);
+  assert.ok(kills >= 10, `only ${kills} kills landed`);
 });

@@ -1,8 +1,12 @@
-// The local target: one attempt = one process group on this machine. stdout/stderr go to files as
-// they come and to a line callback (metrics markers, live logs); a timeout or a cancel sends
-// SIGTERM to the whole group, then SIGKILL after a grace period.
+// The local target: one attempt = one process group on this machine, that does not depend on
+// the runner staying alive. Its stdout/stderr go straight to the run's log files (the runner
+// follows them), and a small sh wrapper records `<base>.pid` when it starts and `<base>.exit`
+// (atomically) when the command ends — so a runner that was killed can, on restart, adopt the
+// result of an attempt that finished without it, or wait for one still running, instead of
+// running a trial twice. A timeout or a cancel sends SIGTERM to the group, SIGKILL after a grace.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import { constants } from 'node:os';
 import type { LaunchSpec } from './launch';
 import type { AttemptOutcome } from './failure';
 import { LineSplitter } from './metrics';
@@ -13,33 +17,40 @@ export interface AttemptSpec {
   timeoutS?: number;
   stdoutFile: string;
   stderrFile: string;
+  /** `<base>.pid` and `<base>.exit` are written by the wrapper. */
+  statusBase: string;
   /** Seconds between SIGTERM and SIGKILL (default 10). */
   graceS?: number;
 }
 
 export interface RunningAttempt {
   pid?: number;
-  /** Resolves once the process group's leader has exited and the logs are flushed. */
+  /** Resolves once the process group's leader has exited and the logs are read. */
   done: Promise<AttemptOutcome>;
   cancel(): void;
 }
 
 export type LineSink = (stream: 'stdout' | 'stderr', line: string) => void;
 
+// $1 = status base; the rest is the command. `exec` is not used: the wrapper must outlive the
+// command to record how it ended. A signal death shows as 128+N, as in any shell.
+const WRAPPER = 'b=$1; shift; echo $$ > "$b.pid"; "$@"; s=$?; echo $s > "$b.exit.tmp" && mv -f "$b.exit.tmp" "$b.exit"; exit $s';
+
 const STDERR_TAIL_BYTES = 8192;
+const FOLLOW_MS = 100;
 
 export function startLocal(spec: AttemptSpec, onLine: LineSink): RunningAttempt {
   const { argv, env, cwd } = spec.launch;
   let timedOut = false;
   let cancelled = false;
-  let spawnError: NodeJS.ErrnoException | undefined;
-  let tail = '';
-  const out = fs.createWriteStream(spec.stdoutFile, { flags: 'a' });
-  const err = fs.createWriteStream(spec.stderrFile, { flags: 'a' });
-
-  // detached: the child leads its own process group, so signals reach everything it started
-  // (accelerate and torchrun fork one worker per GPU).
-  const child = spawn(argv[0], argv.slice(1), { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs = [follow(spec.stdoutFile, 'stdout', onLine), follow(spec.stderrFile, 'stderr', onLine)];
+  const outFd = fs.openSync(spec.stdoutFile, 'a');
+  const errFd = fs.openSync(spec.stderrFile, 'a');
+  // detached: the wrapper leads a new process group, so signals reach everything the command
+  // started (accelerate and torchrun fork one worker per GPU).
+  const child = spawn('/bin/sh', ['-c', WRAPPER, 'expctl-attempt', spec.statusBase, ...argv], { cwd, env, detached: true, stdio: ['ignore', outFd, errFd] });
+  fs.closeSync(outFd);
+  fs.closeSync(errFd);
   let killTimer: NodeJS.Timeout | undefined;
   const signalGroup = (sig: NodeJS.Signals) => {
     if (child.pid === undefined) return;
@@ -52,47 +63,109 @@ export function startLocal(spec: AttemptSpec, onLine: LineSink): RunningAttempt 
   };
   const timer = spec.timeoutS !== undefined ? setTimeout(() => { timedOut = true; terminate(); }, spec.timeoutS * 1000) : undefined;
 
-  const pipe = (stream: NodeJS.ReadableStream, file: fs.WriteStream, name: 'stdout' | 'stderr') => {
-    const split = new LineSplitter();
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      file.write(chunk);
-      if (name === 'stderr') tail = (tail + chunk).slice(-STDERR_TAIL_BYTES);
-      for (const line of split.push(chunk)) onLine(name, line);
-    });
-    return new Promise<void>((resolve) => stream.on('end', () => {
-      const rest = split.flush();
-      if (rest !== undefined) onLine(name, rest);
-      resolve();
-    }));
-  };
-  const drained = Promise.all([pipe(child.stdout, out, 'stdout'), pipe(child.stderr, err, 'stderr')]);
-
   const done = new Promise<AttemptOutcome>((resolve) => {
     let settled = false;
-    const finish = async (exitCode: number | null, signal: NodeJS.Signals | null) => {
+    const finish = (code: number | null, signal: NodeJS.Signals | null, spawnError?: NodeJS.ErrnoException) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      // The run ends with its leader: whatever it left behind in its group goes too (and stops
-      // holding the output pipes open).
-      if (!spawnError) {
-        signalGroup('SIGKILL');
-        await drained;
-      }
+      // The run ends with its leader: whatever it left behind in its group goes too.
+      signalGroup('SIGKILL');
       clearTimeout(killTimer);
-      await Promise.all([new Promise((r) => out.end(r)), new Promise((r) => err.end(r))]);
-      resolve({ exitCode, signal, timedOut, cancelled, spawnError, stderrTail: lastLines(tail, 40), program: argv[0] });
+      const tail = logs[1].stop().tail;
+      logs[0].stop();
+      resolve(outcomeOf(code, signal, { timedOut, cancelled, stderrTail: tail, program: argv[0], spawnError }));
     };
-    child.once('error', (e: NodeJS.ErrnoException) => { spawnError = e; void finish(null, null); });
-    child.once('exit', (code, signal) => { void finish(code, signal); });
+    child.once('error', (e: NodeJS.ErrnoException) => finish(null, null, e));
+    child.once('exit', (code, signal) => finish(code, signal));
   });
+  return { pid: child.pid, done, cancel() { cancelled = true; terminate(); } };
+}
 
-  return {
-    pid: child.pid,
-    done,
-    cancel() { cancelled = true; terminate(); },
+/** How the wrapper's status translates: 127/126 from sh are a missing or non-executable program; 128+N a signal. */
+export function outcomeOf(code: number | null, signal: NodeJS.Signals | null,
+  o: { timedOut: boolean; cancelled: boolean; stderrTail: string; program: string; spawnError?: NodeJS.ErrnoException }): AttemptOutcome {
+  let spawnError = o.spawnError;
+  if (!spawnError && code === 127 && /not found\s*$/m.test(o.stderrTail)) spawnError = Object.assign(new Error('not found'), { code: 'ENOENT' });
+  if (!spawnError && code === 126 && /Permission denied\s*$/im.test(o.stderrTail)) spawnError = Object.assign(new Error('permission denied'), { code: 'EACCES' });
+  if (code !== null && code > 128 && code < 128 + 65 && !signal) {
+    const num = code - 128;
+    const name = Object.entries(constants.signals).find(([, n]) => n === num)?.[0] as NodeJS.Signals | undefined;
+    if (name) { signal = name; code = null; }
+  }
+  return { exitCode: code, signal, timedOut: o.timedOut, cancelled: o.cancelled, spawnError, stderrTail: o.stderrTail, program: o.program };
+}
+
+/** Follows a log file from its current end: lines to `onLine`, and the last bytes for stderr tails. */
+export function follow(file: string, stream: 'stdout' | 'stderr', onLine: LineSink): { stop(): { tail: string } } {
+  let offset = 0;
+  try { offset = fs.statSync(file).size; } catch { /* created by the command */ }
+  const split = new LineSplitter();
+  let tail = '';
+  const read = () => {
+    let fd: number;
+    try { fd = fs.openSync(file, 'r'); } catch { return; }
+    try {
+      const buf = Buffer.alloc(64 * 1024);
+      for (;;) {
+        const n = fs.readSync(fd, buf, 0, buf.length, offset);
+        if (n <= 0) break;
+        offset += n;
+        const chunk = buf.subarray(0, n).toString('utf8');
+        tail = (tail + chunk).slice(-STDERR_TAIL_BYTES);
+        for (const line of split.push(chunk)) onLine(stream, line);
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
   };
+  const timer = setInterval(read, FOLLOW_MS);
+  return {
+    stop() {
+      clearInterval(timer);
+      read();
+      const rest = split.flush();
+      if (rest !== undefined) onLine(stream, rest);
+      return { tail: lastLines(tail, 40) };
+    },
+  };
+}
+
+/** An attempt left behind by a runner that stopped: finished (its status file), still running, or lost. */
+export function orphanStatus(statusBase: string): { state: 'finished'; code: number } | { state: 'running'; pid: number } | { state: 'lost' } {
+  try {
+    const code = Number(fs.readFileSync(`${statusBase}.exit`, 'utf8').trim());
+    if (Number.isInteger(code)) return { state: 'finished', code };
+  } catch { /* not finished */ }
+  let pid: number | undefined;
+  try { pid = Number(fs.readFileSync(`${statusBase}.pid`, 'utf8').trim()); } catch { /* maybe not started yet */ }
+  if (pid && running(pid)) return { state: 'running', pid };
+  return { state: 'lost' };
+}
+
+/** Alive and not a zombie. */
+export function running(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  }
+}
+
+/** Processes whose environment has `EXPCTL_RUN_ID=<id>` and `EXPCTL_ATTEMPT=<n>` (Linux /proc). */
+export function findAttemptProcesses(runId: string, attempt: number): number[] {
+  const out: number[] = [];
+  let pids: string[] = [];
+  try { pids = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)); } catch { return out; }
+  const want = [`EXPCTL_RUN_ID=${runId}`, `EXPCTL_ATTEMPT=${attempt}`];
+  for (const p of pids) {
+    try {
+      const env = fs.readFileSync(`/proc/${p}/environ`, 'utf8').split('\0');
+      if (want.every((w) => env.includes(w)) && running(Number(p))) out.push(Number(p));
+    } catch { /* gone, or not ours */ }
+  }
+  return out;
 }
 
 function lastLines(text: string, n: number): string {

@@ -16,7 +16,7 @@ import { expandSweep, setDotted, trialConfig } from '../sweep';
 import type { Trial } from '../sweep';
 import { getDotted } from '../config/template';
 import { parseDuration } from '../util/units';
-import { FileStore, slug } from '../store/store';
+import { alive, FileStore, slug } from '../store/store';
 import type { AttemptRecord, RunRecord } from '../store/store';
 import { appendLine, readJsonLines } from '../store/atomic';
 import { buildLaunch, gpusRequested } from './launch';
@@ -24,7 +24,8 @@ import { backoffSeconds, classify, retryable } from './failure';
 import { MetricSummarizer, parseStdoutLine } from './metrics';
 import type { MetricRecord } from './metrics';
 import { Scheduler } from './scheduler';
-import { startLocal } from './local';
+import { findAttemptProcesses, orphanStatus, outcomeOf, startLocal } from './local';
+import type { AttemptOutcome } from './failure';
 import type { RunningAttempt } from './local';
 
 export interface Plan {
@@ -97,11 +98,6 @@ export interface RunSummary { succeeded: number; failed: number; cancelled: numb
 
 const now = () => new Date().toISOString();
 
-function alive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
-}
-
 function gitInfo(dir: string): RunRecord['git'] {
   try {
     const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
@@ -155,6 +151,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
   const one = async (trial: Trial): Promise<void> => {
     const prev = latest.get(trial.key);
     let run: RunRecord | undefined;
+    let orphan: { attempt: AttemptRecord; base: string } | undefined;
     if (prev) {
       const active = (prev.status === 'running' || prev.status === 'queued') && prev.host === host && alive(prev.runner_pid) && prev.runner_pid !== process.pid;
       if (prev.status === 'succeeded' || active) {
@@ -168,8 +165,12 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
         return;
       }
       if (prev.status === 'running' || prev.status === 'queued' || prev.status === 'interrupted' || prev.status === 'cancelled') {
-        // The runner that owned it is gone: record that, and carry on in the same run.
-        for (const a of prev.attempts) if (!a.ended) Object.assign(a, { ended: now(), failure_class: 'interrupted', message: 'the runner stopped during this attempt' });
+        // The runner that owned it is gone. Its last attempt may have finished without it, or may
+        // still be running: adopt that result (never run a trial twice); else record it as interrupted.
+        const last = prev.attempts[prev.attempts.length - 1];
+        if (last && !last.ended && (prev.status === 'running' || prev.status === 'queued')) {
+          orphan = { attempt: last, base: path.join(store.runDir(prev.id), `attempt-${last.n}`) };
+        }
         run = { ...prev, status: 'queued' };
         store.save({ ...prev, status: 'interrupted' }, 'run-interrupted');
       }
@@ -201,30 +202,51 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
       const maxAttempts = (config.retry?.max_retries ?? 0) + 1;
       let waited = 0;
       let changed: Record<string, unknown> | undefined;
+      const timeoutS = config.timeout !== undefined ? parseDuration(config.timeout) : undefined;
+      const onLine = (stream: 'stdout' | 'stderr', line: string) => {
+        emit({ type: 'line', runId: run!.id, stream, line, ts: Date.now() });
+        if (stream !== 'stdout') return;
+        const m = parseStdoutLine(line);
+        if (m?.record) appendLine(metricsFile, JSON.stringify(m.record));
+        else if (m?.error) badLines++;
+      };
       // Attempts a stopped runner cut short do not count against max_retries.
-      for (let done = run.attempts.filter((a) => a.failure_class !== 'interrupted' && a.failure_class !== 'cancelled').length; ;) {
-        const n = run.attempts.length + 1;
-        const attempt: AttemptRecord = { n, started: now(), ...(waited ? { waited_s: waited } : {}), ...(changed ? { params: changed } : {}) };
-        const launch = buildLaunch(config, {
-          file: plan.experimentFile, runId: run.id, runDir: dir, trialName: trial.name, index: trial.index, repeat: trial.repeat,
-          attempt: n, paramsFile: path.join(dir, 'params.json'), metricsFile, gpus, baseEnv: process.env,
-        });
-        const timeoutS = config.timeout !== undefined ? parseDuration(config.timeout) : undefined;
-        const ra = startLocal({ launch, timeoutS, stdoutFile: path.join(dir, 'stdout.log'), stderrFile: path.join(dir, 'stderr.log'), graceS: o.graceS }, (stream, line) => {
-          emit({ type: 'line', runId: run!.id, stream, line, ts: Date.now() });
-          if (stream !== 'stdout') return;
-          const m = parseStdoutLine(line);
-          if (m?.record) appendLine(metricsFile, JSON.stringify(m.record));
-          else if (m?.error) badLines++;
-        });
-        running.add(ra);
-        if (o.signal?.aborted) ra.cancel();
-        attempt.pid = ra.pid;
-        run.attempts.push(attempt);
-        store.save(run, 'attempt-started', { attempt: n, pid: ra.pid });
-        emit({ type: 'attempt', run, attempt });
-        const outcome = await ra.done;
-        running.delete(ra);
+      const counted = (a: AttemptRecord) => a.ended !== undefined && a.failure_class !== 'interrupted' && a.failure_class !== 'cancelled';
+      for (let done = run.attempts.filter(counted).length; ;) {
+        let attempt: AttemptRecord;
+        let outcome: AttemptOutcome | undefined;
+        if (orphan) {
+          attempt = orphan.attempt;
+          outcome = await adopt(orphan.base, run.id, attempt, timeoutS, path.join(dir, 'stderr.log'), o.signal);
+          orphan = undefined;
+          if (!outcome) {
+            Object.assign(attempt, { ended: now(), failure_class: 'interrupted', message: 'the runner stopped during this attempt, and the attempt did not finish' });
+            store.save(run, 'attempt-lost', { attempt: attempt.n });
+            continue;
+          }
+        } else {
+          const n = run.attempts.length + 1;
+          attempt = { n, started: now(), ...(waited ? { waited_s: waited } : {}), ...(changed ? { params: changed } : {}) };
+          // Saved before the process starts: a restart then knows this attempt may exist.
+          run.attempts.push(attempt);
+          store.save(run, 'attempt-starting', { attempt: n });
+          const launch = buildLaunch(config, {
+            file: plan.experimentFile, runId: run.id, runDir: dir, trialName: trial.name, index: trial.index, repeat: trial.repeat,
+            attempt: n, paramsFile: path.join(dir, 'params.json'), metricsFile, gpus, baseEnv: process.env,
+          });
+          const ra = startLocal({
+            launch, timeoutS, stdoutFile: path.join(dir, 'stdout.log'), stderrFile: path.join(dir, 'stderr.log'),
+            statusBase: path.join(dir, `attempt-${n}`), graceS: o.graceS,
+          }, onLine);
+          running.add(ra);
+          if (o.signal?.aborted) ra.cancel();
+          attempt.pid = ra.pid;
+          store.save(run, 'attempt-started', { attempt: n, pid: ra.pid });
+          emit({ type: 'attempt', run, attempt });
+          outcome = await ra.done;
+          running.delete(ra);
+        }
+        const n = attempt.n;
         done++;
         const failure = classify(outcome);
         Object.assign(attempt, {
@@ -281,6 +303,60 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
     store.writeTables();
   }
   return summary;
+}
+
+/**
+ * Waits for an attempt that a stopped runner left behind, enforcing what is left of its timeout
+ * and the abort signal; resolves with its outcome, or undefined when it is lost (never finished,
+ * no process left).
+ */
+async function adopt(base: string, runId: string, attempt: AttemptRecord, timeoutS: number | undefined, stderrFile: string, signal?: AbortSignal): Promise<AttemptOutcome | undefined> {
+  let timedOut = false;
+  let cancelled = false;
+  const result = (code: number | null, sig: NodeJS.Signals | null) =>
+    outcomeOf(code, sig, { timedOut, cancelled, stderrTail: fileTail(stderrFile), program: '(adopted attempt)' });
+  for (;;) {
+    const s = orphanStatus(base);
+    if (s.state === 'finished') return result(s.code, null);
+    const pids = s.state === 'running' ? [s.pid] : findAttemptProcesses(runId, attempt.n);
+    if (!pids.length) {
+      const again = orphanStatus(base); // it may have finished between the two looks
+      if (again.state === 'finished') return result(again.code, null);
+      return timedOut || cancelled ? result(null, 'SIGTERM') : undefined;
+    }
+    const overdue = timeoutS !== undefined && Date.now() - Date.parse(attempt.started) > timeoutS * 1000;
+    if ((overdue && !timedOut) || (signal?.aborted && !cancelled)) {
+      if (overdue) timedOut = true;
+      else cancelled = true;
+      for (const pid of pids) { try { process.kill(-pgidOf(pid), 'SIGTERM'); } catch { /* gone */ } }
+    }
+    await sleep(100);
+  }
+}
+
+function pgidOf(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) || pid;
+  } catch {
+    return pid;
+  }
+}
+
+function fileTail(file: string): string {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      const buf = Buffer.alloc(Math.min(size, 8192));
+      fs.readSync(fd, buf, 0, buf.length, size - buf.length);
+      return buf.toString('utf8').split('\n').slice(-40).join('\n').trimEnd();
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return '';
+  }
 }
 
 /** The config with on_oom.param scaled by its factor (integers stay integers), or undefined at the minimum. */

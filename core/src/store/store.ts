@@ -11,7 +11,7 @@
 // readable. The in-memory index is loaded once and kept in step with every save.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { appendLine, readJsonLines, writeFileAtomic } from './atomic';
+import { appendLine, fsyncDir, readJsonLines, writeFileAtomic } from './atomic';
 import { csvTable } from '../util/csv';
 import type { MetricSummary } from '../runner/metrics';
 
@@ -80,6 +80,12 @@ export class FileStore {
     let ids: string[] = [];
     try { ids = fs.readdirSync(path.join(this.root, 'runs')); } catch { /* a new store */ }
     for (const id of ids) {
+      if (id.startsWith('.')) {
+        // A run folder a killed runner was still building: never visible as a run.
+        const owner = Number(id.split('.').at(-2));
+        if (!alive(owner)) fs.rmSync(path.join(this.root, 'runs', id), { recursive: true, force: true });
+        continue;
+      }
       const file = path.join(this.runDir(id), 'run.json');
       try {
         const rec = JSON.parse(fs.readFileSync(file, 'utf8')) as RunRecord;
@@ -113,13 +119,22 @@ export class FileStore {
     return id;
   }
 
-  /** Creates the run's folder with its config and parameters, then its run.json. */
+  /**
+   * Creates the run's folder with its config, parameters and run.json — built under a temporary
+   * name and renamed into place, so a run folder is either complete or absent.
+   */
   create(rec: RunRecord, configYaml: string): void {
     const dir = this.runDir(rec.id);
-    fs.mkdirSync(dir, { recursive: true });
-    writeFileAtomic(path.join(dir, 'config.yaml'), configYaml);
-    writeFileAtomic(path.join(dir, 'params.json'), `${JSON.stringify(rec.params, null, 2)}\n`);
-    this.save(rec, 'run-created');
+    const tmp = path.join(path.dirname(dir), `.${rec.id}.${process.pid}.tmp`);
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.mkdirSync(tmp, { recursive: true });
+    writeFileAtomic(path.join(tmp, 'config.yaml'), configYaml);
+    writeFileAtomic(path.join(tmp, 'params.json'), `${JSON.stringify(rec.params, null, 2)}\n`);
+    writeFileAtomic(path.join(tmp, 'run.json'), `${JSON.stringify(rec, null, 2)}\n`);
+    fs.renameSync(tmp, dir);
+    fsyncDir(path.dirname(dir));
+    this.runs.set(rec.id, rec);
+    this.journal({ event: 'run-created', run_id: rec.id, sweep_id: rec.sweep_id, status: rec.status });
   }
 
   /** Replaces run.json atomically and journals the event. */
@@ -170,6 +185,12 @@ export class FileStore {
     }
     writeFileAtomic(path.join(this.root, 'failed_runs.csv'), csvTable(['timestamp', 'run_id', 'trial_name', 'attempt', 'failure_class', 'message', 'config'], failed));
   }
+}
+
+/** Whether a process exists (EPERM: it does, but is not ours). */
+export function alive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
 /** Safe in a file name and readable: lowercase letters, digits, `.`, `_`, `-`. */
