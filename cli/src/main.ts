@@ -96,20 +96,31 @@ function cmdValidate(args: string[]): number {
   return errors ? 1 : 0;
 }
 
+function positiveInt(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(Number.isInteger(n) && n > 0)) throw new UsageError(`${flag} must be a positive whole number, got "${value}"`);
+  return n;
+}
+
+/** The plan of a sweep or experiment file, or undefined after printing why it cannot be planned. */
+function planOrReport(file: string, verb: string): Plan | undefined {
+  readInput(file);
+  const { plan, diagnostics } = planFile(file, diskHost);
+  if (plan) return plan;
+  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(file, d)}\n`);
+  process.stderr.write(`${file}: cannot ${verb}, ${diagnostics.length} error${diagnostics.length === 1 ? '' : 's'} (see above).\n`);
+  return undefined;
+}
+
 function cmdPlan(args: string[]): number {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, csv: { type: 'boolean' }, limit: { type: 'string' } } });
   if (positionals.length !== 1) throw new UsageError('plan needs one sweep or experiment file, e.g. `expctl plan examples/quickstart/grid.sweep.yaml`');
   if (values.json && values.csv) throw new UsageError('choose one of --json and --csv');
-  const limit = values.limit === undefined ? undefined : Number(values.limit);
-  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UsageError(`--limit must be a positive whole number, got "${values.limit}"`);
+  const limit = positiveInt('--limit', values.limit);
   const file = positionals[0];
-  readInput(file);
-  const { plan, diagnostics } = planFile(file, diskHost);
-  if (!plan) {
-    for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(file, d)}\n`);
-    process.stderr.write(`${file}: cannot plan, ${diagnostics.length} error${diagnostics.length === 1 ? '' : 's'} (see above).\n`);
-    return 1;
-  }
+  const plan = planOrReport(file, 'plan');
+  if (!plan) return 1;
   const total = plan.trials.length;
   const trials = limit === undefined ? plan.trials : plan.trials.slice(0, limit);
   const kind = plan.method === 'experiment' ? 'experiment' : 'sweep';
@@ -153,16 +164,10 @@ function cmdRun(args: string[]): Promise<number> {
     'max-parallel': { type: 'string' }, 'retry-failed': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, store: { type: 'string' },
   } });
   if (positionals.length !== 1) throw new UsageError('run needs one sweep or experiment file, e.g. `expctl run examples/quickstart/grid.sweep.yaml`');
-  const maxParallel = values['max-parallel'] === undefined ? undefined : Number(values['max-parallel']);
-  if (maxParallel !== undefined && !(Number.isInteger(maxParallel) && maxParallel > 0)) throw new UsageError(`--max-parallel must be a positive whole number, got "${values['max-parallel']}"`);
+  const maxParallel = positiveInt('--max-parallel', values['max-parallel']);
   const file = positionals[0];
-  readInput(file);
-  const { plan, diagnostics } = planFile(file, diskHost);
-  if (!plan) {
-    for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(file, d)}\n`);
-    process.stderr.write(`${file}: cannot run, ${diagnostics.length} error${diagnostics.length === 1 ? '' : 's'} (see above).\n`);
-    return Promise.resolve(1);
-  }
+  const plan = planOrReport(file, 'run');
+  if (!plan) return Promise.resolve(1);
   const storeDir = path.resolve(values.store ?? defaultStore(file));
   return runCommand(plan, storeDir, { maxParallel, retryFailed: !!values['retry-failed'], dryRun: !!values['dry-run'] });
 }
