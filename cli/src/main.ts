@@ -13,6 +13,8 @@ import { openStore, planFile, runPlan } from '../../core/src/runner/runner';
 import type { Plan } from '../../core/src/runner/runner';
 import { FileStore, STORE_DIR } from '../../core/src/store/store';
 import { discoverGpus, overrideIndices } from '../../core/src/runner/gpus';
+import { follow } from '../../core/src/runner/local';
+import { closest } from '../../core/src/util/strings';
 import { serve, transportGiven } from '../../server/src/server';
 import { version } from '../../package.json';
 
@@ -33,6 +35,10 @@ Usage:
         --retry-failed               Also re-run trials that failed before
         --dry-run                    Show what would run, start nothing
         --store DIR                  Results folder (default: .expctl next to the project)
+  expctl ls                          List runs in the store (newest last)
+        --sweep ID  --status S       Only one sweep / status;  --json  machine-readable
+  expctl logs <run-id>               Print a run's stdout and stderr
+        -f, --follow                 Keep printing until the run ends
   expctl lsp --stdio                 Start the language server (also: expctl-language-server)
   expctl --version | --help
 
@@ -223,6 +229,68 @@ async function runCommand(plan: Plan, storeDir: string, o: { maxParallel?: numbe
   return ac.signal.aborted ? 130 : result.failed ? 1 : 0;
 }
 
+function storeFrom(flag: string | undefined): FileStore {
+  const dir = path.resolve(flag ?? defaultStore(path.join(process.cwd(), 'x')));
+  if (!fs.existsSync(dir)) throw new InputError(`no results store at ${dir} (run something first, or pass --store DIR)`);
+  return new FileStore(dir);
+}
+
+function cmdLs(args: string[]): number {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
+    sweep: { type: 'string' }, status: { type: 'string' }, json: { type: 'boolean' }, store: { type: 'string' },
+  } });
+  if (positionals.length) throw new UsageError('ls takes no file; filter with --sweep ID or --status S');
+  const runs = storeFrom(values.store).all()
+    .filter((r) => (!values.sweep || r.sweep_id === values.sweep) && (!values.status || r.status === values.status))
+    .sort((a, b) => a.created.localeCompare(b.created) || a.id.localeCompare(b.id));
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
+    return 0;
+  }
+  const rows = runs.map((r) => {
+    const last = r.attempts[r.attempts.length - 1];
+    return [r.id, r.sweep_id, r.status, String(r.attempts.length), r.started?.replace('T', ' ').slice(0, 19) ?? '', fmtSec(r.duration_s), last?.failure_class ?? ''];
+  });
+  process.stdout.write(table(['run', 'sweep', 'status', 'attempts', 'started', 'duration', 'last failure'], rows));
+  return 0;
+}
+
+/** A run id, or a prefix of exactly one (like git's short hashes). */
+function resolveRunId(store: FileStore, given: string): string {
+  if (store.get(given)) return given;
+  const ids = store.all().map((r) => r.id);
+  const prefixed = ids.filter((x) => x.startsWith(given));
+  if (prefixed.length === 1) return prefixed[0];
+  if (prefixed.length > 1) throw new InputError(`"${given}" matches ${prefixed.length} runs: ${prefixed.slice(0, 5).join(', ')}${prefixed.length > 5 ? ', …' : ''}`);
+  const near = closest(given, ids);
+  throw new InputError(`no run "${given}" in ${store.root}${near ? `; did you mean ${near}?` : ''} (see \`expctl ls\`)`);
+}
+
+async function cmdLogs(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { follow: { type: 'boolean', short: 'f' }, store: { type: 'string' } } });
+  if (positionals.length !== 1) throw new UsageError('logs needs one run id (see `expctl ls`)');
+  const store = storeFrom(values.store);
+  const id = resolveRunId(store, positionals[0]);
+  const dir = store.runDir(id);
+  const print = (stream: 'stdout' | 'stderr', line: string) => (stream === 'stdout' ? process.stdout : process.stderr).write(`${line}\n`);
+  if (!values.follow) {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      try { (stream === 'stdout' ? process.stdout : process.stderr).write(fs.readFileSync(path.join(dir, `${stream}.log`), 'utf8')); } catch { /* no output yet */ }
+    }
+    return 0;
+  }
+  // Follow: from the start of each log, until the run is no longer running.
+  const logs = (['stdout', 'stderr'] as const).map((stream) => follow(path.join(dir, `${stream}.log`), stream, print, 0));
+  await new Promise<void>((resolve) => {
+    const t = setInterval(() => {
+      const r = new FileStore(store.root).get(id);
+      if (!r || (r.status !== 'running' && r.status !== 'queued')) { clearInterval(t); resolve(); }
+    }, 500);
+  });
+  for (const l of logs) l.stop();
+  return 0;
+}
+
 const fmtSec = (s: number | undefined) => (s === undefined ? '?' : s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`);
 const fmtNum = (x: number) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : String(Number(x.toPrecision(4))));
 
@@ -238,6 +306,8 @@ export function main(argv: string[]): number | Promise<number> {
     case 'validate': return cmdValidate(rest);
     case 'plan': return cmdPlan(rest);
     case 'run': return cmdRun(rest);
+    case 'ls': return cmdLs(rest);
+    case 'logs': return cmdLogs(rest);
     case 'lsp':
       if (!transportGiven(rest)) throw new UsageError('lsp needs a transport: --stdio, --node-ipc or --socket=PORT');
       serve();

@@ -104,3 +104,54 @@ test('--version and --help', () => {
   assert.equal(h.code, 0);
   assert.match(h.out, /expctl validate <file\|folder>/);
 });
+
+test('run, ls and logs: the store as users read it', async () => {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'expctl-cli-run-'));
+  fs.writeFileSync(path.join(ws, 'e.experiment.yaml'), 'name: e\ncommand: [sh, -c, "echo out-{repeat}; echo err-{repeat} >&2; exit {repeat}"]\nrepeat: 2\n');
+  const r = run(['run', 'e.experiment.yaml', '--store', '.expctl'], { cwd: ws });
+  assert.equal(r.code, 1, 'a failed trial makes the exit code 1');
+  assert.match(r.out, /2 trials: 1 succeeded, 1 failed, 0 cancelled, 0 skipped/);
+  const ls = run(['ls', '--store', '.expctl'], { cwd: ws });
+  assert.equal(ls.code, 0, ls.err);
+  assert.match(ls.out.split('\n')[0], /^run\s+sweep\s+status\s+attempts\s+started\s+duration\s+last failure$/);
+  assert.match(ls.out, /^e-0-r1-\S+\s+e-\S+\s+failed\s+1\s+.*exit:1$/m);
+  const failedOnly = JSON.parse(run(['ls', '--status', 'failed', '--json', '--store', '.expctl'], { cwd: ws }).out);
+  assert.equal(failedOnly.length, 1);
+  const logs = run(['logs', failedOnly[0].id.slice(0, 6), '--store', '.expctl'], { cwd: ws });
+  assert.equal(logs.out, 'out-1\n');
+  assert.equal(logs.err, 'err-1\n');
+  const ambiguous = run(['logs', 'e-', '--store', '.expctl'], { cwd: ws });
+  assert.equal(ambiguous.code, 1);
+  assert.match(ambiguous.err, /"e-" matches 2 runs/);
+  const dry = run(['run', 'e.experiment.yaml', '--dry-run', '--store', '.expctl'], { cwd: ws });
+  assert.match(dry.out, /dry run: 1 would run, 1 already succeeded/);
+});
+
+test('logs -f follows a running run until it ends', async () => {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'expctl-cli-follow-'));
+  // The run waits for a file the test creates after `logs -f` has printed the first line.
+  fs.writeFileSync(path.join(ws, 'e.experiment.yaml'), 'name: e\ncommand: [sh, -c, "echo first; while [ ! -f go ]; do sleep 0.05; done; echo second"]\n');
+  const { spawn } = await import('node:child_process');
+  const runner = spawn(process.execPath, [CLI, 'run', 'e.experiment.yaml', '--store', '.expctl'], { cwd: ws });
+  const runnerExit = new Promise((r) => runner.on('exit', r));
+  // Wait for the run to exist and print its first line.
+  const runs = path.join(ws, '.expctl', 'runs');
+  const id = await new Promise<string>((resolve) => {
+    const look = () => {
+      const ids = fs.existsSync(runs) ? fs.readdirSync(runs).filter((x) => !x.startsWith('.')) : [];
+      if (ids[0] && fs.existsSync(path.join(runs, ids[0], 'stdout.log')) && fs.readFileSync(path.join(runs, ids[0], 'stdout.log'), 'utf8').includes('first')) resolve(ids[0]);
+      else setTimeout(look, 20);
+    };
+    look();
+  });
+  const follower = spawn(process.execPath, [CLI, 'logs', '-f', id, '--store', '.expctl'], { cwd: ws });
+  let out = '';
+  follower.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (out === 'first\n') fs.writeFileSync(path.join(ws, 'go'), '');
+  });
+  const code = await new Promise((r) => follower.on('exit', r));
+  assert.equal(code, 0);
+  assert.equal(out, 'first\nsecond\n');
+  await runnerExit;
+});

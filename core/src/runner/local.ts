@@ -96,10 +96,12 @@ export function outcomeOf(code: number | null, signal: NodeJS.Signals | null,
   return { exitCode: code, signal, timedOut: o.timedOut, cancelled: o.cancelled, spawnError, stderrTail: o.stderrTail, program: o.program };
 }
 
-/** Follows a log file from its current end: lines to `onLine`, and the last bytes for stderr tails. */
-export function follow(file: string, stream: 'stdout' | 'stderr', onLine: LineSink): { stop(): { tail: string } } {
-  let offset = 0;
-  try { offset = fs.statSync(file).size; } catch { /* created by the command */ }
+/** Follows a log file from `from` (default: its current end): lines to `onLine`, and the last bytes for stderr tails. */
+export function follow(file: string, stream: 'stdout' | 'stderr', onLine: LineSink, from?: number): { stop(): { tail: string } } {
+  let offset = from ?? 0;
+  if (from === undefined) {
+    try { offset = fs.statSync(file).size; } catch { /* created by the command */ }
+  }
   const split = new LineSplitter();
   let tail = '';
   const read = () => {
