@@ -9,7 +9,8 @@ import type { FileHost } from '../../core/src/rules/api';
 import { formatDiagnostic, severityRank } from '../../core/src/diagnostic';
 import { kindFromFileName } from '../../core/src/schema/registry';
 import { csvTable } from '../../core/src/util/csv';
-import { openStore, planFile, runPlan } from '../../core/src/runner/runner';
+import { cancelRuns, openStore, planFile, runPlan } from '../../core/src/runner/runner';
+import { spawn } from 'node:child_process';
 import type { Plan } from '../../core/src/runner/runner';
 import { FileStore, STORE_DIR } from '../../core/src/store/store';
 import { discoverGpus, overrideIndices } from '../../core/src/runner/gpus';
@@ -35,10 +36,12 @@ Usage:
         --retry-failed               Also re-run trials that failed before
         --dry-run                    Show what would run, start nothing
         --store DIR                  Results folder (default: .expctl next to the project)
+        --detach                     Keep running in the background; the log goes to the store
   expctl ls                          List runs in the store (newest last)
         --sweep ID  --status S       Only one sweep / status;  --json  machine-readable
   expctl logs <run-id>               Print a run's stdout and stderr
         -f, --follow                 Keep printing until the run ends
+  expctl cancel <run-id|sweep-id>    Stop a run, or every run of a sweep (SIGTERM, then SIGKILL)
   expctl lsp --stdio                 Start the language server (also: expctl-language-server)
   expctl --version | --help
 
@@ -168,6 +171,7 @@ function defaultStore(file: string): string {
 function cmdRun(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
     'max-parallel': { type: 'string' }, 'retry-failed': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, store: { type: 'string' },
+    detach: { type: 'boolean' },
   } });
   if (positionals.length !== 1) throw new UsageError('run needs one sweep or experiment file, e.g. `expctl run examples/quickstart/grid.sweep.yaml`');
   const maxParallel = positiveInt('--max-parallel', values['max-parallel']);
@@ -175,6 +179,7 @@ function cmdRun(args: string[]): Promise<number> {
   const plan = planOrReport(file, 'run');
   if (!plan) return Promise.resolve(1);
   const storeDir = path.resolve(values.store ?? defaultStore(file));
+  if (values.detach) return Promise.resolve(detach(args, storeDir, plan));
   return runCommand(plan, storeDir, { maxParallel, retryFailed: !!values['retry-failed'], dryRun: !!values['dry-run'] });
 }
 
@@ -227,6 +232,33 @@ async function runCommand(plan: Plan, storeDir: string, o: { maxParallel?: numbe
   say(`${total} trial${total === 1 ? '' : 's'}: ${result.succeeded} succeeded, ${result.failed} failed, ${result.cancelled} cancelled, ${result.skipped} skipped in ${fmtSec((Date.now() - t0) / 1000)}`);
   if (result.failed) say(`failures: ${path.relative(process.cwd(), path.join(storeDir, 'failed_runs.csv'))}; logs: ${path.relative(process.cwd(), path.join(storeDir, 'runs'))}/<run>/stderr.log`);
   return ac.signal.aborted ? 130 : result.failed ? 1 : 0;
+}
+
+/** Starts this same command without --detach as a background process that outlives the shell. */
+function detach(args: string[], storeDir: string, plan: Plan): number {
+  fs.mkdirSync(path.join(storeDir, 'sweeps', plan.sweepId), { recursive: true });
+  const log = path.join(storeDir, 'sweeps', plan.sweepId, 'runner.log');
+  const fd = fs.openSync(log, 'a');
+  const child = spawn(process.execPath, [process.argv[1], 'run', ...args.filter((a) => a !== '--detach'), '--store', storeDir],
+    { detached: true, stdio: ['ignore', fd, fd], cwd: process.cwd(), env: process.env });
+  fs.closeSync(fd);
+  child.unref();
+  const rel = (p: string) => path.relative(process.cwd(), p) || '.';
+  process.stdout.write(`${plan.name}: running in the background (pid ${child.pid}), sweep ${plan.sweepId}\n` +
+    `  log:    ${rel(log)}\n  runs:   expctl ls --sweep ${plan.sweepId} --store ${rel(storeDir)}\n  stop:   expctl cancel ${plan.sweepId} --store ${rel(storeDir)}\n`);
+  return 0;
+}
+
+function cmdCancel(args: string[]): number {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { store: { type: 'string' } } });
+  if (positionals.length !== 1) throw new UsageError('cancel needs one run id or sweep id (see `expctl ls`)');
+  const store = storeFrom(values.store);
+  const given = positionals[0];
+  const sweepRuns = store.all().filter((r) => r.sweep_id === given);
+  const runs = sweepRuns.length ? sweepRuns : [store.get(resolveRunId(store, given))!];
+  const cancelled = cancelRuns(store, runs, sweepRuns.length > 0);
+  process.stdout.write(cancelled.length ? `cancelling ${cancelled.join(', ')}\n` : `nothing to cancel: no run of ${given} is running\n`);
+  return 0;
 }
 
 function storeFrom(flag: string | undefined): FileStore {
@@ -308,6 +340,7 @@ export function main(argv: string[]): number | Promise<number> {
     case 'run': return cmdRun(rest);
     case 'ls': return cmdLs(rest);
     case 'logs': return cmdLogs(rest);
+    case 'cancel': return cmdCancel(rest);
     case 'lsp':
       if (!transportGiven(rest)) throw new UsageError('lsp needs a transport: --stdio, --node-ipc or --socket=PORT');
       serve();

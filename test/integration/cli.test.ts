@@ -155,3 +155,45 @@ test('logs -f follows a running run until it ends', async () => {
   assert.equal(out, 'first\nsecond\n');
   await runnerExit;
 });
+
+/** Waits (polling the store's files) until `pred` holds for the runs of a store. */
+async function waitForRuns(storeDir: string, pred: (runs: Array<{ id: string; status: string; runner_pid?: number; sweep_id: string }>) => boolean): Promise<Array<{ id: string; status: string; runner_pid?: number; sweep_id: string }>> {
+  for (const until = Date.now() + 20_000; Date.now() < until;) {
+    const dir = path.join(storeDir, 'runs');
+    const runs = (fs.existsSync(dir) ? fs.readdirSync(dir) : []).filter((x) => !x.startsWith('.'))
+      .flatMap((id) => { try { return [JSON.parse(fs.readFileSync(path.join(dir, id, 'run.json'), 'utf8'))]; } catch { return []; } });
+    if (pred(runs)) return runs;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for runs in ${storeDir}`);
+}
+
+test('run --detach keeps running after the command returns; cancel <sweep> stops it', async () => {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'expctl-cli-detach-'));
+  fs.writeFileSync(path.join(ws, 'e.experiment.yaml'), 'name: e\ncommand: [sh, -c, "sleep 30"]\nrepeat: 3\nretry: { max_retries: 2 }\n');
+  const r = run(['run', 'e.experiment.yaml', '--detach', '--store', '.expctl'], { cwd: ws });
+  assert.equal(r.code, 0, r.err);
+  const sweep = /sweep (\S+)\n/.exec(r.out)![1];
+  assert.match(r.out, /running in the background \(pid \d+\)/);
+  const [running] = await waitForRuns(path.join(ws, '.expctl'), (rs) => rs.some((x) => x.status === 'running'));
+  const c = run(['cancel', sweep, '--store', '.expctl'], { cwd: ws });
+  assert.equal(c.code, 0, c.err);
+  assert.match(c.out, /^cancelling /);
+  const after = await waitForRuns(path.join(ws, '.expctl'), (rs) => rs.length > 0 && rs.every((x) => x.status === 'cancelled'));
+  assert.deepEqual(after.map((x) => x.id), [running.id], 'no further trial was started');
+  assert.match(fs.readFileSync(path.join(ws, '.expctl', 'sweeps', sweep, 'runner.log'), 'utf8'), /SIGTERM: stopping/);
+});
+
+test('cancel <run> stops that run without a retry; the runner goes on with the others', async () => {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'expctl-cli-cancel-'));
+  fs.writeFileSync(path.join(ws, 'e.experiment.yaml'), 'name: e\ncommand: [sh, -c, "[ {repeat} = 1 ] || sleep 30"]\nrepeat: 2\nretry: { max_retries: 2 }\n');
+  run(['run', 'e.experiment.yaml', '--detach', '--store', '.expctl'], { cwd: ws });
+  const [first] = await waitForRuns(path.join(ws, '.expctl'), (rs) => rs.some((x) => x.status === 'running'));
+  const c = run(['cancel', first.id, '--store', '.expctl'], { cwd: ws });
+  assert.equal(c.out, `cancelling ${first.id}\n`);
+  const done = await waitForRuns(path.join(ws, '.expctl'), (rs) => rs.length === 2 && rs.every((x) => x.status !== 'running' && x.status !== 'queued'));
+  const byId = Object.fromEntries(done.map((x) => [x.id, x as unknown as { status: string; attempts: unknown[] }]));
+  assert.equal(byId[first.id].status, 'cancelled');
+  assert.equal(byId[first.id].attempts.length, 1);
+  assert.deepEqual(done.map((x) => x.status).sort(), ['cancelled', 'succeeded']);
+});

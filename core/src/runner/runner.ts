@@ -28,6 +28,29 @@ import { findAttemptProcesses, orphanStatus, outcomeOf, startLocal } from './loc
 import type { AttemptOutcome } from './failure';
 import type { RunningAttempt } from './local';
 
+/** A file in a run's folder asking the runner to treat the current attempt's end as a cancel. */
+export const CANCEL_MARKER = 'cancel';
+
+/**
+ * Cancels runs from outside the runner: marks each run, then sends SIGTERM to its attempt's
+ * process group (the runner records `cancelled` when the attempt ends), or — for a whole sweep
+ * whose runner is alive — to the runner, which stops launching and cancels the rest itself.
+ */
+export function cancelRuns(store: FileStore, runs: RunRecord[], wholeSweep: boolean): string[] {
+  const done: string[] = [];
+  const runners = new Set<number>();
+  for (const r of runs) {
+    if (r.status !== 'running' && r.status !== 'queued') continue;
+    fs.writeFileSync(path.join(store.runDir(r.id), CANCEL_MARKER), `${new Date().toISOString()}\n`);
+    const pid = r.attempts[r.attempts.length - 1]?.pid;
+    if (pid) { try { process.kill(-pid, 'SIGTERM'); } catch { /* already gone */ } }
+    if (wholeSweep && alive(r.runner_pid)) runners.add(r.runner_pid!);
+    done.push(r.id);
+  }
+  for (const pid of runners) { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } }
+  return done;
+}
+
 export interface Plan {
   /** The sweep or experiment file that was planned. */
   file: string;
@@ -194,6 +217,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
       if (o.signal?.aborted) { summary.cancelled++; return; }
       run ??= newRun(trial, config);
       const dir = store.runDir(run.id);
+      fs.rmSync(path.join(dir, CANCEL_MARKER), { force: true }); // an earlier cancel does not stop this run
       Object.assign(run, { status: 'running', started: run.started ?? now(), runner_pid: process.pid, gpus });
       store.save(run, 'run-started');
       emit({ type: 'started', run });
@@ -248,6 +272,8 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
         }
         const n = attempt.n;
         done++;
+        // `expctl cancel <run>` leaves this marker before it signals the attempt.
+        if (fs.existsSync(path.join(dir, CANCEL_MARKER))) outcome = { ...outcome, cancelled: true };
         const failure = classify(outcome);
         Object.assign(attempt, {
           ended: now(), exit_code: outcome.exitCode, signal: outcome.signal,
