@@ -41,11 +41,15 @@ export function cancelRuns(store: FileStore, runs: RunRecord[], wholeSweep: bool
   const runners = new Set<number>();
   for (const r of runs) {
     if (r.status !== 'running' && r.status !== 'queued') continue;
-    fs.writeFileSync(path.join(store.runDir(r.id), CANCEL_MARKER), `${new Date().toISOString()}\n`);
-    const pid = r.attempts[r.attempts.length - 1]?.pid;
-    if (pid) { try { process.kill(-pid, 'SIGTERM'); } catch { /* already gone */ } }
-    if (wholeSweep && alive(r.runner_pid)) runners.add(r.runner_pid!);
     done.push(r.id);
+    fs.writeFileSync(path.join(store.runDir(r.id), CANCEL_MARKER), `${new Date().toISOString()}\n`);
+    // A whole sweep with its runner alive: only the runner is told, so that it cannot start the
+    // next trial in between; it terminates its attempts itself.
+    if (wholeSweep && alive(r.runner_pid)) { runners.add(r.runner_pid!); continue; }
+    // The attempt's process group; found through /proc if its pid is not recorded yet.
+    const last = r.attempts[r.attempts.length - 1];
+    const pids = last?.pid && !last.ended ? [last.pid] : findAttemptProcesses(r.id, last && !last.ended ? last.n : r.attempts.length + 1);
+    for (const pid of pids) { try { process.kill(-pid, 'SIGTERM'); } catch { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } } }
   }
   for (const pid of runners) { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } }
   return done;
@@ -191,8 +195,17 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
         // The runner that owned it is gone. Its last attempt may have finished without it, or may
         // still be running: adopt that result (never run a trial twice); else record it as interrupted.
         const last = prev.attempts[prev.attempts.length - 1];
-        if (last && !last.ended && (prev.status === 'running' || prev.status === 'queued')) {
-          orphan = { attempt: last, base: path.join(store.runDir(prev.id), `attempt-${last.n}`) };
+        if (prev.status === 'running' || prev.status === 'queued') {
+          // The last recorded attempt, if unfinished; else one the runner may have started just
+          // before it stopped, known only by its status files or its processes.
+          const n = last && !last.ended ? last.n : prev.attempts.length + 1;
+          const base = path.join(store.runDir(prev.id), `attempt-${n}`);
+          if (last && !last.ended) orphan = { attempt: last, base };
+          else if (orphanStatus(base).state !== 'lost' || findAttemptProcesses(prev.id, n).length) {
+            const attempt: AttemptRecord = { n, started: prev.started ?? prev.created };
+            prev.attempts.push(attempt);
+            orphan = { attempt, base };
+          }
         }
         run = { ...prev, status: 'queued' };
         store.save({ ...prev, status: 'interrupted' }, 'run-interrupted');
@@ -251,9 +264,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
         } else {
           const n = run.attempts.length + 1;
           attempt = { n, started: now(), ...(waited ? { waited_s: waited } : {}), ...(changed ? { params: changed } : {}) };
-          // Saved before the process starts: a restart then knows this attempt may exist.
           run.attempts.push(attempt);
-          store.save(run, 'attempt-starting', { attempt: n });
           const launch = buildLaunch(config, {
             file: plan.experimentFile, runId: run.id, runDir: dir, trialName: trial.name, index: trial.index, repeat: trial.repeat,
             attempt: n, paramsFile: path.join(dir, 'params.json'), metricsFile, gpus, baseEnv: process.env,
@@ -263,7 +274,8 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
             statusBase: path.join(dir, `attempt-${n}`), graceS: o.graceS,
           }, onLine);
           running.add(ra);
-          if (o.signal?.aborted) ra.cancel();
+          // A cancel may have come while this attempt was being started.
+          if (o.signal?.aborted || fs.existsSync(path.join(dir, CANCEL_MARKER))) ra.cancel();
           attempt.pid = ra.pid;
           store.save(run, 'attempt-started', { attempt: n, pid: ra.pid });
           emit({ type: 'attempt', run, attempt });

@@ -1,16 +1,18 @@
-// Durable file writes. A reader (or a runner restarted after kill -9) sees either the old file or
-// the new one, never a half-written one: write a temp file, fsync it, rename over, fsync the folder.
+// Atomic file writes. A reader (or a runner restarted after kill -9) sees either the old file or
+// the new one, never a half-written one: write a temp file, rename it over. The page cache outlives
+// a killed process, so that is all kill -9 needs; `durable` also fsyncs file and folder, which
+// only a power loss or kernel crash needs — and costs milliseconds, so it is kept for final states.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 let counter = 0;
 
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+export function writeFileAtomic(file: string, data: string | Uint8Array, durable = true): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${counter++}.tmp`);
   const fd = fs.openSync(tmp, 'w', 0o644);
   try {
     fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
+    if (durable) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
@@ -20,7 +22,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
     fs.rmSync(tmp, { force: true });
     throw e;
   }
-  fsyncDir(path.dirname(file));
+  if (durable) fsyncDir(path.dirname(file));
 }
 
 export function fsyncDir(dir: string): void {

@@ -11,7 +11,7 @@
 // readable. The in-memory index is loaded once and kept in step with every save.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { appendLine, fsyncDir, readJsonLines, writeFileAtomic } from './atomic';
+import { appendLine, readJsonLines, writeFileAtomic } from './atomic';
 import { csvTable } from '../util/csv';
 import type { MetricSummary } from '../runner/metrics';
 
@@ -128,25 +128,25 @@ export class FileStore {
     const tmp = path.join(path.dirname(dir), `.${rec.id}.${process.pid}.tmp`);
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.mkdirSync(tmp, { recursive: true });
-    writeFileAtomic(path.join(tmp, 'config.yaml'), configYaml);
-    writeFileAtomic(path.join(tmp, 'params.json'), `${JSON.stringify(rec.params, null, 2)}\n`);
-    writeFileAtomic(path.join(tmp, 'run.json'), `${JSON.stringify(rec, null, 2)}\n`);
+    // Plain writes: nobody sees the folder until the rename.
+    fs.writeFileSync(path.join(tmp, 'config.yaml'), configYaml);
+    fs.writeFileSync(path.join(tmp, 'params.json'), `${JSON.stringify(rec.params, null, 2)}\n`);
+    fs.writeFileSync(path.join(tmp, 'run.json'), `${JSON.stringify(rec, null, 2)}\n`);
     fs.renameSync(tmp, dir);
-    fsyncDir(path.dirname(dir));
     this.runs.set(rec.id, rec);
     this.journal({ event: 'run-created', run_id: rec.id, sweep_id: rec.sweep_id, status: rec.status });
   }
 
-  /** Replaces run.json atomically and journals the event. */
+  /** Replaces run.json atomically and journals the event; final states are also fsynced. */
   save(rec: RunRecord, event: string, extra: Record<string, unknown> = {}): void {
-    writeFileAtomic(path.join(this.runDir(rec.id), 'run.json'), `${JSON.stringify(rec, null, 2)}\n`);
+    const final = rec.status !== 'running' && rec.status !== 'queued';
+    writeFileAtomic(path.join(this.runDir(rec.id), 'run.json'), `${JSON.stringify(rec, null, 2)}\n`, final);
     this.runs.set(rec.id, rec);
-    this.journal({ event, run_id: rec.id, sweep_id: rec.sweep_id, status: rec.status, ...extra }, rec.status !== 'running' && rec.status !== 'queued');
+    this.journal({ event, run_id: rec.id, sweep_id: rec.sweep_id, status: rec.status, ...extra });
   }
 
-  journal(e: Omit<JournalEvent, 'ts'>, durable = false): void {
-    fs.mkdirSync(this.root, { recursive: true });
-    appendLine(this.journalFile, JSON.stringify({ ts: new Date().toISOString(), ...e }), durable);
+  journal(e: Omit<JournalEvent, 'ts'>): void {
+    appendLine(this.journalFile, JSON.stringify({ ts: new Date().toISOString(), ...e }));
   }
 
   events(): JournalEvent[] {
@@ -156,8 +156,8 @@ export class FileStore {
   writeSweep(id: string, meta: Record<string, unknown>, trials: unknown[]): void {
     const dir = this.sweepDir(id);
     fs.mkdirSync(dir, { recursive: true });
-    writeFileAtomic(path.join(dir, 'sweep.json'), `${JSON.stringify(meta, null, 2)}\n`);
-    writeFileAtomic(path.join(dir, 'trials.jsonl'), trials.map((t) => JSON.stringify(t)).join('\n') + '\n');
+    writeFileAtomic(path.join(dir, 'sweep.json'), `${JSON.stringify(meta, null, 2)}\n`, false);
+    writeFileAtomic(path.join(dir, 'trials.jsonl'), trials.map((t) => JSON.stringify(t)).join('\n') + '\n', false);
   }
 
   /** runs.csv and failed_runs.csv, rebuilt from the index and replaced atomically. */
@@ -175,7 +175,8 @@ export class FileStore {
         ...params.map((p) => r.params[p]), ...metrics.flatMap((m): unknown[] => { const s = r.summary[m]; return s ? [s.last, s.min, s.max, s.mean] : ['', '', '', '']; })];
     });
     fs.mkdirSync(this.root, { recursive: true });
-    writeFileAtomic(path.join(this.root, 'runs.csv'), csvTable(header, rows));
+    // Derived from run.json files: rebuilt on the next run if lost, so no fsync.
+    writeFileAtomic(path.join(this.root, 'runs.csv'), csvTable(header, rows), false);
     const failed: unknown[][] = [];
     for (const r of runs) {
       for (const a of r.attempts) {
@@ -183,7 +184,7 @@ export class FileStore {
         failed.push([a.ended ?? a.started, r.id, r.trial.name, a.n, a.failure_class, a.message, JSON.stringify({ ...r.params, ...a.params })]);
       }
     }
-    writeFileAtomic(path.join(this.root, 'failed_runs.csv'), csvTable(['timestamp', 'run_id', 'trial_name', 'attempt', 'failure_class', 'message', 'config'], failed));
+    writeFileAtomic(path.join(this.root, 'failed_runs.csv'), csvTable(['timestamp', 'run_id', 'trial_name', 'attempt', 'failure_class', 'message', 'config'], failed), false);
   }
 }
 

@@ -1,0 +1,85 @@
+// The runner against its peers, in the same run on the same commands (issue bars in brackets):
+//   (a) 1,000 × `sleep 0.1` at parallelism 8: `expctl run` (store writes included) vs `xargs -P 8`  [≤ 1.10]
+//   (b) 1,000 × `true` at parallelism 8: `expctl run` vs a bare Node loop spawning the same   [≤ 1.5]
+//       processes (and the bare loop vs `xargs -P 8`, for reference)
+//   (c) peak RSS of `expctl run` with a 10,000-trial sweep queued                              [≤ 200 MB]
+// Run: node esbuild.mjs && node --import tsx bench/runner.ts   (writes bench/results/runner.json)
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const CLI = path.resolve('dist/cli.js');
+const P = 8;
+
+function workspace(command: string, trials: number): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'expctl-bench-run-'));
+  fs.writeFileSync(path.join(dir, 'e.experiment.yaml'), `name: bench\ncommand: ${command}\nparams: { i: 0 }\n`);
+  fs.writeFileSync(path.join(dir, 's.sweep.yaml'),
+    `experiment: ./e.experiment.yaml\nmethod: grid\nparameters:\n  params.i: { range: { min: 1, max: ${trials}, step: 1 } }\nmax_parallel: ${P}\nname_template: "t{params.i}"\n`);
+  return dir;
+}
+
+/** Wall seconds of a command; with `peak`, also the child's peak RSS (VmHWM) in MB, sampled. */
+async function timed(cmd: string, args: string[], cwd: string, input?: string, peak = false): Promise<{ s: number; peakMb?: number }> {
+  const t0 = process.hrtime.bigint();
+  const child = spawn(cmd, args, { cwd, stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'inherit'] });
+  if (input !== undefined) child.stdin!.end(input);
+  let peakMb = 0;
+  const sample = peak ? setInterval(() => {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      if (m) peakMb = Math.max(peakMb, Number(m[1]) / 1024);
+    } catch { /* exited */ }
+  }, 50) : undefined;
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  clearInterval(sample);
+  if (code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${code}`);
+  return { s: Number(process.hrtime.bigint() - t0) / 1e9, peakMb: peak ? peakMb : undefined };
+}
+
+/** A bare Node loop: spawn `cmd` n times, `P` at a time, wait for each — no store, no scheduling. */
+async function bareLoop(cmd: string, n: number): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      next++;
+      await new Promise<void>((resolve, reject) => {
+        const c = spawn(cmd, [], { stdio: 'ignore' });
+        c.on('exit', () => resolve());
+        c.on('error', reject);
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: P }, worker));
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+const expctl = (dir: string, peak = false) => timed(process.execPath, [CLI, 'run', 's.sweep.yaml', '--store', '.expctl'], dir, undefined, peak);
+const xargs = (n: number, command: string) => timed('xargs', ['-P', String(P), '-I{}', 'sh', '-c', command], os.tmpdir(), Array.from({ length: n }, (_, i) => `${i}\n`).join(''));
+
+async function main(): Promise<void> {
+  const rows: Record<string, unknown>[] = [];
+  const N = 1000;
+  // (a) sleep 0.1
+  const a = await expctl(workspace('[sleep, "0.1"]', N));
+  const ax = await xargs(N, 'sleep 0.1');
+  rows.push({ case: `(a) ${N} × sleep 0.1, P=${P}`, expctl_s: a.s, peer: 'xargs -P 8', peer_s: ax.s, ratio: a.s / ax.s, bar: '≤ 1.10' });
+  // (b) true
+  const b = await expctl(workspace('["true"]', N));
+  const bl = await bareLoop('true', N);
+  const bx = await xargs(N, 'true');
+  rows.push({ case: `(b) ${N} × true, P=${P}`, expctl_s: b.s, peer: 'bare Node spawn loop', peer_s: bl, ratio: b.s / bl, bar: '≤ 1.5' });
+  rows.push({ case: '(b) reference', expctl_s: '', peer: 'bare Node loop vs xargs -P 8', peer_s: bx.s, ratio: bl / bx.s, bar: '(≈ 2.7 expected)' });
+  // (c) memory with 10,000 trials queued (short trials: the queue is what is measured)
+  const c = await expctl(workspace('["true"]', 10_000), true);
+  rows.push({ case: '(c) 10,000 trials queued', expctl_s: c.s, peer: 'peak RSS MB', peer_s: c.peakMb, ratio: '', bar: '≤ 200 MB' });
+  const round = (x: unknown) => (typeof x === 'number' ? Number(x.toFixed(3)) : x);
+  console.table(rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]))));
+  const git = spawnSync('git', ['rev-parse', '--short', 'HEAD']).stdout.toString().trim();
+  fs.mkdirSync('bench/results', { recursive: true });
+  fs.writeFileSync('bench/results/runner.json', `${JSON.stringify({ benchmark: 'runner', date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length, git, rows }, null, 2)}\n`);
+}
+
+void main();
