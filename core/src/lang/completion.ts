@@ -34,7 +34,7 @@ export function complete(v: Validation, offset: number, host: CompletionHost): C
   const ctx = cursorContext(v, offset);
   if (!ctx) return [];
   const vd = v.docs[ctx.docIndex];
-  const kind = vd?.kind ?? (vd?.schema.type === 'none' && v.parsed.docs.length === 0 ? undefined : vd?.kind);
+  const kind = vd?.kind;
   if (!kind) return [];
   const root = builtinSchemas[kind];
   const value = v.parsed.docs[ctx.docIndex]?.value;
