@@ -11,6 +11,7 @@ import type { RunnerEvent } from '../../core/src/runner/runner';
 import { FileStore } from '../../core/src/store/store';
 import type { RunRecord } from '../../core/src/store/store';
 import type { FileHost } from '../../core/src/rules/api';
+import { alive } from '../../core/src/util/process';
 
 const host: FileHost = {
   readFile: (p) => { try { return fs.readFileSync(p, 'utf8'); } catch { return undefined; } },
@@ -31,14 +32,9 @@ async function run(dir: string, file: string, opts: { signal?: AbortSignal; onEv
   return { summary, store, plan };
 }
 
-/** Whether a process is gone (or a zombie: dead, waiting to be reaped) within 5 s. */
+/** Whether a process is gone within 5 s (polled: the kernel sends no event for a process that is not our child). */
 async function dies(pid: number): Promise<boolean> {
-  for (const until = Date.now() + 5000; Date.now() < until;) {
-    let stat: string;
-    try { stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8'); } catch { return true; }
-    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  for (const until = Date.now() + 5000; Date.now() < until; await new Promise((r) => setTimeout(r, 20))) if (!alive(pid)) return true;
   return false;
 }
 

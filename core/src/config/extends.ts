@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import type { Path } from '../diagnostic';
 import type { FileHost } from '../rules/api';
 import { parseYaml } from '../yaml/document';
+import { isObj } from '../util/object';
+import type { Obj } from '../util/object';
 import type { ParsedText } from '../yaml/document';
 
 /** Base files one `extends` list may name. */
@@ -27,12 +29,10 @@ export interface Resolved {
   problems: ExtendsProblem[];
 }
 
-type Obj = Record<string, unknown>;
 
-export const isPlainObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function deepMerge(base: unknown, over: unknown): unknown {
-  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+  if (!isObj(base) || !isObj(over)) return over === undefined ? base : over;
   const out: Obj = { ...base };
   for (const [k, v] of Object.entries(over)) {
     if (v === null) delete out[k];
@@ -52,7 +52,7 @@ export function resolveExtends(file: string, value: unknown, host: FileHost): Re
 
 function resolveIn(file: string, value: unknown, host: FileHost, chain: string[], via: Path | undefined): Resolved {
   const res: Resolved = { config: value, bases: [], problems: [] };
-  if (!isPlainObject(value) || value.extends === undefined) return res;
+  if (!isObj(value) || value.extends === undefined) return res;
   const ext = value.extends;
   const list = typeof ext === 'string' ? [ext] : Array.isArray(ext) ? ext : [];
   let merged: unknown = {};
@@ -90,7 +90,7 @@ function resolveIn(file: string, value: unknown, host: FileHost, chain: string[]
       return;
     }
     const baseValue = parsed.docs[0]?.value;
-    if (baseValue !== undefined && baseValue !== null && !isPlainObject(baseValue)) {
+    if (baseValue !== undefined && baseValue !== null && !isObj(baseValue)) {
       res.problems.push({ path: at, rule: 'extends-invalid', message: `${prefix}Base file "${entry}" must hold a mapping, not a ${Array.isArray(baseValue) ? 'list' : typeof baseValue}.` });
       return;
     }

@@ -26,12 +26,4 @@ export function renderTemplate(s: string, lookup: (name: string) => unknown): st
   });
 }
 
-/** Value at a dotted path (`params.lr`) in a plain object, or undefined. */
-export function getDotted(obj: unknown, dotted: string): unknown {
-  let cur: unknown = obj;
-  for (const part of dotted.split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[part];
-  }
-  return cur;
-}
+export { getDotted } from '../util/object';

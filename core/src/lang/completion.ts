@@ -11,6 +11,7 @@ import { yamlScalar } from '../schema/errors';
 import { gpuCatalog } from '../gpus';
 import { cursorContext } from './context';
 import type { CursorContext } from './context';
+import { at } from '../util/object';
 
 export interface CompletionHost extends FileHost {
   /** Entries of a folder (names only, folders flagged); [] when it does not exist. */
@@ -44,9 +45,6 @@ export function complete(v: Validation, offset: number, host: CompletionHost): C
   return ctx.listItem && !keys.length ? valueEntries(ctx, root, value, vd, v.file, host) : keys;
 }
 
-const at = (value: unknown, p: (string | number)[]): unknown =>
-  p.reduce<unknown>((cur, s) => (cur && typeof cur === 'object' ? (cur as Record<string | number, unknown>)[s] : undefined), value);
-
 function describe(schemas: JsonSchema[]): string | undefined {
   return (pick(schemas, 'markdownDescription') ?? pick(schemas, 'description')) as string | undefined;
 }
@@ -61,7 +59,7 @@ function typeOf(schemas: JsonSchema[]): string | undefined {
 }
 
 function keyEntries(ctx: CursorContext, root: JsonSchema, value: unknown, vd: ValidatedDoc | undefined, kind: string): CompletionEntry[] {
-  const parentValue = at(value, ctx.path);
+  const parentValue = at(value, ...ctx.path);
   const present = new Set(parentValue && typeof parentValue === 'object' && !Array.isArray(parentValue) ? Object.keys(parentValue) : []);
   present.delete(ctx.prefix);
   const out: CompletionEntry[] = [];

@@ -7,57 +7,12 @@ import { templateVars } from '../config/template';
 import { findGpu, gpuCatalog, gpuKey, type GpuModel } from '../gpus';
 import { formatDuration, parseDuration } from '../util/units';
 import { closest, levenshtein } from '../util/strings';
-import { parse as parseYaml } from 'yaml';
+import { yamlString } from '../util/yaml-scalar';
+import { at, getDotted, isObj, own } from '../util/object';
+import type { Obj } from '../util/object';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers shared with targets.ts (exported for it; not part of the rule contract).
-
-export type Obj = Record<string, unknown>;
-
-export function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-export function hasOwn(o: unknown, key: string): boolean {
-  return typeof o === 'object' && o !== null && Object.prototype.hasOwnProperty.call(o, key);
-}
-
-/** Own property of an object, or undefined (never inherited ones such as `constructor`). */
-export function own(o: unknown, key: string): unknown {
-  return hasOwn(o, key) ? (o as Obj)[key] : undefined;
-}
-
-/** Value at a config path, following own properties and array indices only. */
-export function at(o: unknown, ...path: Array<string | number>): unknown {
-  let cur = o;
-  for (const p of path) {
-    if (Array.isArray(cur)) {
-      if (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p >= cur.length) return undefined;
-      cur = cur[p];
-    } else if (isObj(cur)) {
-      cur = own(cur, String(p));
-    } else {
-      return undefined;
-    }
-  }
-  return cur;
-}
-
-/** Value at a dotted path (`params.batch_size`, `command.0`) through own properties, or undefined. */
-export function ownDotted(o: unknown, dotted: string): unknown {
-  let cur = o;
-  for (const part of dotted.split('.')) {
-    if (Array.isArray(cur)) {
-      if (!/^\d+$/.test(part)) return undefined;
-      cur = cur[Number(part)];
-    } else if (isObj(cur)) {
-      cur = own(cur, part);
-    } else {
-      return undefined;
-    }
-  }
-  return cur;
-}
 
 export function isNum(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);
@@ -78,25 +33,6 @@ export function q(v: unknown): string {
   } catch {
     return String(v);
   }
-}
-
-const YAML_1_1_BOOL = /^(yes|no|on|off|y|n)$/i;
-
-/**
- * A string as YAML source, usable in block and flow context: plain when it reads back as the same
- * string (and is not a YAML 1.1 boolean that other tools would misread), else double-quoted.
- */
-export function yamlString(s: string): string {
-  const plainCandidate = /^([A-Za-z0-9_/.]|-[A-Za-z-])[A-Za-z0-9_ ./:@+-]*$/.test(s)
-    && !/[ :]$/.test(s) && !s.includes(': ') && !YAML_1_1_BOOL.test(s);
-  if (plainCandidate) {
-    try {
-      if (parseYaml(s) === s && parseYaml(`[${s}]`)?.[0] === s) return s;
-    } catch {
-      // not plain-safe
-    }
-  }
-  return JSON.stringify(s);
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {
@@ -739,7 +675,7 @@ export const RUN_VARIABLES = ['run_id', 'run_dir', 'trial', 'repeat', 'index', '
 function isKnownVariable(config: Obj, name: string): boolean {
   if (RUN_VARIABLES.includes(name)) return true;
   if (name.startsWith('env.') && name.length > 4) return true;
-  return ownDotted(config, name) !== undefined;
+  return getDotted(config, name) !== undefined;
 }
 
 const templateVar = rule('template-var', (ctx, c) => {
@@ -902,7 +838,7 @@ const onOomParam = rule('on-oom-param', (ctx, c) => {
   const param = at(c, 'on_oom', 'param');
   if (typeof param !== 'string') return;
   const path: Path = ['on_oom', 'param'];
-  const value = param === '' ? undefined : ownDotted(c, param);
+  const value = param === '' ? undefined : getDotted(c, param);
   if (isNum(value)) return;
   const numeric = dottedPaths(c, isNum);
   const close = closeMatches(param, numeric, 1);

@@ -1,7 +1,9 @@
 // Semantic rules for `targets.yaml`. Defensive like the experiment rules: the file may be
 // schema-invalid in places, and no rule may throw.
 import type { Rule, RuleContext } from './api';
-import { checkKubernetesSpec, checkNamespace, checkTargetReference, isObj, own, q, targetNames, type Obj } from './experiment';
+import { checkKubernetesSpec, checkNamespace, checkTargetReference, q, targetNames } from './experiment';
+import { isObj, own } from '../util/object';
+import type { Obj } from '../util/object';
 
 function rule(id: string, check: (ctx: RuleContext, config: Obj) => void): Rule {
   return {

@@ -10,6 +10,7 @@ import { constants } from 'node:os';
 import type { LaunchSpec } from './launch';
 import type { AttemptOutcome } from './failure';
 import { LineSplitter } from './metrics';
+import { alive } from '../util/process';
 
 export interface AttemptSpec {
   launch: LaunchSpec;
@@ -141,18 +142,8 @@ export function orphanStatus(statusBase: string): { state: 'finished'; code: num
   } catch { /* not finished */ }
   let pid: number | undefined;
   try { pid = Number(fs.readFileSync(`${statusBase}.pid`, 'utf8').trim()); } catch { /* maybe not started yet */ }
-  if (pid && running(pid)) return { state: 'running', pid };
+  if (pid && alive(pid)) return { state: 'running', pid };
   return { state: 'lost' };
-}
-
-/** Alive and not a zombie. */
-export function running(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
-  }
 }
 
 /** Processes whose environment has `EXPCTL_RUN_ID=<id>` and `EXPCTL_ATTEMPT=<n>` (Linux /proc). */
@@ -164,7 +155,7 @@ export function findAttemptProcesses(runId: string, attempt: number): number[] {
   for (const p of pids) {
     try {
       const env = fs.readFileSync(`/proc/${p}/environ`, 'utf8').split('\0');
-      if (want.every((w) => env.includes(w)) && running(Number(p))) out.push(Number(p));
+      if (want.every((w) => env.includes(w)) && alive(Number(p))) out.push(Number(p));
     } catch { /* gone, or not ours */ }
   }
   return out;

@@ -48,11 +48,8 @@ function typeName(v: unknown): string {
 
 const TYPE_WORDS: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'a string', number: 'a number', integer: 'an integer', boolean: 'true or false', null: 'null' };
 
-/** A YAML scalar as it should be written (quotes only when needed). */
-export function yamlScalar(v: unknown): string {
-  if (typeof v === 'string') return /^[A-Za-z_][\w./-]*$/.test(v) && !/^(true|false|null|yes|no|on|off|~)$/i.test(v) ? v : JSON.stringify(v);
-  return JSON.stringify(v);
-}
+export { yamlScalar } from '../util/yaml-scalar';
+import { yamlScalar } from '../util/yaml-scalar';
 
 /** A default value for a property, as YAML flow text, from its schema. */
 function placeholderFor(schema: Schema | undefined): string {

@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { appendLine, readJsonLines, writeFileAtomic } from './atomic';
 import { csvTable } from '../util/csv';
+import { alive } from '../util/process';
 import type { MetricSummary } from '../runner/metrics';
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
@@ -186,12 +187,6 @@ export class FileStore {
     }
     writeFileAtomic(path.join(this.root, 'failed_runs.csv'), csvTable(['timestamp', 'run_id', 'trial_name', 'attempt', 'failure_class', 'message', 'config'], failed), false);
   }
-}
-
-/** Whether a process exists (EPERM: it does, but is not ours). */
-export function alive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
 /** Safe in a file name and readable: lowercase letters, digits, `.`, `_`, `-`. */

@@ -12,6 +12,8 @@ import type { Experiment, ParamSpec, Sweep } from '../config/types';
 import { getDotted, templateVars } from '../config/template';
 import type { Path } from '../diagnostic';
 import { categorical, clean, intUniform, logUniform, mulberry32, normal, quantize, uniform, type Rng } from './prng';
+import { isObj } from '../util/object';
+import type { Obj } from '../util/object';
 
 export interface Trial {
   /** 0-based position in expansion order (after exclusions). */
@@ -74,8 +76,6 @@ const DEFAULT_SAMPLES = 10;
 // ---------------------------------------------------------------------------------------------
 // Parameter specs
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /** Number of values of a valid range (min..max inclusive by step, 1e-9 relative tolerance at the top). */
@@ -95,7 +95,7 @@ function checkRange(r: unknown): { min: number; max: number; step: number; count
   const span = (max - min) / step;
   if (span > MAX_RANGE_VALUES) {
     return new SweepError(['range'],
-      `range ${min}..${max} step ${step} yields about ${fmt(Math.floor(span) + 1)} values (at most ${fmt(MAX_RANGE_VALUES)})`, 'sweep-range');
+      `range ${min}..${max} step ${step} yields about ${formatCount(Math.floor(span) + 1)} values (at most ${formatCount(MAX_RANGE_VALUES)})`, 'sweep-range');
   }
   return { min, max, step, count: rangeCount(min, max, step) };
 }
@@ -271,7 +271,7 @@ function checkParam(key: string, spec: unknown, method: string, errors: SweepErr
 
 function listConstErr(key: string, n: number, errors: SweepError[]): undefined {
   errors.push(new SweepError(['parameters', key],
-    `${key}: method list applies parameters as constants to every trial, but this one has ${fmt(n)} values; move them into trials`,
+    `${key}: method list applies parameters as constants to every trial, but this one has ${formatCount(n)} values; move them into trials`,
     'sweep-method-fields'));
   return undefined;
 }
@@ -740,6 +740,7 @@ export function trialConfig(experiment: Experiment, trial: Trial): Experiment {
   return out as unknown as Experiment;
 }
 
-function fmt(n: number): string {
+/** 120000 → "120,000", as counts read in messages. */
+export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }

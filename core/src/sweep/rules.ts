@@ -22,11 +22,10 @@ import { builtinSchemas } from '../schema/registry';
 import { knownPaths, schemasAt } from '../schema/walk';
 import type { Report, Rule, RuleContext } from '../rules/api';
 import { closest } from '../util/strings';
-import { checkSweep, countTrials, deepEqual, expandSweep, type SweepErrorRule } from './expand';
+import { checkSweep, countTrials, deepEqual, expandSweep, formatCount as fmt, type SweepErrorRule } from './expand';
+import { isObj } from '../util/object';
+import type { Obj } from '../util/object';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
-const fmt = (n: number) => n.toLocaleString('en-US');
 const SPECIAL_VARS = ['index', 'repeat', 'experiment', 'sweep'];
 
 /** A rule whose check can never throw: a bug in a rule must not take validation down. */

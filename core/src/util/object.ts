@@ -1,0 +1,49 @@
+// Reading plain config values (parsed YAML/JSON) safely: own properties only, so a key such as
+// `constructor` or `__proto__` in a user's file never reaches Object.prototype.
+
+export type Obj = Record<string, unknown>;
+
+export function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function hasOwn(o: unknown, key: string): boolean {
+  return typeof o === 'object' && o !== null && Object.prototype.hasOwnProperty.call(o, key);
+}
+
+/** Own property of an object, or undefined (never inherited ones such as `constructor`). */
+export function own(o: unknown, key: string): unknown {
+  return hasOwn(o, key) ? (o as Obj)[key] : undefined;
+}
+
+/** Value at a config path, following own properties and array indices only. */
+export function at(o: unknown, ...path: Array<string | number>): unknown {
+  let cur = o;
+  for (const p of path) {
+    if (Array.isArray(cur)) {
+      if (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p >= cur.length) return undefined;
+      cur = cur[p];
+    } else if (isObj(cur)) {
+      cur = own(cur, String(p));
+    } else {
+      return undefined;
+    }
+  }
+  return cur;
+}
+
+/** Value at a dotted path (`params.batch_size`, `command.0`) through own properties, or undefined. */
+export function getDotted(o: unknown, dotted: string): unknown {
+  let cur = o;
+  for (const part of dotted.split('.')) {
+    if (Array.isArray(cur)) {
+      if (!/^\d+$/.test(part)) return undefined;
+      cur = cur[Number(part)];
+    } else if (isObj(cur)) {
+      cur = own(cur, part);
+    } else {
+      return undefined;
+    }
+  }
+  return cur;
+}
