@@ -11,7 +11,7 @@ import { yamlScalar } from '../schema/errors';
 import { gpuCatalog } from '../gpus';
 import { cursorContext } from './context';
 import type { CursorContext } from './context';
-import { at } from '../util/object';
+import { at, configPaths, isObj } from '../util/object';
 
 export interface CompletionHost extends FileHost {
   /** Entries of a folder (names only, folders flagged); [] when it does not exist. */
@@ -182,18 +182,6 @@ function experimentFiles(dir: string, host: CompletionHost): string[] {
 
 /** Dotted paths of a config's leaves that a sweep can vary (params, resources, launcher, …). */
 export function leafPaths(config: unknown): Array<[string, unknown]> {
-  const out: Array<[string, unknown]> = [];
-  const walk = (v: unknown, p: string, depth: number) => {
-    if (depth > 8 || out.length > 2000) return;
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      for (const [k, x] of Object.entries(v)) walk(x, p ? `${p}.${k}` : k, depth + 1);
-    } else if (p) out.push([p, v]);
-  };
-  if (config && typeof config === 'object') {
-    for (const [k, x] of Object.entries(config)) {
-      if (['name', 'description', 'extends', '$schema', 'command', 'shell', 'kubernetes', 'tags', 'metrics'].includes(k)) continue;
-      walk(x, k, 1);
-    }
-  }
-  return out;
+  const fixed = new Set(['name', 'description', 'extends', '$schema', 'command', 'shell', 'kubernetes', 'tags', 'metrics']);
+  return configPaths(config, { maxDepth: 8, max: 2000 }).filter(([p, v]) => !isObj(v) && !fixed.has(p.split('.')[0]));
 }

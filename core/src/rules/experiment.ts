@@ -8,7 +8,7 @@ import { findGpu, gpuCatalog, gpuKey, type GpuModel } from '../gpus';
 import { formatDuration, parseDuration } from '../util/units';
 import { closest, levenshtein } from '../util/strings';
 import { yamlString } from '../util/yaml-scalar';
-import { at, getDotted, isObj, own } from '../util/object';
+import { at, configPaths, getDotted, isObj, own } from '../util/object';
 import type { Obj } from '../util/object';
 
 // ---------------------------------------------------------------------------------------------
@@ -77,22 +77,9 @@ function closeMatches(word: string, candidates: string[], max = 3): string[] {
   return scored.slice(0, max).map((s) => s.c);
 }
 
-/** Dotted paths of every mapping key in `o` (arrays are leaves), breadth-limited. */
+/** Dotted paths of every mapping key in `o` (arrays are leaves) whose value passes `filter`. */
 function dottedPaths(o: unknown, filter: (v: unknown) => boolean = () => true): string[] {
-  const out: string[] = [];
-  const seen = new Set<unknown>();
-  const walk = (v: unknown, prefix: string, depth: number): void => {
-    if (!isObj(v) || seen.has(v) || depth > 6 || out.length > 5000) return;
-    seen.add(v);
-    for (const k of Object.keys(v)) {
-      const p = prefix === '' ? k : `${prefix}.${k}`;
-      const child = v[k];
-      if (filter(child)) out.push(p);
-      walk(child, p, depth + 1);
-    }
-  };
-  walk(o, '', 0);
-  return out;
+  return configPaths(o, { maxDepth: 6 }).filter(([, v]) => filter(v)).map(([p]) => p);
 }
 
 function fix(title: string, path: Path, newText: string, preferred = true): Fix {

@@ -23,7 +23,10 @@ import { knownPaths, schemasAt } from '../schema/walk';
 import type { Report, Rule, RuleContext } from '../rules/api';
 import { closest } from '../util/strings';
 import { checkSweep, countTrials, deepEqual, expandSweep, formatCount as fmt, type SweepErrorRule } from './expand';
-import { isObj } from '../util/object';
+import { configPaths, isObj } from '../util/object';
+
+/** Every object and leaf path of a config (`params`, `params.batch_size`, `command.0`, …). */
+const paths = (exp: unknown) => configPaths(exp, { lists: true }).map(([p]) => p);
 import type { Obj } from '../util/object';
 
 const SPECIAL_VARS = ['index', 'repeat', 'experiment', 'sweep'];
@@ -59,30 +62,6 @@ function sweptKeys(sweep: Obj): string[] {
   return [...keys];
 }
 
-/** Every object and leaf path of a config (`params`, `params.batch_size`, `command.0`, …), capped. */
-export function dottedPaths(obj: unknown, max = 5000): string[] {
-  const out: string[] = [];
-  const walk = (v: unknown, prefix: string, depth: number) => {
-    if (out.length >= max || depth > 12) return;
-    if (Array.isArray(v)) {
-      if (v.length > 64) return;
-      v.forEach((x, i) => {
-        const p = `${prefix}.${i}`;
-        out.push(p);
-        walk(x, p, depth + 1);
-      });
-    } else if (isObj(v)) {
-      for (const [k, x] of Object.entries(v)) {
-        if (out.length >= max) return;
-        const p = prefix ? `${prefix}.${k}` : k;
-        out.push(p);
-        walk(x, p, depth + 1);
-      }
-    }
-  };
-  walk(obj, '', 0);
-  return out;
-}
 
 function renameFix(path: Path, to: string): Fix[] {
   return [{ title: `Change to ${to}`, edits: [{ path, target: 'key', newText: to }], preferred: true }];
@@ -205,7 +184,7 @@ const templateVar = rule('template-var', (ctx, sweep) => {
   const exp = experimentOf(ctx, sweep);
   if (!exp) return;
   const swept = sweptKeys(sweep);
-  const expPaths = dottedPaths(exp);
+  const expPaths = paths(exp);
   const known = new Set([...SPECIAL_VARS, ...swept, ...expPaths]);
   // `{params.opt.lr}` is fine when `params.opt` is swept (as an object).
   const isKnown = (name: string) => known.has(name) || swept.some((k) => name.startsWith(k + '.'));
@@ -257,7 +236,7 @@ function paramPathProblem(key: string, exp: Experiment, candidates: string[]): {
 const paramPath = rule('sweep-param-path', (ctx, sweep) => {
   const exp = experimentOf(ctx, sweep);
   if (!exp) return;
-  const candidates = [...new Set([...dottedPaths(exp), ...SCHEMA_PATHS])];
+  const candidates = [...new Set([...paths(exp), ...SCHEMA_PATHS])];
   const check = (key: string, path: Path) => {
     const p = paramPathProblem(key, exp, candidates);
     if (!p) return;

@@ -47,3 +47,30 @@ export function getDotted(o: unknown, dotted: string): unknown {
   }
   return cur;
 }
+
+/**
+ * Every path of a config with its value, mappings and leaves alike (`params`, `params.lr`, …), in
+ * document order. Lists are leaves unless `lists` (then `command.0`, … for lists up to 64 items).
+ * Capped, and each shared (YAML alias) object is walked once.
+ */
+export function configPaths(obj: unknown, o: { lists?: boolean; max?: number; maxDepth?: number } = {}): Array<[string, unknown]> {
+  const out: Array<[string, unknown]> = [];
+  const max = o.max ?? 5000;
+  const maxDepth = o.maxDepth ?? 12;
+  const seen = new Set<object>();
+  const walk = (v: unknown, prefix: string, depth: number): void => {
+    if (out.length >= max || depth > maxDepth || typeof v !== 'object' || v === null || seen.has(v)) return;
+    seen.add(v);
+    const entries: Array<[string, unknown]> = Array.isArray(v)
+      ? (o.lists && v.length <= 64 ? v.map((x, i) => [String(i), x]) : [])
+      : Object.entries(v);
+    for (const [k, x] of entries) {
+      if (out.length >= max) return;
+      const p = prefix ? `${prefix}.${k}` : k;
+      out.push([p, x]);
+      walk(x, p, depth + 1);
+    }
+  };
+  walk(obj, '', 0);
+  return out;
+}
