@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { runPrinted, waitFor } from '../helpers/wait';
 
 const CLI = path.resolve('dist/cli.js');
 const run = (args: string[], opts: { cwd?: string; shell?: string } = {}) => {
@@ -134,16 +135,7 @@ test('logs -f follows a running run until it ends', async () => {
   const { spawn } = await import('node:child_process');
   const runner = spawn(process.execPath, [CLI, 'run', 'e.experiment.yaml', '--store', '.expctl'], { cwd: ws });
   const runnerExit = new Promise((r) => runner.on('exit', r));
-  // Wait for the run to exist and print its first line.
-  const runs = path.join(ws, '.expctl', 'runs');
-  const id = await new Promise<string>((resolve) => {
-    const look = () => {
-      const ids = fs.existsSync(runs) ? fs.readdirSync(runs).filter((x) => !x.startsWith('.')) : [];
-      if (ids[0] && fs.existsSync(path.join(runs, ids[0], 'stdout.log')) && fs.readFileSync(path.join(runs, ids[0], 'stdout.log'), 'utf8').includes('first')) resolve(ids[0]);
-      else setTimeout(look, 20);
-    };
-    look();
-  });
+  const id = await runPrinted(path.join(ws, '.expctl'), 'first');
   const follower = spawn(process.execPath, [CLI, 'logs', '-f', id, '--store', '.expctl'], { cwd: ws });
   let out = '';
   follower.stdout.on('data', (d: Buffer) => {
@@ -156,16 +148,16 @@ test('logs -f follows a running run until it ends', async () => {
   await runnerExit;
 });
 
-/** Waits (polling the store's files) until `pred` holds for the runs of a store. */
-async function waitForRuns(storeDir: string, pred: (runs: Array<{ id: string; status: string; runner_pid?: number; sweep_id: string }>) => boolean): Promise<Array<{ id: string; status: string; runner_pid?: number; sweep_id: string }>> {
-  for (const until = Date.now() + 20_000; Date.now() < until;) {
-    const dir = path.join(storeDir, 'runs');
+type StoredRun = { id: string; status: string; runner_pid?: number; sweep_id: string };
+
+/** The runs of a store once `pred` holds for them (read from their run.json files). */
+function waitForRuns(storeDir: string, pred: (runs: StoredRun[]) => boolean): Promise<StoredRun[]> {
+  const dir = path.join(storeDir, 'runs');
+  return waitFor(() => {
     const runs = (fs.existsSync(dir) ? fs.readdirSync(dir) : []).filter((x) => !x.startsWith('.'))
-      .flatMap((id) => { try { return [JSON.parse(fs.readFileSync(path.join(dir, id, 'run.json'), 'utf8'))]; } catch { return []; } });
-    if (pred(runs)) return runs;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for runs in ${storeDir}`);
+      .flatMap((id): StoredRun[] => { try { return [JSON.parse(fs.readFileSync(path.join(dir, id, 'run.json'), 'utf8'))]; } catch { return []; } });
+    return pred(runs) ? runs : undefined;
+  }, `runs in ${storeDir} to reach the expected states`);
 }
 
 test('run --detach keeps running after the command returns; cancel <sweep> stops it', async () => {

@@ -12,6 +12,7 @@ import { FileStore } from '../../core/src/store/store';
 import type { RunRecord } from '../../core/src/store/store';
 import type { FileHost } from '../../core/src/rules/api';
 import { alive } from '../../core/src/util/process';
+import { runPrinted, waitFor } from '../helpers/wait';
 
 const host: FileHost = {
   readFile: (p) => { try { return fs.readFileSync(p, 'utf8'); } catch { return undefined; } },
@@ -30,12 +31,6 @@ async function run(dir: string, file: string, opts: { signal?: AbortSignal; onEv
   const store = new FileStore(path.join(dir, '.expctl'));
   const summary = await runPlan(plan, { store, graceS: 1, random: () => 0, ...opts });
   return { summary, store, plan };
-}
-
-/** Whether a process is gone within 5 s (polled: the kernel sends no event for a process that is not our child). */
-async function dies(pid: number): Promise<boolean> {
-  for (const until = Date.now() + 5000; Date.now() < until; await new Promise((r) => setTimeout(r, 20))) if (!alive(pid)) return true;
-  return false;
 }
 
 const byName = (runs: RunRecord[]) => Object.fromEntries(runs.map((r) => [r.trial.name, r]));
@@ -82,12 +77,10 @@ test('retries with backoff until success; every attempt is kept', async () => {
 test('failure classes with real processes: missing binary, signal, timeout', async () => {
   const dir = workspace({
     'segv.sh': '#!/bin/sh\nkill -SEGV $$\n',
+    'long.sh': '#!/bin/sh\nexec sleep 30\n',
     'e.experiment.yaml': 'name: e\ncommand: ["{params.cmd}"]\nparams: { cmd: ./segv.sh }\nretry: { max_retries: 1, backoff_base_s: 1, max_backoff_s: 0, on: [timeout] }\ntimeout: 1s\n',
-    's.sweep.yaml': 'experiment: ./e.experiment.yaml\nmethod: grid\nparameters:\n  params.cmd: { values: [./segv.sh, ./no-such-program, sleep] }\nmax_parallel: 3\nname_template: "t{index}"\n',
+    's.sweep.yaml': 'experiment: ./e.experiment.yaml\nmethod: grid\nparameters:\n  params.cmd: { values: [./segv.sh, ./no-such-program, ./long.sh] }\nmax_parallel: 3\nname_template: "t{index}"\n',
   });
-  // `sleep` with no argument exits at once; make it a real long sleep through a wrapper.
-  fs.writeFileSync(path.join(dir, 'sleep'), '#!/bin/sh\nexec sleep 30\n', { mode: 0o755 });
-  fs.writeFileSync(path.join(dir, 's.sweep.yaml'), fs.readFileSync(path.join(dir, 's.sweep.yaml'), 'utf8').replace(', sleep]', ', ./sleep]'));
   const { summary } = await run(dir, 's.sweep.yaml');
   const r = byName(summary.runs);
   assert.deepEqual(r.t0.attempts.map((a) => [a.failure_class, a.signal]), [['signal', 'SIGSEGV']], 'signal is not retried with on: [timeout]');
@@ -124,7 +117,7 @@ test('cancel: SIGTERM reaches the whole process group; the run is recorded cance
   assert.equal(r.attempts.length, 1, 'a cancelled attempt is not retried');
   assert.equal(r.attempts[0].failure_class, 'cancelled');
   const child = Number(fs.readFileSync(path.join(dir, 'child.pid'), 'utf8'));
-  assert.ok(await dies(child), 'the grandchild died with its group');
+  await waitFor(() => !alive(child), `the grandchild ${child} to die with its group`, 5000);
 });
 
 test('resume: failed trials run again only with retryFailed; an interrupted run is picked up', async () => {
@@ -160,16 +153,8 @@ test('expctl run: Ctrl-C stops launching, terminates children, exits 130', async
     out += d.toString();
     if (out.includes('▶')) resolve();
   }));
-  // Wait until the trial has written to its log: then it is certainly running.
-  const runs = path.join(dir, '.expctl', 'runs');
-  await new Promise<void>((resolve) => {
-    const check = () => {
-      const id = fs.readdirSync(runs)[0];
-      if (id && fs.existsSync(path.join(runs, id, 'stdout.log')) && fs.readFileSync(path.join(runs, id, 'stdout.log'), 'utf8').includes('started')) resolve();
-      else setTimeout(check, 20);
-    };
-    check();
-  });
+  // Once the trial has written to its log, it is certainly running.
+  await runPrinted(path.join(dir, '.expctl'), 'started');
   child.kill('SIGINT');
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   assert.equal(code, 130);
