@@ -104,21 +104,19 @@ function validateDoc(out: Validation, ydoc: YamlDoc, sink: Sink, modeline: strin
   vd.targetsFile = targetsFound?.file;
   if (kind === 'sweep') loadSweepExperiment(vd, sink, file, config, host, settings);
 
+  const ctx: RuleContext = {
+    kind, file, config, settings, host, experiment: vd.experiment, targets: vd.targets,
+    report: (r) => sink.add(r),
+  };
   // A partial experiment (a base for extends) is completed by the files that extend it: rules
   // that need the whole experiment are checked there instead.
   const partial = kind === 'experiment' && isPartialExperiment(file);
-  const ctx: RuleContext = {
-    kind, file, config, settings, host, experiment: vd.experiment, targets: vd.targets,
-    report: (r) => { if (!partial || !WHOLE_EXPERIMENT_RULES.has(r.rule)) sink.add(r); },
-  };
-  runRules(allRules, ctx);
+  runRules(partial ? allRules.filter((r) => !r.wholeExperiment) : allRules, ctx);
   return vd;
 }
 
 /** Diagnostics per document, at most. */
 export const MAX_DIAGNOSTICS = 1000;
-
-const WHOLE_EXPERIMENT_RULES = new Set(['on-oom-param', 'template-var', 'gpu-count', 'precision-support', 'command-shell']);
 
 export function runRules(rules: Rule[], ctx: RuleContext): void {
   for (const rule of rules) {

@@ -49,5 +49,10 @@ export interface Rule {
   /** Stable id shown to users as `[id]`. */
   id: string;
   kinds: FileKind[];
+  /**
+   * Needs the whole experiment (a script and its parameters, processes and GPUs together): not run
+   * on a partial base file (`base.*`, `_*`), only in the files that extend it.
+   */
+  wholeExperiment?: boolean;
   check(ctx: RuleContext): void;
 }

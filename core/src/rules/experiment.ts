@@ -86,10 +86,11 @@ function fix(title: string, path: Path, newText: string, preferred = true): Fix 
   return { title, edits: [{ path, target: 'value', newText }], preferred };
 }
 
-function rule(id: string, check: (ctx: RuleContext, config: Obj) => void): Rule {
+function rule(id: string, check: (ctx: RuleContext, config: Obj) => void, wholeExperiment = false): Rule {
   return {
     id,
     kinds: ['experiment'],
+    wholeExperiment,
     check(ctx) {
       if (isObj(ctx.config)) check(ctx, ctx.config);
     },
@@ -271,7 +272,7 @@ const commandShell = rule('command-shell', (ctx, c) => {
       ],
     });
   }
-});
+}, true);
 
 // ---------------------------------------------------------------------------------------------
 // kafka-split-sum, kafka-offsets, kafka-partition-duplicate
@@ -550,7 +551,7 @@ const gpuCount = rule('gpu-count', (ctx, c) => {
       fixes: [fix(`Change gpu_type to ${q(req.type)}`, ['resources', 'gpu_type'], yamlString(req.type))],
     });
   }
-});
+}, true);
 
 const gpuType = rule('gpu-type', (ctx, c) => {
   const resources = own(c, 'resources');
@@ -652,7 +653,7 @@ const precisionSupport = rule('precision-support', (ctx, c) => {
         : [fix('Use fp16', path, 'fp16')],
     });
   }
-});
+}, true);
 
 // ---------------------------------------------------------------------------------------------
 // template-var
@@ -693,7 +694,7 @@ const templateVar = rule('template-var', (ctx, c) => {
   else if (Array.isArray(command)) command.forEach((a, i) => check(a, ['command', i], `command[${i}]`));
   const env = own(c, 'env');
   if (isObj(env)) for (const k of Object.keys(env)) check(env[k], ['env', k], `env.${k}`);
-});
+}, true);
 
 // ---------------------------------------------------------------------------------------------
 // file-exists
@@ -845,7 +846,7 @@ const onOomParam = rule('on-oom-param', (ctx, c) => {
         + `so it must name a numeric parameter${hint}`,
     fixes: close.length > 0 ? [fix(`Change to ${q(close[0])}`, path, yamlString(close[0]))] : undefined,
   });
-});
+}, true);
 
 const DEFAULT_MAX_BACKOFF_S = 300;
 
