@@ -9,12 +9,13 @@ import type { FileHost } from '../../core/src/rules/api';
 import { formatDiagnostic, severityRank } from '../../core/src/diagnostic';
 import { kindFromFileName } from '../../core/src/schema/registry';
 import { csvTable } from '../../core/src/util/csv';
-import { cancelRuns, openStore, planFile, runPlan } from '../../core/src/runner/runner';
+import { cancelRuns, effectiveParallel, openStore, planFile, runPlan } from '../../core/src/runner/runner';
+import { resolveTarget, TargetError } from '../../core/src/targets';
+import type { Target } from '../../core/src/targets/api';
 import { spawn } from 'node:child_process';
 import type { Plan } from '../../core/src/runner/runner';
 import { FileStore, STORE_DIR } from '../../core/src/store/store';
-import { discoverGpus, overrideIndices } from '../../core/src/runner/gpus';
-import { follow } from '../../core/src/runner/local';
+import { follow } from '../../core/src/targets/local';
 import { closest } from '../../core/src/util/strings';
 import { serve, transportGiven } from '../../server/src/server';
 import { version } from '../../package.json';
@@ -32,6 +33,8 @@ Usage:
         --json | --csv               Output format (default: a table)
         --limit N                    Show at most N trials (default: all)
   expctl run <sweep|experiment>      Run every trial that has not succeeded yet (resume is automatic)
+        --target NAME                A target from targets.yaml (default: the sweep's or
+                                     experiment's target:, targets.yaml's default:, else local)
         --max-parallel N             Runs at once (default: the sweep's max_parallel)
         --retry-failed               Also re-run trials that failed before
         --dry-run                    Show what would run, start nothing
@@ -171,7 +174,7 @@ function defaultStore(file: string): string {
 function cmdRun(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
     'max-parallel': { type: 'string' }, 'retry-failed': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, store: { type: 'string' },
-    detach: { type: 'boolean' },
+    detach: { type: 'boolean' }, target: { type: 'string' },
   } });
   if (positionals.length !== 1) throw new UsageError('run needs one sweep or experiment file, e.g. `expctl run examples/quickstart/grid.sweep.yaml`');
   const maxParallel = positiveInt('--max-parallel', values['max-parallel']);
@@ -180,17 +183,20 @@ function cmdRun(args: string[]): Promise<number> {
   if (!plan) return Promise.resolve(1);
   const storeDir = path.resolve(values.store ?? defaultStore(file));
   if (values.detach) return Promise.resolve(detach(args, storeDir, plan));
-  return runCommand(plan, storeDir, { maxParallel, retryFailed: !!values['retry-failed'], dryRun: !!values['dry-run'] });
+  return runCommand(plan, storeDir, { maxParallel, retryFailed: !!values['retry-failed'], dryRun: !!values['dry-run'], target: values.target });
 }
 
-async function runCommand(plan: Plan, storeDir: string, o: { maxParallel?: number; retryFailed: boolean; dryRun: boolean }): Promise<number> {
-  const targets = findTargets(plan.experimentFile, diskHost)?.targets;
-  const local = Object.values(targets?.targets ?? {}).find((t) => t?.type === 'local');
-  const override = local && local.type === 'local' ? overrideIndices(local.gpus) : undefined;
-  const gpus = override ?? (await discoverGpus())?.map((g) => g.index);
-  const parallel = o.maxParallel ?? plan.maxParallel;
+async function runCommand(plan: Plan, storeDir: string, o: { maxParallel?: number; retryFailed: boolean; dryRun: boolean; target?: string }): Promise<number> {
+  const found = findTargets(plan.experimentFile, diskHost);
+  let target: Target;
+  try { target = resolveTarget(o.target ?? plan.target, found?.targets, found && path.relative(process.cwd(), found.file)); } catch (e) {
+    if (e instanceof TargetError) throw new InputError(e.message);
+    throw e;
+  }
+  const gpus = await target.inventory();
+  const parallel = effectiveParallel(plan, target, o.maxParallel);
   const say = (s: string) => process.stdout.write(`${s}\n`);
-  say(`${plan.name}: ${plan.trials.length} trial${plan.trials.length === 1 ? '' : 's'}, max_parallel ${parallel}, ${gpus?.length ? `GPUs ${gpus.join(',')}` : 'CPU only'} — store ${path.relative(process.cwd(), storeDir) || '.'}`);
+  say(`${plan.name}: ${plan.trials.length} trial${plan.trials.length === 1 ? '' : 's'} on ${target.name}, max_parallel ${parallel}, ${gpus?.length ? `GPUs ${gpus.join(',')}` : 'CPU only'} — store ${path.relative(process.cwd(), storeDir) || '.'}`);
   if (o.dryRun) {
     const store = new FileStore(storeDir);
     const done = new Set(store.all().filter((r) => r.sweep_id === plan.sweepId && r.status === 'succeeded').map((r) => r.trial.key));
@@ -212,7 +218,7 @@ async function runCommand(plan: Plan, storeDir: string, o: { maxParallel?: numbe
   const total = plan.trials.length;
   let finished = 0;
   const result = await runPlan(plan, {
-    store, maxParallel: o.maxParallel, retryFailed: o.retryFailed, gpus, signal: ac.signal,
+    store, target, maxParallel: o.maxParallel, retryFailed: o.retryFailed, gpus, signal: ac.signal,
     onEvent: (e) => {
       if (e.type === 'skipped') { finished++; say(`[${finished}/${total}] – ${e.trial.name}: skipped, ${e.reason}`); }
       else if (e.type === 'started') say(`        ▶ ${e.run.trial.name} (${e.run.id}${e.run.gpus?.length ? `, GPUs ${e.run.gpus.join(',')}` : ''})`);

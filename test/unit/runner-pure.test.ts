@@ -1,6 +1,6 @@
 // The runner's pure parts: argv/env construction, failure classes, retry decisions and backoff,
 // the metrics line protocol.
-import { test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { buildLaunch, gpusRequested } from '../../core/src/runner/launch';
 import type { RunContext } from '../../core/src/runner/launch';
@@ -8,6 +8,7 @@ import { backoffSeconds, classify, retryable } from '../../core/src/runner/failu
 import type { AttemptOutcome } from '../../core/src/runner/failure';
 import { LineSplitter, MetricSummarizer, parseJsonRecord, parseStdoutLine } from '../../core/src/runner/metrics';
 import type { Experiment } from '../../core/src/config/types';
+import { resolveTarget } from '../../core/src/targets';
 
 const ctx = (over: Partial<RunContext> = {}): RunContext => ({
   file: '/w/exp/train.experiment.yaml', runId: 'r1', runDir: '/w/.expctl/runs/r1', trialName: 't0', index: 0, repeat: 0,
@@ -132,4 +133,22 @@ test('line splitting across chunks, CRLF tolerated', () => {
   assert.deepEqual(sp.push('c\r\nd'), ['bc']);
   assert.equal(sp.flush(), 'd');
   assert.equal(sp.flush(), undefined);
+});
+
+describe('resolveTarget', () => {
+  const targets = { default: 'box', targets: { box: { type: 'local' as const, gpus: [0, 1], max_parallel: 3 }, gke: { type: 'kubernetes' as const, namespace: 'ml' } } };
+  it('takes the flag, else targets.yaml default, else local', () => {
+    assert.equal(resolveTarget('local', targets).name, 'local');
+    assert.equal(resolveTarget(undefined, targets).name, 'box');
+    assert.equal(resolveTarget(undefined, undefined).name, 'local');
+  });
+  it("uses a local target's GPU override and max_parallel", async () => {
+    const t = resolveTarget('box', targets);
+    assert.deepEqual(await t.inventory(), [0, 1]);
+    assert.equal(t.maxParallel, 3);
+  });
+  it('names unknown targets with a suggestion, and refuses Kubernetes ones clearly', () => {
+    assert.throws(() => resolveTarget('bx', targets, 'targets.yaml'), /unknown target 'bx' \(targets.yaml defines: box, gke\) — did you mean 'box'\?/);
+    assert.throws(() => resolveTarget('gke', targets), /Kubernetes target; this version of expctl launches on local targets only/);
+  });
 });

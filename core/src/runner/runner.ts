@@ -25,9 +25,9 @@ import { backoffSeconds, classify, retryable } from './failure';
 import { MetricSummarizer, parseStdoutLine } from './metrics';
 import type { MetricRecord } from './metrics';
 import { Scheduler } from './scheduler';
-import { findAttemptProcesses, orphanStatus, outcomeOf, startLocal } from './local';
 import type { AttemptOutcome } from './failure';
-import type { RunningAttempt } from './local';
+import { localTarget } from '../targets/local';
+import type { AttemptRef, RunningAttempt, Target } from '../targets/api';
 
 /** A file in a run's folder asking the runner to treat the current attempt's end as a cancel. */
 export const CANCEL_MARKER = 'cancel';
@@ -37,7 +37,7 @@ export const CANCEL_MARKER = 'cancel';
  * process group (the runner records `cancelled` when the attempt ends), or — for a whole sweep
  * whose runner is alive — to the runner, which stops launching and cancels the rest itself.
  */
-export function cancelRuns(store: FileStore, runs: RunRecord[], wholeSweep: boolean): string[] {
+export function cancelRuns(store: FileStore, runs: RunRecord[], wholeSweep: boolean, target: Target = localTarget()): string[] {
   const done: string[] = [];
   const runners = new Set<number>();
   for (const r of runs) {
@@ -47,10 +47,7 @@ export function cancelRuns(store: FileStore, runs: RunRecord[], wholeSweep: bool
     // A whole sweep with its runner alive: only the runner is told, so that it cannot start the
     // next trial in between; it terminates its attempts itself.
     if (wholeSweep && alive(r.runner_pid)) { runners.add(r.runner_pid!); continue; }
-    // The attempt's process group; found through /proc if its pid is not recorded yet.
-    const last = r.attempts[r.attempts.length - 1];
-    const pids = last?.pid && !last.ended ? [last.pid] : findAttemptProcesses(r.id, last && !last.ended ? last.n : r.attempts.length + 1);
-    for (const pid of pids) { try { process.kill(-pid, 'SIGTERM'); } catch { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } } }
+    target.cancelAttempt(r.id, r.attempts[r.attempts.length - 1], r.attempts.length + 1);
   }
   for (const pid of runners) { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } }
   return done;
@@ -65,6 +62,8 @@ export interface Plan {
   name: string;
   method: string;
   maxParallel: number;
+  /** The sweep's or experiment's `target:`, if it names one. */
+  target?: string;
   trials: Trial[];
   excluded: number;
 }
@@ -85,7 +84,7 @@ export function planFile(file: string, host: FileHost, settings: ValidationSetti
     const ex = expandSweep(sweep, vd.experiment, { sweepName: base });
     return { diagnostics: [], plan: {
       file: abs, experimentFile: vd.experimentFile ?? abs, experiment: vd.experiment, sweepId: id(sweep.name ?? base), name: sweep.name ?? base,
-      method: sweep.method ?? 'grid', maxParallel: sweep.max_parallel ?? 1, trials: ex.trials, excluded: ex.excluded,
+      method: sweep.method ?? 'grid', maxParallel: sweep.max_parallel ?? 1, target: sweep.target ?? vd.experiment.target, trials: ex.trials, excluded: ex.excluded,
     } };
   }
   if (vd.kind === 'experiment') {
@@ -93,7 +92,7 @@ export function planFile(file: string, host: FileHost, settings: ValidationSetti
     const ex = expandSweep({ method: 'list', trials: [{}], repeat: exp.repeat ?? 1 }, exp);
     return { diagnostics: [], plan: {
       file: abs, experimentFile: abs, experiment: exp, sweepId: id(exp.name ?? base), name: exp.name ?? base,
-      method: 'experiment', maxParallel: 1, trials: ex.trials, excluded: 0,
+      method: 'experiment', maxParallel: 1, target: exp.target, trials: ex.trials, excluded: 0,
     } };
   }
   return { diagnostics: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 'error', rule: 'file-kind', message: 'not a sweep or experiment file (name it *.sweep.yaml or *.experiment.yaml)' }] };
@@ -112,14 +111,15 @@ export interface RunnerOptions {
   /** Overrides the plan's max_parallel. */
   maxParallel?: number;
   retryFailed?: boolean;
-  /** GPU indices of the machine; undefined = CPU-only. */
+  /** Where attempts run (default: this machine). */
+  target?: Target;
+  /** GPU indices to schedule on; default: the target's inventory ([] = CPU-only). */
   gpus?: number[];
   signal?: AbortSignal;
   onEvent?: (e: RunnerEvent) => void;
   /** Seconds between SIGTERM and SIGKILL when stopping a run (default 10). */
   graceS?: number;
   random?: () => number;
-  target?: string;
 }
 
 export interface RunSummary { succeeded: number; failed: number; cancelled: number; skipped: number; runs: RunRecord[] }
@@ -149,7 +149,9 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
   const emit = o.onEvent ?? (() => undefined);
   const host = os.hostname();
   const git = gitInfo(path.dirname(plan.experimentFile));
-  const sched = new Scheduler(o.maxParallel ?? plan.maxParallel, o.gpus);
+  const target = o.target ?? localTarget();
+  const inventory = o.gpus ?? await target.inventory();
+  const sched = new Scheduler(effectiveParallel(plan, target, o.maxParallel), inventory?.length ? inventory : undefined);
   const running = new Set<RunningAttempt>();
   const summary: RunSummary = { succeeded: 0, failed: 0, cancelled: 0, skipped: 0, runs: [] };
   const onAbort = () => { for (const r of running) r.cancel(); };
@@ -158,7 +160,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
   store.load();
   store.writeSweep(plan.sweepId, {
     id: plan.sweepId, name: plan.name, file: plan.file, experiment_file: plan.experimentFile, method: plan.method,
-    trials: plan.trials.length, excluded: plan.excluded, max_parallel: o.maxParallel ?? plan.maxParallel, created: now(),
+    trials: plan.trials.length, excluded: plan.excluded, max_parallel: effectiveParallel(plan, target, o.maxParallel), target: target.name, created: now(),
   }, plan.trials.map((t) => ({ index: t.index, key: t.key, name: t.name, repeat: t.repeat, params: t.params })));
 
   // Resume: the newest run of each trial decides what happens to it.
@@ -179,7 +181,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
   const one = async (trial: Trial): Promise<void> => {
     const prev = latest.get(trial.key);
     let run: RunRecord | undefined;
-    let orphan: { attempt: AttemptRecord; base: string } | undefined;
+    let orphan: AttemptRecord | undefined;
     if (prev) {
       const active = (prev.status === 'running' || prev.status === 'queued') && prev.host === host && alive(prev.runner_pid) && prev.runner_pid !== process.pid;
       if (prev.status === 'succeeded' || active) {
@@ -199,13 +201,10 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
         if (prev.status === 'running' || prev.status === 'queued') {
           // The last recorded attempt, if unfinished; else one the runner may have started just
           // before it stopped, known only by its status files or its processes.
-          const n = last && !last.ended ? last.n : prev.attempts.length + 1;
-          const base = path.join(store.runDir(prev.id), `attempt-${n}`);
-          if (last && !last.ended) orphan = { attempt: last, base };
-          else if (orphanStatus(base).state !== 'lost' || findAttemptProcesses(prev.id, n).length) {
-            const attempt: AttemptRecord = { n, started: prev.started ?? prev.created };
-            prev.attempts.push(attempt);
-            orphan = { attempt, base };
+          if (last && !last.ended) orphan = last;
+          else if (target.leftTrace(attemptRef(prev.id, prev.attempts.length + 1))) {
+            orphan = { n: prev.attempts.length + 1, started: prev.started ?? prev.created };
+            prev.attempts.push(orphan);
           }
         }
         run = { ...prev, status: 'queued' };
@@ -254,8 +253,8 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
         let attempt: AttemptRecord;
         let outcome: AttemptOutcome | undefined;
         if (orphan) {
-          attempt = orphan.attempt;
-          outcome = await adopt(orphan.base, run.id, attempt, timeoutS, path.join(dir, 'stderr.log'), o.signal);
+          attempt = orphan;
+          outcome = await target.adopt({ ...attemptRef(run.id, attempt.n), timeoutS, record: attempt }, o.signal);
           orphan = undefined;
           if (!outcome) {
             Object.assign(attempt, { ended: now(), failure_class: 'interrupted', message: 'the runner stopped during this attempt, and the attempt did not finish' });
@@ -270,10 +269,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
             file: plan.experimentFile, runId: run.id, runDir: dir, trialName: trial.name, index: trial.index, repeat: trial.repeat,
             attempt: n, paramsFile: path.join(dir, 'params.json'), metricsFile, gpus, baseEnv: process.env,
           });
-          const ra = startLocal({
-            launch, timeoutS, stdoutFile: path.join(dir, 'stdout.log'), stderrFile: path.join(dir, 'stderr.log'),
-            statusBase: path.join(dir, `attempt-${n}`), graceS: o.graceS,
-          }, onLine);
+          const ra = target.submit({ ...attemptRef(run.id, n), launch, timeoutS, graceS: o.graceS }, onLine);
           running.add(ra);
           // A cancel may have come while this attempt was being started.
           if (o.signal?.aborted || fs.existsSync(path.join(dir, CANCEL_MARKER))) ra.cancel();
@@ -323,12 +319,14 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
     }
   };
 
+  const attemptRef = (runId: string, attempt: number): AttemptRef => ({ runId, attempt, runDir: store.runDir(runId) });
+
   const newRun = (trial: Trial, config: Experiment): RunRecord => {
     const id = store.newRunId(trial.name, trial.key);
     const rec: RunRecord = {
       schema_version: 1, id, sweep_id: plan.sweepId, experiment: plan.experiment.name, experiment_file: plan.experimentFile,
       trial: { index: trial.index, key: trial.key, name: trial.name, repeat: trial.repeat }, params: trial.params,
-      target: o.target ?? 'local', status: 'queued', created: now(), attempts: [], host, runner_pid: process.pid, git, summary: {},
+      target: target.name, status: 'queued', created: now(), attempts: [], host, runner_pid: process.pid, git, summary: {},
     };
     store.create(rec, stringify(config));
     return rec;
@@ -344,60 +342,6 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
   return summary;
 }
 
-/**
- * Waits for an attempt that a stopped runner left behind, enforcing what is left of its timeout
- * and the abort signal; resolves with its outcome, or undefined when it is lost (never finished,
- * no process left).
- */
-async function adopt(base: string, runId: string, attempt: AttemptRecord, timeoutS: number | undefined, stderrFile: string, signal?: AbortSignal): Promise<AttemptOutcome | undefined> {
-  let timedOut = false;
-  let cancelled = false;
-  const result = (code: number | null, sig: NodeJS.Signals | null) =>
-    outcomeOf(code, sig, { timedOut, cancelled, stderrTail: fileTail(stderrFile), program: '(adopted attempt)' });
-  for (;;) {
-    const s = orphanStatus(base);
-    if (s.state === 'finished') return result(s.code, null);
-    const pids = s.state === 'running' ? [s.pid] : findAttemptProcesses(runId, attempt.n);
-    if (!pids.length) {
-      const again = orphanStatus(base); // it may have finished between the two looks
-      if (again.state === 'finished') return result(again.code, null);
-      return timedOut || cancelled ? result(null, 'SIGTERM') : undefined;
-    }
-    const overdue = timeoutS !== undefined && Date.now() - Date.parse(attempt.started) > timeoutS * 1000;
-    if ((overdue && !timedOut) || (signal?.aborted && !cancelled)) {
-      if (overdue) timedOut = true;
-      else cancelled = true;
-      for (const pid of pids) { try { process.kill(-pgidOf(pid), 'SIGTERM'); } catch { /* gone */ } }
-    }
-    await sleep(100);
-  }
-}
-
-function pgidOf(pid: number): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) || pid;
-  } catch {
-    return pid;
-  }
-}
-
-function fileTail(file: string): string {
-  try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const size = fs.fstatSync(fd).size;
-      const buf = Buffer.alloc(Math.min(size, 8192));
-      fs.readSync(fd, buf, 0, buf.length, size - buf.length);
-      return buf.toString('utf8').split('\n').slice(-40).join('\n').trimEnd();
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return '';
-  }
-}
-
 /** The config with on_oom.param scaled by its factor (integers stay integers), or undefined at the minimum. */
 export function scaleOnOom(config: Experiment): { config: Experiment; value: number } | undefined {
   const oom = config.on_oom;
@@ -411,6 +355,11 @@ export function scaleOnOom(config: Experiment): { config: Experiment; value: num
   const copy = structuredClone(config) as unknown as Record<string, unknown>;
   setDotted(copy, oom.param, next);
   return { config: copy as unknown as Experiment, value: next };
+}
+
+/** Runs at once: --max-parallel if given, else the plan's max_parallel within the target's own cap. */
+export function effectiveParallel(plan: Plan, target: Target, flag?: number): number {
+  return flag ?? Math.min(plan.maxParallel, target.maxParallel ?? Infinity);
 }
 
 /** Makes sure the folder for the store exists and returns the store. */

@@ -7,31 +7,42 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { constants } from 'node:os';
-import type { LaunchSpec } from './launch';
-import type { AttemptOutcome } from './failure';
-import { LineSplitter } from './metrics';
+import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AttemptOutcome } from '../runner/failure';
+import { LineSplitter } from '../runner/metrics';
+import { overrideIndices, discoverGpus } from '../runner/gpus';
+import type { LocalTarget as LocalTargetConfig } from '../config/types';
+import type { AttemptRecord } from '../store/store';
 import { alive } from '../util/process';
+import type { AttemptRef, AttemptRequest, LineSink, RunningAttempt, Target } from './api';
 
-export interface AttemptSpec {
-  launch: LaunchSpec;
-  /** Wall-clock limit in seconds; undefined = none. */
-  timeoutS?: number;
-  stdoutFile: string;
-  stderrFile: string;
-  /** `<base>.pid` and `<base>.exit` are written by the wrapper. */
-  statusBase: string;
-  /** Seconds between SIGTERM and SIGKILL (default 10). */
-  graceS?: number;
+/** The local machine as a target; `config` is its targets.yaml entry, if any (a GPU override). */
+export function localTarget(name = 'local', config?: LocalTargetConfig): Target {
+  return {
+    name,
+    kind: 'local',
+    maxParallel: config?.max_parallel,
+    async inventory() {
+      return overrideIndices(config?.gpus) ?? (await discoverGpus())?.map((g) => g.index);
+    },
+    submit: startLocal,
+    adopt: (req, signal) => adopt(req, req.record, signal),
+    leftTrace: (req) => orphanStatus(files(req).status).state !== 'lost' || findAttemptProcesses(req.runId, req.attempt).length > 0,
+    cancelAttempt(runId, last, next) {
+      // The attempt's process group; found through /proc if its pid is not recorded yet.
+      const pids = last?.pid && !last.ended ? [last.pid] : findAttemptProcesses(runId, last && !last.ended ? last.n : next);
+      for (const pid of pids) { try { process.kill(-pid, 'SIGTERM'); } catch { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } } }
+    },
+    async collect() { /* the run's folder is already here */ },
+  };
 }
 
-export interface RunningAttempt {
-  pid?: number;
-  /** Resolves once the process group's leader has exited and the logs are read. */
-  done: Promise<AttemptOutcome>;
-  cancel(): void;
-}
-
-export type LineSink = (stream: 'stdout' | 'stderr', line: string) => void;
+const files = (req: AttemptRef) => ({
+  stdout: path.join(req.runDir, 'stdout.log'),
+  stderr: path.join(req.runDir, 'stderr.log'),
+  status: path.join(req.runDir, `attempt-${req.attempt}`),
+});
 
 // $1 = status base; the rest is the command. `exec` is not used: the wrapper must outlive the
 // command to record how it ended. A signal death shows as 128+N, as in any shell.
@@ -40,16 +51,17 @@ const WRAPPER = 'b=$1; shift; echo $$ > "$b.pid"; "$@"; s=$?; echo $s > "$b.exit
 const STDERR_TAIL_BYTES = 8192;
 const FOLLOW_MS = 100;
 
-export function startLocal(spec: AttemptSpec, onLine: LineSink): RunningAttempt {
+function startLocal(spec: AttemptRequest, onLine: LineSink): RunningAttempt {
   const { argv, env, cwd } = spec.launch;
+  const f = files(spec);
   let timedOut = false;
   let cancelled = false;
-  const logs = [follow(spec.stdoutFile, 'stdout', onLine), follow(spec.stderrFile, 'stderr', onLine)];
-  const outFd = fs.openSync(spec.stdoutFile, 'a');
-  const errFd = fs.openSync(spec.stderrFile, 'a');
+  const logs = [follow(f.stdout, 'stdout', onLine), follow(f.stderr, 'stderr', onLine)];
+  const outFd = fs.openSync(f.stdout, 'a');
+  const errFd = fs.openSync(f.stderr, 'a');
   // detached: the wrapper leads a new process group, so signals reach everything the command
   // started (accelerate and torchrun fork one worker per GPU).
-  const child = spawn('/bin/sh', ['-c', WRAPPER, 'expctl-attempt', spec.statusBase, ...argv], { cwd, env, detached: true, stdio: ['ignore', outFd, errFd] });
+  const child = spawn('/bin/sh', ['-c', WRAPPER, 'expctl-attempt', f.status, ...argv], { cwd, env, detached: true, stdio: ['ignore', outFd, errFd] });
   fs.closeSync(outFd);
   fs.closeSync(errFd);
   let killTimer: NodeJS.Timeout | undefined;
@@ -84,7 +96,7 @@ export function startLocal(spec: AttemptSpec, onLine: LineSink): RunningAttempt 
 }
 
 /** How the wrapper's status translates: 127/126 from sh are a missing or non-executable program; 128+N a signal. */
-export function outcomeOf(code: number | null, signal: NodeJS.Signals | null,
+function outcomeOf(code: number | null, signal: NodeJS.Signals | null,
   o: { timedOut: boolean; cancelled: boolean; stderrTail: string; program: string; spawnError?: NodeJS.ErrnoException }): AttemptOutcome {
   let spawnError = o.spawnError;
   if (!spawnError && code === 127 && /not found\s*$/m.test(o.stderrTail)) spawnError = Object.assign(new Error('not found'), { code: 'ENOENT' });
@@ -135,7 +147,7 @@ export function follow(file: string, stream: 'stdout' | 'stderr', onLine: LineSi
 }
 
 /** An attempt left behind by a runner that stopped: finished (its status file), still running, or lost. */
-export function orphanStatus(statusBase: string): { state: 'finished'; code: number } | { state: 'running'; pid: number } | { state: 'lost' } {
+function orphanStatus(statusBase: string): { state: 'finished'; code: number } | { state: 'running'; pid: number } | { state: 'lost' } {
   try {
     const code = Number(fs.readFileSync(`${statusBase}.exit`, 'utf8').trim());
     if (Number.isInteger(code)) return { state: 'finished', code };
@@ -146,8 +158,64 @@ export function orphanStatus(statusBase: string): { state: 'finished'; code: num
   return { state: 'lost' };
 }
 
+/**
+ * Waits for an attempt that a stopped runner left behind, enforcing what is left of its timeout
+ * and the abort signal; resolves with its outcome, or undefined when it is lost (never finished,
+ * no process left).
+ */
+async function adopt(req: AttemptRef & { timeoutS?: number }, attempt: AttemptRecord, signal?: AbortSignal): Promise<AttemptOutcome | undefined> {
+  const { status: base, stderr: stderrFile } = files(req);
+  const { runId, timeoutS } = req;
+  let timedOut = false;
+  let cancelled = false;
+  const result = (code: number | null, sig: NodeJS.Signals | null) =>
+    outcomeOf(code, sig, { timedOut, cancelled, stderrTail: fileTail(stderrFile), program: '(adopted attempt)' });
+  for (;;) {
+    const s = orphanStatus(base);
+    if (s.state === 'finished') return result(s.code, null);
+    const pids = s.state === 'running' ? [s.pid] : findAttemptProcesses(runId, attempt.n);
+    if (!pids.length) {
+      const again = orphanStatus(base); // it may have finished between the two looks
+      if (again.state === 'finished') return result(again.code, null);
+      return timedOut || cancelled ? result(null, 'SIGTERM') : undefined;
+    }
+    const overdue = timeoutS !== undefined && Date.now() - Date.parse(attempt.started) > timeoutS * 1000;
+    if ((overdue && !timedOut) || (signal?.aborted && !cancelled)) {
+      if (overdue) timedOut = true;
+      else cancelled = true;
+      for (const pid of pids) { try { process.kill(-pgidOf(pid), 'SIGTERM'); } catch { /* gone */ } }
+    }
+    await sleep(100);
+  }
+}
+
+function pgidOf(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) || pid;
+  } catch {
+    return pid;
+  }
+}
+
+function fileTail(file: string): string {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      const buf = Buffer.alloc(Math.min(size, 8192));
+      fs.readSync(fd, buf, 0, buf.length, size - buf.length);
+      return buf.toString('utf8').split('\n').slice(-40).join('\n').trimEnd();
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return '';
+  }
+}
+
 /** Processes whose environment has `EXPCTL_RUN_ID=<id>` and `EXPCTL_ATTEMPT=<n>` (Linux /proc). */
-export function findAttemptProcesses(runId: string, attempt: number): number[] {
+function findAttemptProcesses(runId: string, attempt: number): number[] {
   const out: number[] = [];
   let pids: string[] = [];
   try { pids = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)); } catch { return out; }
