@@ -25,7 +25,7 @@ function workspace(files: Record<string, string>): string {
   return dir;
 }
 
-async function run(dir: string, file: string, opts: { signal?: AbortSignal; onEvent?: (e: RunnerEvent) => void; retryFailed?: boolean } = {}) {
+async function run(dir: string, file: string, opts: { signal?: AbortSignal; onEvent?: (e: RunnerEvent) => void; retryFailed?: boolean; telemetryIntervalMs?: number } = {}) {
   const { plan, diagnostics } = planFile(path.join(dir, file), host);
   assert.ok(plan, JSON.stringify(diagnostics));
   const store = new FileStore(path.join(dir, '.expctl'));
@@ -57,6 +57,50 @@ test('a sweep runs every trial; metrics are parsed; tables and journal are writt
   assert.ok(store.events().some((e) => e.event === 'run-ended' && e.run_id === r.id));
   const again = await run(dir, 's.sweep.yaml');
   assert.deepEqual([again.summary.succeeded, again.summary.skipped], [0, 3]);
+});
+
+// No GPU here: a fake nvidia-smi on PATH replays output recorded on a real RTX 3090 + RTX A6000
+// workstation (test/fixtures/nvidia-smi/recorded.csv), one recorded snapshot per call.
+test('telemetry: GPUs from (fake, recorded) nvidia-smi, CPU and RSS of the process tree, energy', async () => {
+  const fixtures = path.resolve(__dirname, '../fixtures/nvidia-smi');
+  const recorded = [29.64, 76.41, 76.41, 30.73, 30.47, 76.53, 46.20, 140.62, 75.92, 64.06]; // GPU 0's power.draw
+  const dir = workspace({
+    // Two processes in the group: a CPU-bound child holding ~64 MB, and the shell waiting on it.
+    'burn.sh': '#!/bin/sh\necho "gpus=$CUDA_VISIBLE_DEVICES"\nnode -e "const b = Buffer.alloc(64 * 2 ** 20, 1); const t = Date.now(); while (Date.now() - t < 1800) {}"\n',
+    'e.experiment.yaml': 'name: e\ncommand: [./burn.sh]\nresources: { gpus: 1 }\n',
+  });
+  const saved = { PATH: process.env.PATH, FAKE_NVIDIA_SMI_STATE: process.env.FAKE_NVIDIA_SMI_STATE };
+  process.env.PATH = `${fixtures}:${process.env.PATH}`;
+  process.env.FAKE_NVIDIA_SMI_STATE = path.join(dir, 'smi-state');
+  try {
+    const { summary, store } = await run(dir, 'e.experiment.yaml', { telemetryIntervalMs: 200 });
+    const r = summary.runs[0];
+    assert.equal(r.status, 'succeeded');
+    assert.deepEqual(r.gpus, [0]);
+    assert.match(fs.readFileSync(path.join(store.runDir(r.id), 'stdout.log'), 'utf8'), /gpus=0/);
+    const lines = fs.readFileSync(path.join(store.runDir(r.id), 'telemetry.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const t = r.telemetry!;
+    assert.equal(t.samples, lines.length);
+    assert.ok(t.samples >= 4, `samples: ${t.samples}`);
+    // Only the run's own GPU is recorded, with values that nvidia-smi reported.
+    for (const l of lines) {
+      assert.deepEqual(l.gpus.map((g: { index: number }) => g.index), [0]);
+      assert.ok(recorded.includes(l.gpus[0].power_w), `power ${l.gpus[0].power_w}`);
+    }
+    const watts = lines.map((l) => l.gpus[0].power_w as number);
+    assert.equal(t.power_w_peak, Math.max(...watts));
+    // Energy: the trapezoid over the samples' own times, in Wh.
+    let wh = 0;
+    for (let i = 1; i < lines.length; i++) wh += (watts[i] + watts[i - 1]) / 2 * (Date.parse(lines[i].t) - Date.parse(lines[i - 1].t)) / 1000 / 3600;
+    assert.ok(Math.abs(t.energy_wh! - wh) < 1e-3, `${t.energy_wh} vs ${wh}`);
+    assert.ok(t.cpu_pct_peak! > 50, `cpu peak ${t.cpu_pct_peak}`);
+    assert.ok(t.rss_mb_peak! > 64, `rss peak ${t.rss_mb_peak}`);
+    assert.match(fs.readFileSync(path.join(dir, '.expctl', 'runs.csv'), 'utf8'), /telemetry\.energy_wh/);
+  } finally {
+    process.env.PATH = saved.PATH;
+    if (saved.FAKE_NVIDIA_SMI_STATE === undefined) delete process.env.FAKE_NVIDIA_SMI_STATE;
+    else process.env.FAKE_NVIDIA_SMI_STATE = saved.FAKE_NVIDIA_SMI_STATE;
+  }
 });
 
 test('retries with backoff until success; every attempt is kept', async () => {

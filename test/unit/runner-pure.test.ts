@@ -9,6 +9,7 @@ import type { AttemptOutcome } from '../../core/src/runner/failure';
 import { LineSplitter, MetricSummarizer, parseJsonRecord, parseStdoutLine } from '../../core/src/runner/metrics';
 import type { Experiment } from '../../core/src/config/types';
 import { resolveTarget } from '../../core/src/targets';
+import { parseGpuSamples, parseProcStat, TelemetryAccumulator } from '../../core/src/runner/telemetry';
 
 const ctx = (over: Partial<RunContext> = {}): RunContext => ({
   file: '/w/exp/train.experiment.yaml', runId: 'r1', runDir: '/w/.expctl/runs/r1', trialName: 't0', index: 0, repeat: 0,
@@ -150,5 +151,27 @@ describe('resolveTarget', () => {
   it('names unknown targets with a suggestion, and refuses Kubernetes ones clearly', () => {
     assert.throws(() => resolveTarget('bx', targets, 'targets.yaml'), /unknown target 'bx' \(targets.yaml defines: box, gke\) — did you mean 'box'\?/);
     assert.throws(() => resolveTarget('gke', targets), /Kubernetes target; this version of expctl launches on local targets only/);
+  });
+});
+
+describe('telemetry', () => {
+  it('parses nvidia-smi samples, [N/A] power included', () => {
+    assert.deepEqual(parseGpuSamples('0, 98, 1, 76.41\n1, 100, 38742, [N/A]\n\n'), [
+      { index: 0, util: 98, memMb: 1, powerW: 76.41 }, { index: 1, util: 100, memMb: 38742, powerW: undefined }]);
+  });
+  it('parses /proc/<pid>/stat when the command name holds spaces and parentheses', () => {
+    const line = '4242 (my (odd) prog) S 1 4240 4240 0 -1 4194304 1 0 0 0 150 50 7 3 20 0 1 0 100 123456789 2560 18446744073709551615';
+    assert.deepEqual(parseProcStat(line), { pid: 4242, pgrp: 4240, cpuTicks: 210, rssPages: 2560 });
+    assert.equal(parseProcStat('garbage'), undefined);
+  });
+  it('integrates power over time (trapezoid) and keeps peaks; a gap starts a new interval', () => {
+    const acc = new TelemetryAccumulator();
+    const gpu = (w: number, util = 50) => [{ index: 0, util, memMb: 1000, powerW: w }];
+    acc.add(0, { cpuS: 0, rssBytes: 100 * 2 ** 20, procs: 2 }, gpu(100));
+    const r = acc.add(3_600_000, { cpuS: 1800, rssBytes: 300 * 2 ** 20, procs: 3 }, gpu(300, 90)); // 1 h: (100+300)/2 W
+    assert.deepEqual(r, { t: new Date(3_600_000).toISOString(), rss_mb: 300, procs: 3, cpu_pct: 50, gpus: [{ index: 0, util: 90, mem_mb: 1000, power_w: 300 }] });
+    acc.gap();
+    acc.add(7_200_000, undefined, gpu(1000)); // after a gap: no energy for the hour in between
+    assert.deepEqual(acc.summary(), { samples: 3, cpu_pct_peak: 50, cpu_pct_mean: 50, rss_mb_peak: 300, gpu_util_mean: 63.3, gpu_util_peak: 90, gpu_mem_mb_peak: 1000, power_w_peak: 1000, energy_wh: 200 });
   });
 });

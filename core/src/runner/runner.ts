@@ -25,6 +25,7 @@ import { backoffSeconds, classify, retryable } from './failure';
 import { MetricSummarizer, parseStdoutLine } from './metrics';
 import type { MetricRecord } from './metrics';
 import { Scheduler } from './scheduler';
+import { TelemetryAccumulator, TelemetrySampler } from './telemetry';
 import type { AttemptOutcome } from './failure';
 import { localTarget } from '../targets/local';
 import type { AttemptRef, RunningAttempt, Target } from '../targets/api';
@@ -120,6 +121,8 @@ export interface RunnerOptions {
   /** Seconds between SIGTERM and SIGKILL when stopping a run (default 10). */
   graceS?: number;
   random?: () => number;
+  /** Milliseconds between telemetry samples (default 1000). */
+  telemetryIntervalMs?: number;
 }
 
 export interface RunSummary { succeeded: number; failed: number; cancelled: number; skipped: number; runs: RunRecord[] }
@@ -153,6 +156,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
   const inventory = o.gpus ?? await target.inventory();
   const sched = new Scheduler(effectiveParallel(plan, target, o.maxParallel), inventory?.length ? inventory : undefined);
   const running = new Set<RunningAttempt>();
+  const sampler = new TelemetrySampler({ intervalMs: o.telemetryIntervalMs });
   const summary: RunSummary = { succeeded: 0, failed: 0, cancelled: 0, skipped: 0, runs: [] };
   const onAbort = () => { for (const r of running) r.cancel(); };
   o.signal?.addEventListener('abort', onAbort, { once: true });
@@ -235,6 +239,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
       store.save(run, 'run-started');
       emit({ type: 'started', run });
       const metricsFile = path.join(dir, 'metrics.jsonl');
+      const telemetry = new TelemetryAccumulator();
       let badLines = 0;
       const maxAttempts = (config.retry?.max_retries ?? 0) + 1;
       let waited = 0;
@@ -276,7 +281,10 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
           attempt.pid = ra.pid;
           store.save(run, 'attempt-started', { attempt: n, pid: ra.pid });
           emit({ type: 'attempt', run, attempt });
+          // Only a local process group can be sampled here; remote targets report their own.
+          const unwatch = target.kind === 'local' && ra.pid ? sampler.watch(ra.pid, gpus, telemetry, path.join(dir, 'telemetry.jsonl')) : undefined;
           outcome = await ra.done;
+          unwatch?.();
           running.delete(ra);
         }
         const n = attempt.n;
@@ -308,6 +316,8 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
       const sum = new MetricSummarizer();
       for (const r of metrics.items) if (r && typeof r === 'object' && !Array.isArray(r)) sum.add(r);
       Object.assign(run, { summary: sum.summary, metrics_bad_lines: badLines + metrics.bad, ended: now() });
+      const tel = telemetry.summary();
+      if (tel.samples) run.telemetry = tel;
       run.duration_s = (Date.parse(run.ended!) - Date.parse(run.started!)) / 1000;
       store.save(run, 'run-ended');
       summary[run.status === 'succeeded' ? 'succeeded' : run.status === 'cancelled' ? 'cancelled' : 'failed']++;

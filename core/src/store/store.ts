@@ -15,6 +15,7 @@ import { appendLine, readJsonLines, writeFileAtomic } from './atomic';
 import { csvTable } from '../util/csv';
 import { alive } from '../util/process';
 import type { MetricSummary } from '../runner/metrics';
+import type { TelemetrySummary } from '../runner/telemetry';
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
@@ -57,7 +58,8 @@ export interface RunRecord {
   gpus?: number[];
   summary: Record<string, MetricSummary>;
   metrics_bad_lines?: number;
-  telemetry?: Record<string, number>;
+  /** Peaks, means and energy of the run's telemetry samples (local runs of a second or more). */
+  telemetry?: TelemetrySummary;
 }
 
 export interface JournalEvent { ts: string; event: string; run_id?: string; sweep_id?: string; [k: string]: unknown }
@@ -166,14 +168,16 @@ export class FileStore {
     const runs = this.all().sort((a, b) => a.created.localeCompare(b.created) || a.id.localeCompare(b.id));
     const params = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
     const metrics = [...new Set(runs.flatMap((r) => Object.keys(r.summary)))].sort();
+    const telemetry = [...new Set(runs.flatMap((r) => Object.keys(r.telemetry ?? {})))].filter((k) => k !== 'samples').sort() as Array<keyof TelemetrySummary>;
     const header = ['run_id', 'sweep_id', 'experiment', 'trial_index', 'trial_name', 'trial_key', 'repeat', 'status', 'attempts',
       'failure_class', 'exit_code', 'started', 'ended', 'duration_s', 'target', 'host', 'git_commit', 'git_dirty', 'gpus',
-      ...params, ...metrics.flatMap((m) => [`${m}.last`, `${m}.min`, `${m}.max`, `${m}.mean`])];
+      ...params, ...metrics.flatMap((m) => [`${m}.last`, `${m}.min`, `${m}.max`, `${m}.mean`]), ...telemetry.map((k) => `telemetry.${k}`)];
     const rows = runs.map((r) => {
       const last = r.attempts[r.attempts.length - 1];
       return [r.id, r.sweep_id, r.experiment, r.trial.index, r.trial.name, r.trial.key, r.trial.repeat, r.status, r.attempts.length,
         last?.failure_class, last?.exit_code, r.started, r.ended, r.duration_s, r.target, r.host, r.git?.commit, r.git?.dirty, r.gpus?.join(' '),
-        ...params.map((p) => r.params[p]), ...metrics.flatMap((m): unknown[] => { const s = r.summary[m]; return s ? [s.last, s.min, s.max, s.mean] : ['', '', '', '']; })];
+        ...params.map((p) => r.params[p]), ...metrics.flatMap((m): unknown[] => { const s = r.summary[m]; return s ? [s.last, s.min, s.max, s.mean] : ['', '', '', '']; }),
+        ...telemetry.map((k) => r.telemetry?.[k])];
     });
     fs.mkdirSync(this.root, { recursive: true });
     // Derived from run.json files: rebuilt on the next run if lost, so no fsync.
