@@ -66,3 +66,20 @@ test('targets.yaml override of the GPU list', () => {
   assert.deepEqual(overrideIndices('none'), []);
   assert.deepEqual(overrideIndices([0, { index: 3, name: 'A100' }]), [0, 3]);
 });
+
+test('adopted attempts reclaim their own GPUs ahead of the queue, even beyond max_parallel', async () => {
+  const s = new Scheduler(1, [0, 1, 2, 3], { held: true });
+  const got: Array<[string, number[] | undefined]> = [];
+  void s.acquire(2).then((g) => got.push(['new', g]));
+  void s.reclaim([1, 3]).then((g) => got.push(['orphan-a', g]));
+  void s.reclaim([2, 7]).then((g) => got.push(['orphan-b', g])); // 7 is not in the inventory any more
+  await settle();
+  assert.deepEqual(got, [], 'nothing before start()');
+  s.start();
+  await settle();
+  assert.deepEqual(got, [['orphan-a', [1, 3]], ['orphan-b', [2]]]);
+  s.release([1, 3]);
+  s.release([2]);
+  await settle();
+  assert.deepEqual(got[2], ['new', [0, 1]]);
+});

@@ -154,7 +154,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
   const git = gitInfo(path.dirname(plan.experimentFile));
   const target = o.target ?? localTarget();
   const inventory = o.gpus ?? await target.inventory();
-  const sched = new Scheduler(effectiveParallel(plan, target, o.maxParallel), inventory?.length ? inventory : undefined);
+  const sched = new Scheduler(effectiveParallel(plan, target, o.maxParallel), inventory?.length ? inventory : undefined, { held: true });
   const running = new Set<RunningAttempt>();
   const sampler = new TelemetrySampler({ intervalMs: o.telemetryIntervalMs });
   const summary: RunSummary = { succeeded: 0, failed: 0, cancelled: 0, skipped: 0, runs: [] };
@@ -219,7 +219,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
     const need = gpusRequested(config);
     let gpus: number[] | undefined;
     try {
-      gpus = await sched.acquire(need);
+      gpus = await (orphan ? sched.reclaim(prev!.gpus) : sched.acquire(need));
     } catch (e) {
       run ??= newRun(trial, config);
       run.status = 'failed';
@@ -343,7 +343,10 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
   };
 
   try {
-    await Promise.all(plan.trials.map(one));
+    // Every trial has queued for its GPUs (adopted attempts reclaiming theirs) before any is handed out.
+    const all = Promise.all(plan.trials.map(one));
+    sched.start();
+    await all;
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
     clearTimeout(tablesTimer);
