@@ -12,6 +12,8 @@ import { csvTable } from '../../core/src/util/csv';
 import { cancelRuns, effectiveParallel, openStore, planFile, runPlan } from '../../core/src/runner/runner';
 import { resolveTarget, TargetError } from '../../core/src/targets';
 import type { Target } from '../../core/src/targets/api';
+import { anyActive, storeStatus } from '../../core/src/runner/status';
+import { fmtNum, ProgressLine, renderStatus, styleFor } from './render';
 import { spawn } from 'node:child_process';
 import type { Plan } from '../../core/src/runner/runner';
 import { FileStore, STORE_DIR } from '../../core/src/store/store';
@@ -40,6 +42,9 @@ Usage:
         --dry-run                    Show what would run, start nothing
         --store DIR                  Results folder (default: .expctl next to the project)
         --detach                     Keep running in the background; the log goes to the store
+  expctl status [sweep-id]           Progress of each sweep: counts, running trials, latest metric, best
+        -w, --watch                  Keep refreshing until nothing is running (--interval S, default 1)
+        --json                       Machine-readable output
   expctl ls                          List runs in the store (newest last)
         --sweep ID  --status S       Only one sweep / status;  --json  machine-readable
   expctl logs <run-id>               Print a run's stdout and stderr
@@ -216,25 +221,35 @@ async function runCommand(plan: Plan, storeDir: string, o: { maxParallel?: numbe
   process.on('SIGTERM', () => stop('SIGTERM'));
   const t0 = Date.now();
   const total = plan.trials.length;
-  let finished = 0;
+  const progress = new ProgressLine(process.stdout, styleFor(process.stdout));
+  const n = { done: 0, ok: 0, failed: 0, running: 0 };
+  const show = (line: string) => progress.line(line, { ...n, total });
   const result = await runPlan(plan, {
     store, target, maxParallel: o.maxParallel, retryFailed: o.retryFailed, gpus, signal: ac.signal,
     onEvent: (e) => {
-      if (e.type === 'skipped') { finished++; say(`[${finished}/${total}] – ${e.trial.name}: skipped, ${e.reason}`); }
-      else if (e.type === 'started') say(`        ▶ ${e.run.trial.name} (${e.run.id}${e.run.gpus?.length ? `, GPUs ${e.run.gpus.join(',')}` : ''})`);
-      else if (e.type === 'retry') say(`        ↻ ${e.run.trial.name}: ${e.failure} — retry in ${e.waitS.toFixed(1)} s (attempt ${e.run.attempts.length + 1})`);
+      if (e.type === 'skipped') {
+        n.done++;
+        if (e.reason === 'succeeded before') n.ok++;
+        show(`[${n.done}/${total}] – ${e.trial.name}: skipped, ${e.reason}`);
+      } else if (e.type === 'started') {
+        n.running++;
+        show(`        ▶ ${e.run.trial.name} (${e.run.id}${e.run.gpus?.length ? `, GPUs ${e.run.gpus.join(',')}` : ''})`);
+      } else if (e.type === 'retry') show(`        ↻ ${e.run.trial.name}: ${e.failure} — retry in ${e.waitS.toFixed(1)} s (attempt ${e.run.attempts.length + 1})`);
       else if (e.type === 'ended') {
-        finished++;
+        n.done++;
+        n.running = Math.max(0, n.running - 1);
         const r = e.run;
+        if (r.status === 'succeeded') n.ok++; else if (r.status === 'failed') n.failed++;
         const last = r.attempts[r.attempts.length - 1];
-        const metric = plan.experiment.metrics?.primary;
+        const metric = plan.metric?.name;
         const m = metric && r.summary[metric] ? ` — ${metric} ${fmtNum(r.summary[metric].last)}` : '';
         const mark = r.status === 'succeeded' ? '✓' : r.status === 'cancelled' ? '■' : '✗';
         const why = r.status === 'succeeded' ? `succeeded in ${fmtSec(r.duration_s)}${r.attempts.length > 1 ? ` after ${r.attempts.length} attempts` : ''}${m}` : `${r.status}${last?.failure_class ? ` (${last.failure_class}: ${last.message})` : ''}`;
-        say(`[${finished}/${total}] ${mark} ${r.trial.name}: ${why}`);
+        show(`[${n.done}/${total}] ${mark} ${r.trial.name}: ${why}`);
       }
     },
   });
+  progress.stop();
   say(`${total} trial${total === 1 ? '' : 's'}: ${result.succeeded} succeeded, ${result.failed} failed, ${result.cancelled} cancelled, ${result.skipped} skipped in ${fmtSec((Date.now() - t0) / 1000)}`);
   if (result.failed) say(`failures: ${path.relative(process.cwd(), path.join(storeDir, 'failed_runs.csv'))}; logs: ${path.relative(process.cwd(), path.join(storeDir, 'runs'))}/<run>/stderr.log`);
   return ac.signal.aborted ? 130 : result.failed ? 1 : 0;
@@ -293,6 +308,39 @@ function cmdLs(args: string[]): number {
   return 0;
 }
 
+async function cmdStatus(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
+    watch: { type: 'boolean', short: 'w' }, json: { type: 'boolean' }, store: { type: 'string' }, interval: { type: 'string' },
+  } });
+  if (positionals.length > 1) throw new UsageError('status takes at most one sweep id (see `expctl ls`)');
+  const store = storeFrom(values.store);
+  const intervalS = Number(values.interval ?? 1);
+  if (!(intervalS > 0)) throw new UsageError(`--interval must be a positive number of seconds, got "${values.interval}"`);
+  const label = path.relative(process.cwd(), store.root) || '.';
+  const st = styleFor(process.stdout);
+  const look = () => {
+    const s = new FileStore(store.root); // re-read: the runner writes from another process
+    const sweeps = storeStatus(s, { sweep: positionals[0] });
+    if (positionals[0] && !sweeps.length) throw new InputError(`no sweep "${positionals[0]}" in ${label} (see \`expctl ls\`)`);
+    return sweeps;
+  };
+  const print = (sweeps: ReturnType<typeof storeStatus>) => values.json ? `${JSON.stringify(sweeps, null, 2)}\n` : renderStatus(sweeps, st, label);
+  let sweeps = look();
+  if (!values.watch) { process.stdout.write(print(sweeps)); return 0; }
+  // Watch: redraw in place on a terminal; elsewhere print a new block only when something changed.
+  // Ends by itself once nothing can change any more (no live runner, nothing running).
+  let last = '';
+  for (;;) {
+    const text = print(sweeps);
+    if (st.color) process.stdout.write(`\x1b[H\x1b[2J${text}`);
+    else if (text !== last) process.stdout.write(`${text}${values.json ? '' : '\n'}`);
+    last = text;
+    if (!anyActive(sweeps)) return 0;
+    await new Promise((r) => setTimeout(r, intervalS * 1000));
+    sweeps = look();
+  }
+}
+
 /** A run id, or a prefix of exactly one (like git's short hashes). */
 function resolveRunId(store: FileStore, given: string): string {
   if (store.get(given)) return given;
@@ -330,7 +378,6 @@ async function cmdLogs(args: string[]): Promise<number> {
 }
 
 const fmtSec = (s: number | undefined) => (s === undefined ? '?' : s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`);
-const fmtNum = (x: number) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : String(Number(x.toPrecision(4))));
 
 export function main(argv: string[]): number | Promise<number> {
   const [cmd, ...rest] = argv;
@@ -345,6 +392,7 @@ export function main(argv: string[]): number | Promise<number> {
     case 'plan': return cmdPlan(rest);
     case 'run': return cmdRun(rest);
     case 'ls': return cmdLs(rest);
+    case 'status': return cmdStatus(rest);
     case 'logs': return cmdLogs(rest);
     case 'cancel': return cmdCancel(rest);
     case 'lsp':

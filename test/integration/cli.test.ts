@@ -189,3 +189,37 @@ test('cancel <run> stops that run without a retry; the runner goes on with the o
   assert.equal(byId[first.id].attempts.length, 1);
   assert.deepEqual(done.map((x) => x.status).sort(), ['cancelled', 'succeeded']);
 });
+
+test('status: per-sweep counts, the running trial with its latest metric; --watch ends once the sweep is done', async () => {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'expctl-cli-status-'));
+  // Trial 1 succeeds at once; trial 2 reports a metric, then waits for the test's go-ahead.
+  fs.writeFileSync(path.join(ws, 'e.experiment.yaml'), 'name: e\nmetrics: { primary: loss, goal: minimize }\n' +
+    'command: [sh, -c, "echo \\"@expctl {\\\\\\"step\\\\\\": 3, \\\\\\"loss\\\\\\": {repeat}.5}\\"; if [ {repeat} = 1 ]; then while [ ! -f go ]; do sleep 0.05; done; fi"]\nrepeat: 2\n');
+  const r = run(['run', 'e.experiment.yaml', '--detach', '--store', '.expctl'], { cwd: ws });
+  assert.equal(r.code, 0, r.err);
+  await waitFor(() => {
+    const s = JSON.parse(run(['status', '--json', '--store', '.expctl'], { cwd: ws }).out)[0];
+    return s?.counts.succeeded === 1 && s.running[0]?.latest ? s : undefined;
+  }, 'one trial done and one reporting');
+  const plain = run(['status', '--store', '.expctl'], { cwd: ws });
+  assert.equal(plain.code, 0, plain.err);
+  assert.match(plain.out, /^e  e-\S+  local  runner \d+ running$/m);
+  assert.match(plain.out, /^ {2}█{10}░{10} 1\/2  ✓ 1  ✗ 0  ▶ 1$/m);
+  assert.match(plain.out, /^ {2}best loss \(minimize\): 0\.5 — e-0-r0 /m);
+  assert.match(plain.out, /^ {2}▶ e-0-r1  \S+  attempt 1  loss 1\.5 @ step 3  e-0-r1-/m);
+  assert.doesNotMatch(plain.out, /\x1b\[/, 'no colours when not on a terminal');
+  // --watch: the go-ahead is given once its first block is out; it must then end by itself.
+  const { spawn } = await import('node:child_process');
+  const watcher = spawn(process.execPath, [CLI, 'status', '--watch', '--interval', '0.1', '--store', '.expctl'], { cwd: ws });
+  let out = '';
+  watcher.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (out.includes('▶ 1')) fs.writeFileSync(path.join(ws, 'go'), '');
+  });
+  const code = await new Promise((res) => watcher.on('exit', res));
+  assert.equal(code, 0);
+  assert.match(out.slice(out.lastIndexOf('e  e-')), /^e  e-\S+  local  no runner\n {2}█{20} 2\/2  ✓ 2  ✗ 0  ▶ 0\n {2}best loss \(minimize\): 0\.5/);
+  const unknown = run(['status', 'nope', '--store', '.expctl'], { cwd: ws });
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.err, /no sweep "nope" in \.expctl/);
+});

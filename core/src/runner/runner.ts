@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
-import type { Experiment, Sweep } from '../config/types';
+import type { Experiment, Goal, Sweep } from '../config/types';
 import type { Diagnostic } from '../diagnostic';
 import type { FileHost, ValidationSettings } from '../rules/api';
 import { defaultSettings } from '../rules/api';
@@ -65,6 +65,8 @@ export interface Plan {
   maxParallel: number;
   /** The sweep's or experiment's `target:`, if it names one. */
   target?: string;
+  /** The metric that ranks trials: the sweep's `metric`, else the experiment's `metrics.primary`. */
+  metric?: { name: string; goal: Goal };
   trials: Trial[];
   excluded: number;
 }
@@ -86,6 +88,7 @@ export function planFile(file: string, host: FileHost, settings: ValidationSetti
     return { diagnostics: [], plan: {
       file: abs, experimentFile: vd.experimentFile ?? abs, experiment: vd.experiment, sweepId: id(sweep.name ?? base), name: sweep.name ?? base,
       method: sweep.method ?? 'grid', maxParallel: sweep.max_parallel ?? 1, target: sweep.target ?? vd.experiment.target, trials: ex.trials, excluded: ex.excluded,
+      metric: primaryMetric(sweep.metric, vd.experiment),
     } };
   }
   if (vd.kind === 'experiment') {
@@ -93,10 +96,15 @@ export function planFile(file: string, host: FileHost, settings: ValidationSetti
     const ex = expandSweep({ method: 'list', trials: [{}], repeat: exp.repeat ?? 1 }, exp);
     return { diagnostics: [], plan: {
       file: abs, experimentFile: abs, experiment: exp, sweepId: id(exp.name ?? base), name: exp.name ?? base,
-      method: 'experiment', maxParallel: 1, target: exp.target, trials: ex.trials, excluded: 0,
+      method: 'experiment', maxParallel: 1, target: exp.target, trials: ex.trials, excluded: 0, metric: primaryMetric(undefined, exp),
     } };
   }
   return { diagnostics: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 'error', rule: 'file-kind', message: 'not a sweep or experiment file (name it *.sweep.yaml or *.experiment.yaml)' }] };
+}
+
+function primaryMetric(m: Sweep['metric'], e: Experiment): Plan['metric'] {
+  const name = m?.name ?? e.metrics?.primary;
+  return name ? { name, goal: m?.goal ?? e.metrics?.goal ?? 'minimize' } : undefined;
 }
 
 export type RunnerEvent =
@@ -164,7 +172,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
   store.load();
   store.writeSweep(plan.sweepId, {
     id: plan.sweepId, name: plan.name, file: plan.file, experiment_file: plan.experimentFile, method: plan.method,
-    trials: plan.trials.length, excluded: plan.excluded, max_parallel: effectiveParallel(plan, target, o.maxParallel), target: target.name, created: now(),
+    trials: plan.trials.length, excluded: plan.excluded, max_parallel: effectiveParallel(plan, target, o.maxParallel), target: target.name, metric: plan.metric, runner_pid: process.pid, created: now(),
   }, plan.trials.map((t) => ({ index: t.index, key: t.key, name: t.name, repeat: t.repeat, params: t.params })));
 
   // Resume: the newest run of each trial decides what happens to it.
@@ -351,6 +359,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
     o.signal?.removeEventListener('abort', onAbort);
     clearTimeout(tablesTimer);
     store.writeTables();
+    store.updateSweep(plan.sweepId, { finished: now() });
   }
   return summary;
 }

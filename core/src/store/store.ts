@@ -163,6 +163,14 @@ export class FileStore {
     writeFileAtomic(path.join(dir, 'trials.jsonl'), trials.map((t) => JSON.stringify(t)).join('\n') + '\n', false);
   }
 
+  /** Merges fields into sweep.json (e.g. when its runner finishes). */
+  updateSweep(id: string, patch: Record<string, unknown>): void {
+    const file = path.join(this.sweepDir(id), 'sweep.json');
+    let meta: Record<string, unknown> = {};
+    try { meta = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>; } catch { /* none yet */ }
+    writeFileAtomic(file, `${JSON.stringify({ ...meta, ...patch }, null, 2)}\n`, false);
+  }
+
   /** runs.csv and failed_runs.csv, rebuilt from the index and replaced atomically. */
   writeTables(): void {
     const runs = this.all().sort((a, b) => a.created.localeCompare(b.created) || a.id.localeCompare(b.id));
