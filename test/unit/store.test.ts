@@ -33,7 +33,7 @@ test('readJsonLines skips a torn last line and counts it', () => {
   assert.deepEqual(readJsonLines(path.join(tmp(), 'none')), { items: [], bad: 0 });
 });
 
-test('create, save, reload: run.json, config.yaml, params.json and the journal', () => {
+test('create, save, reload: run.json, config.yaml, params.json and the journal', async () => {
   const root = tmp();
   const s = new FileStore(root);
   const id = s.newRunId('LR 0.1 / bs=32', 'abcdef0123456789');
@@ -41,6 +41,7 @@ test('create, save, reload: run.json, config.yaml, params.json and the journal',
   s.create(record(id), 'name: demo\n');
   s.save({ ...record(id), status: 'succeeded' }, 'run-ended');
   assert.equal(s.newRunId('LR 0.1 / bs=32', 'abcdef0123456789'), `${id}-2`, 'later runs of a trial get a suffix');
+  await s.flush(); // run.json is written in the background
   const again = new FileStore(root);
   assert.equal(again.get(id)?.status, 'succeeded');
   assert.equal(fs.readFileSync(path.join(root, 'runs', id, 'config.yaml'), 'utf8'), 'name: demo\n');
@@ -81,4 +82,19 @@ test('slug', () => {
   assert.equal(slug('***'), 'run');
   assert.equal(slug('..'), 'run', 'never a path that leaves the runs folder');
   assert.equal(slug('.hidden.'), 'hidden');
+});
+
+test('background writes: in order per run, the newest state wins, a failed write surfaces in flush()', async () => {
+  const root = tmp();
+  const s = new FileStore(root);
+  const id = s.newRunId('t', '0123456789abcdef');
+  s.create(record(id), '');
+  for (const status of ['running', 'running', 'failed'] as const) s.save({ ...record(id), status }, 'x');
+  await s.flush();
+  assert.equal(JSON.parse(fs.readFileSync(path.join(root, 'runs', id, 'run.json'), 'utf8')).status, 'failed');
+  assert.deepEqual(fs.readdirSync(path.join(root, 'runs', id)).filter((f) => f.endsWith('.tmp')), [], 'no temp file left');
+  fs.rmSync(path.join(root, 'runs', id), { recursive: true });
+  s.save({ ...record(id), status: 'succeeded' }, 'x');
+  await assert.rejects(s.flush(), /ENOENT/);
+  await s.flush(); // reported once
 });

@@ -358,6 +358,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
     clearTimeout(tablesTimer);
+    await store.flush();
     store.writeTables();
     store.updateSweep(plan.sweepId, { finished: now() });
   }

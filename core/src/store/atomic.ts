@@ -25,6 +25,32 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, durable
   if (durable) fsyncDir(path.dirname(file));
 }
 
+/**
+ * The same in libuv's thread pool, for the runner's hot path: its main thread keeps spawning and
+ * following runs while files are written, fsynced and renamed.
+ */
+export async function writeFileAtomicAsync(file: string, data: string, durable: boolean): Promise<void> {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${counter++}.tmp`);
+  const fh = await fs.promises.open(tmp, 'w', 0o644);
+  try {
+    await fh.writeFile(data);
+    if (durable) await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await fs.promises.rename(tmp, file);
+  } catch (e) {
+    await fs.promises.rm(tmp, { force: true });
+    throw e;
+  }
+  if (durable) {
+    const dir = await fs.promises.open(path.dirname(file), 'r').catch(() => undefined);
+    // Some filesystems refuse fsync on folders; the rename is still atomic there.
+    if (dir) await dir.sync().catch(() => undefined).finally(() => dir.close());
+  }
+}
+
 export function fsyncDir(dir: string): void {
   let fd: number | undefined;
   try {

@@ -11,7 +11,7 @@
 // readable. The in-memory index is loaded once and kept in step with every save.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { appendLine, readJsonLines, writeFileAtomic } from './atomic';
+import { readJsonLines, writeFileAtomic, writeFileAtomicAsync } from './atomic';
 import { csvTable } from '../util/csv';
 import { alive } from '../util/process';
 import type { MetricSummary } from '../runner/metrics';
@@ -66,9 +66,14 @@ export interface JournalEvent { ts: string; event: string; run_id?: string; swee
 
 export const STORE_DIR = '.expctl';
 
+interface PendingWrite { text?: string; durable: boolean; done: Promise<void> }
+
 export class FileStore {
   private runs = new Map<string, RunRecord>();
   private loaded = false;
+  private writes = new Map<string, PendingWrite>();
+  private writeError?: Error;
+  private journalFd?: number;
 
   constructor(readonly root: string) {}
 
@@ -140,16 +145,48 @@ export class FileStore {
     this.journal({ event: 'run-created', run_id: rec.id, sweep_id: rec.sweep_id, status: rec.status });
   }
 
-  /** Replaces run.json atomically and journals the event; final states are also fsynced. */
+  /**
+   * Journals the event and replaces run.json atomically (final states are also fsynced) — in the
+   * background, in order per run, a newer state superseding one not yet written. A kill -9 can
+   * lose only the newest state, which resume recovers from the attempt's own status file.
+   * flush() waits for every write.
+   */
   save(rec: RunRecord, event: string, extra: Record<string, unknown> = {}): void {
     const final = rec.status !== 'running' && rec.status !== 'queued';
-    writeFileAtomic(path.join(this.runDir(rec.id), 'run.json'), `${JSON.stringify(rec, null, 2)}\n`, final);
     this.runs.set(rec.id, rec);
     this.journal({ event, run_id: rec.id, sweep_id: rec.sweep_id, status: rec.status, ...extra });
+    const text = `${JSON.stringify(rec, null, 2)}\n`;
+    const slot = this.writes.get(rec.id);
+    if (slot) { slot.text = text; slot.durable ||= final; return; }
+    const s: PendingWrite = { text, durable: final, done: Promise.resolve() };
+    this.writes.set(rec.id, s);
+    s.done = (async () => {
+      try {
+        for (let t = s.text; t !== undefined; t = s.text) {
+          const durable = s.durable;
+          s.text = undefined;
+          s.durable = false;
+          await writeFileAtomicAsync(path.join(this.runDir(rec.id), 'run.json'), t, durable);
+        }
+      } catch (e) {
+        this.writeError ??= e as Error;
+      } finally {
+        this.writes.delete(rec.id);
+      }
+    })();
+  }
+
+  /** Waits for every run.json write save() started; throws the first that failed (a full disk). */
+  async flush(): Promise<void> {
+    while (this.writes.size) await Promise.all([...this.writes.values()].map((w) => w.done));
+    if (this.writeError) { const e = this.writeError; this.writeError = undefined; throw e; }
   }
 
   journal(e: Omit<JournalEvent, 'ts'>): void {
-    appendLine(this.journalFile, JSON.stringify({ ts: new Date().toISOString(), ...e }));
+    // One descriptor for the store's life: an open and a close per event cost more than the write.
+    // O_APPEND: lines of concurrent runners never interleave.
+    this.journalFd ??= fs.openSync(this.journalFile, 'a', 0o644);
+    fs.writeSync(this.journalFd, `${JSON.stringify({ ts: new Date().toISOString(), ...e })}\n`);
   }
 
   events(): JournalEvent[] {
