@@ -98,3 +98,25 @@ test('background writes: in order per run, the newest state wins, a failed write
   await assert.rejects(s.flush(), /ENOENT/);
   await s.flush(); // reported once
 });
+
+test('tables follow every change: a saved run gets a new row, a new column reaches every row', () => {
+  const root = tmp();
+  const s = new FileStore(root);
+  const a = s.newRunId('a', '1111111111111111');
+  s.create({ ...record(a), params: { 'params.lr': 0.1 } }, '');
+  s.writeTables();
+  const rows = () => fs.readFileSync(path.join(root, 'runs.csv'), 'utf8').trim().split('\n');
+  assert.match(rows()[1], /,queued,/);
+  s.save({ ...record(a), params: { 'params.lr': 0.1 }, status: 'failed', attempts: [{ n: 1, started: 't0', ended: 't1', failure_class: 'exit:1', message: 'boom' }] }, 'x');
+  s.writeTables();
+  assert.match(rows()[1], /,failed,1,exit:1,/);
+  assert.match(fs.readFileSync(path.join(root, 'failed_runs.csv'), 'utf8'), /^t1,.*,exit:1,boom,/m);
+  const b = s.newRunId('b', '2222222222222222');
+  s.create({ ...record(b), params: { 'params.lr': 0.2, 'params.bs': 8 } }, '');
+  s.writeTables();
+  const [head, ...body] = rows();
+  const bs = head.split(',').indexOf('params.bs');
+  assert.ok(bs > 0);
+  assert.deepEqual(body.map((r) => r.split(',').length), [head.split(',').length, head.split(',').length]);
+  assert.deepEqual(body.map((r) => r.split(',')[bs]), ['', '8']);
+});
