@@ -5,6 +5,7 @@ import { validateText } from '../../core/src/validate';
 import { complete } from '../../core/src/lang/completion';
 import { hover } from '../../core/src/lang/hover';
 import { documentSymbols } from '../../core/src/lang/symbols';
+import { sweepIdFor } from '../../core/src/store/store';
 import { fileInfo } from '../../core/src/lang/info';
 import { memHost } from '../helpers/memfs';
 
@@ -161,5 +162,8 @@ test('file info for lenses: sweep trials, parallelism, targets', () => {
   assert.deepEqual(info, {
     kind: 'sweep', errors: 0, warnings: 0, line: 0, trials: { count: 6, exact: true }, method: 'grid', maxParallel: 4,
     targets: ['local', 'gpu-box', 'cluster'], name: 'demo', experimentFile: `${D}/train.experiment.yaml`, targetsFile: `${D}/targets.yaml`,
+    sweepId: sweepIdFor('s', `${D}/s.sweep.yaml`),
   });
+  // The same id the runner files its runs under: a sweep without a name runs as its file name.
+  assert.match(info.sweepId!, /^s-[0-9a-f]{8}$/);
 });

@@ -3,6 +3,7 @@
 import type { Sweep, Experiment } from '../config/types';
 import type { Validation } from '../validate';
 import { countTrials } from '../sweep';
+import { runName, sweepIdFor } from '../store/store';
 
 export interface FileInfo {
   kind?: 'experiment' | 'sweep' | 'targets';
@@ -20,6 +21,8 @@ export interface FileInfo {
   defaultTarget?: string;
   experimentFile?: string;
   targetsFile?: string;
+  /** Sweeps and experiments: the id their runs get in the results store. */
+  sweepId?: string;
 }
 
 export function fileInfo(v: Validation): FileInfo {
@@ -35,6 +38,7 @@ export function fileInfo(v: Validation): FileInfo {
   if (targetsFile?.targets && typeof targetsFile.targets === 'object') info.targets = [...new Set(['local', ...Object.keys(targetsFile.targets)])];
   if (typeof targetsFile?.default === 'string') info.defaultTarget = targetsFile.default;
   info.targetsFile = vd.targetsFile;
+  if (vd.kind !== 'targets') info.sweepId = sweepIdFor(runName(vd.kind, cfg, v.file), v.file);
   if (vd.kind === 'sweep') {
     const sweep = cfg as unknown as Sweep;
     const c = countTrials(sweep);

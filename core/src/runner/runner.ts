@@ -5,7 +5,6 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { Experiment, Goal, Sweep } from '../config/types';
 import type { Diagnostic } from '../diagnostic';
@@ -16,7 +15,7 @@ import { expandSweep, setDotted, trialConfig } from '../sweep';
 import type { Trial } from '../sweep';
 import { getDotted } from '../config/template';
 import { parseDuration } from '../util/units';
-import { FileStore, slug } from '../store/store';
+import { FileStore, runName, sweepIdFor } from '../store/store';
 import { alive } from '../util/process';
 import type { AttemptRecord, RunRecord } from '../store/store';
 import { appendLine, readJsonLines } from '../store/atomic';
@@ -81,12 +80,11 @@ export function planFile(file: string, host: FileHost, settings: ValidationSetti
   const vd = v.docs[0];
   if (errors.length || !vd) return { diagnostics: errors };
   const base = path.basename(abs).replace(/\.(sweep|experiment)\.ya?ml$|\.ya?ml$/, '');
-  const id = (name: string) => `${slug(name).slice(0, 60)}-${createHash('sha256').update(abs).digest('hex').slice(0, 8)}`;
   if (vd.kind === 'sweep' && vd.experiment) {
     const sweep = vd.config as Sweep;
     const ex = expandSweep(sweep, vd.experiment, { sweepName: base });
     return { diagnostics: [], plan: {
-      file: abs, experimentFile: vd.experimentFile ?? abs, experiment: vd.experiment, sweepId: id(sweep.name ?? base), name: sweep.name ?? base,
+      file: abs, experimentFile: vd.experimentFile ?? abs, experiment: vd.experiment, sweepId: sweepIdFor(runName('sweep', sweep, abs), abs), name: runName('sweep', sweep, abs),
       method: sweep.method ?? 'grid', maxParallel: sweep.max_parallel ?? 1, target: sweep.target ?? vd.experiment.target, trials: ex.trials, excluded: ex.excluded,
       metric: primaryMetric(sweep.metric, vd.experiment),
     } };
@@ -95,7 +93,7 @@ export function planFile(file: string, host: FileHost, settings: ValidationSetti
     const exp = vd.config as Experiment;
     const ex = expandSweep({ method: 'list', trials: [{}], repeat: exp.repeat ?? 1 }, exp);
     return { diagnostics: [], plan: {
-      file: abs, experimentFile: abs, experiment: exp, sweepId: id(exp.name ?? base), name: exp.name ?? base,
+      file: abs, experimentFile: abs, experiment: exp, sweepId: sweepIdFor(runName('experiment', exp, abs), abs), name: runName('experiment', exp, abs),
       method: 'experiment', maxParallel: 1, target: exp.target, trials: ex.trials, excluded: 0, metric: primaryMetric(undefined, exp),
     } };
   }

@@ -11,6 +11,7 @@
 // readable. The in-memory index is loaded once and kept in step with every save.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { createHash } from 'node:crypto';
 import { readJsonLines, writeFileAtomic, writeFileAtomicAsync } from './atomic';
 import { csvCell } from '../util/csv';
 import { alive } from '../util/process';
@@ -263,6 +264,17 @@ export class FileStore {
 }
 
 /** Safe in a file name and readable: lowercase letters, digits, `.`, `_`, `-`. */
+/** A sweep's id in the store: its name, readable, and a hash of the file's absolute path. */
+export function sweepIdFor(name: string, absFile: string): string {
+  return `${slug(name).slice(0, 60)}-${createHash('sha256').update(absFile).digest('hex').slice(0, 8)}`;
+}
+
+/** The name a sweep or experiment file runs under: its `name:`, else the file name without suffixes. */
+export function runName(kind: 'sweep' | 'experiment', config: { name?: unknown }, absFile: string): string {
+  if (typeof config.name === 'string' && config.name) return config.name;
+  return path.basename(absFile).replace(kind === 'sweep' ? /\.sweep\.ya?ml$|\.ya?ml$/ : /\.experiment\.ya?ml$|\.ya?ml$/, '');
+}
+
 /** Code-point order: ISO times and ids sort right without the cost of localeCompare. */
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
