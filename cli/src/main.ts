@@ -16,7 +16,7 @@ import { anyActive, storeStatus } from '../../core/src/runner/status';
 import { fmtNum, ProgressLine, renderStatus, styleFor } from './render';
 import { spawn } from 'node:child_process';
 import type { Plan } from '../../core/src/runner/runner';
-import { FileStore, STORE_DIR } from '../../core/src/store/store';
+import { FileStore, storeDirFor } from '../../core/src/store/store';
 import { follow } from '../../core/src/targets/local';
 import { closest } from '../../core/src/util/strings';
 import { serve, transportGiven } from '../../server/src/server';
@@ -38,6 +38,7 @@ Usage:
         --target NAME                A target from targets.yaml (default: the sweep's or
                                      experiment's target:, targets.yaml's default:, else local)
         --max-parallel N             Runs at once (default: the sweep's max_parallel)
+        --gpus 0,1 | none            GPUs to use (default: the target's gpus:, else nvidia-smi)
         --retry-failed               Also re-run trials that failed before
         --dry-run                    Show what would run, start nothing
         --store DIR                  Results folder (default: .expctl next to the project)
@@ -166,39 +167,39 @@ function table(head: string[], rows: string[][]): string {
   return [line(head), ...rows.map(line)].join('\n') + '\n';
 }
 
-/** `.expctl` in the nearest folder above the file that has one, or a `.git`; else next to the file. */
-function defaultStore(file: string): string {
-  let dir = path.dirname(path.resolve(file));
-  for (let d = dir; ; d = path.dirname(d)) {
-    if (fs.existsSync(path.join(d, STORE_DIR)) || fs.existsSync(path.join(d, '.git'))) { dir = d; break; }
-    if (path.dirname(d) === d) break;
-  }
-  return path.join(dir, STORE_DIR);
-}
-
 function cmdRun(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
     'max-parallel': { type: 'string' }, 'retry-failed': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, store: { type: 'string' },
-    detach: { type: 'boolean' }, target: { type: 'string' },
+    detach: { type: 'boolean' }, target: { type: 'string' }, gpus: { type: 'string' },
   } });
   if (positionals.length !== 1) throw new UsageError('run needs one sweep or experiment file, e.g. `expctl run examples/quickstart/grid.sweep.yaml`');
   const maxParallel = positiveInt('--max-parallel', values['max-parallel']);
   const file = positionals[0];
   const plan = planOrReport(file, 'run');
   if (!plan) return Promise.resolve(1);
-  const storeDir = path.resolve(values.store ?? defaultStore(file));
+  const storeDir = path.resolve(values.store ?? storeDirFor(file));
   if (values.detach) return Promise.resolve(detach(args, storeDir, plan));
-  return runCommand(plan, storeDir, { maxParallel, retryFailed: !!values['retry-failed'], dryRun: !!values['dry-run'], target: values.target });
+  const gpus = gpuList(values.gpus);
+  return runCommand(plan, storeDir, { maxParallel, retryFailed: !!values['retry-failed'], dryRun: !!values['dry-run'], target: values.target, gpus });
 }
 
-async function runCommand(plan: Plan, storeDir: string, o: { maxParallel?: number; retryFailed: boolean; dryRun: boolean; target?: string }): Promise<number> {
+/** `--gpus 0,1` or `--gpus none`: the GPUs to schedule on, instead of nvidia-smi's or the target's. */
+function gpuList(v: string | undefined): number[] | undefined {
+  if (v === undefined) return undefined;
+  if (v.trim() === 'none') return [];
+  const ids = v.split(',').map((x) => x.trim());
+  if (!ids.every((x) => /^\d+$/.test(x))) throw new UsageError(`--gpus takes GPU indices like 0,1 or "none", got "${v}"`);
+  return [...new Set(ids.map(Number))];
+}
+
+async function runCommand(plan: Plan, storeDir: string, o: { maxParallel?: number; retryFailed: boolean; dryRun: boolean; target?: string; gpus?: number[] }): Promise<number> {
   const found = findTargets(plan.experimentFile, diskHost);
   let target: Target;
   try { target = resolveTarget(o.target ?? plan.target, found?.targets, found && path.relative(process.cwd(), found.file)); } catch (e) {
     if (e instanceof TargetError) throw new InputError(e.message);
     throw e;
   }
-  const gpus = await target.inventory();
+  const gpus = o.gpus ?? await target.inventory();
   const parallel = effectiveParallel(plan, target, o.maxParallel);
   const say = (s: string) => process.stdout.write(`${s}\n`);
   say(`${plan.name}: ${plan.trials.length} trial${plan.trials.length === 1 ? '' : 's'} on ${target.name}, max_parallel ${parallel}, ${gpus?.length ? `GPUs ${gpus.join(',')}` : 'CPU only'} — store ${path.relative(process.cwd(), storeDir) || '.'}`);
@@ -283,7 +284,7 @@ function cmdCancel(args: string[]): number {
 }
 
 function storeFrom(flag: string | undefined): FileStore {
-  const dir = path.resolve(flag ?? defaultStore(path.join(process.cwd(), 'x')));
+  const dir = path.resolve(flag ?? storeDirFor(path.join(process.cwd(), 'x')));
   if (!fs.existsSync(dir)) throw new InputError(`no results store at ${dir} (run something first, or pass --store DIR)`);
   return new FileStore(dir);
 }

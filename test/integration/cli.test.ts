@@ -223,3 +223,17 @@ test('status: per-sweep counts, the running trial with its latest metric; --watc
   assert.equal(unknown.code, 1);
   assert.match(unknown.err, /no sweep "nope" in \.expctl/);
 });
+
+test('run --gpus: the given GPUs are scheduled, each run gets its own through CUDA_VISIBLE_DEVICES', () => {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'expctl-cli-gpus-'));
+  fs.writeFileSync(path.join(ws, 'e.experiment.yaml'), 'name: e\ncommand: [sh, -c, "echo gpu=$CUDA_VISIBLE_DEVICES"]\nresources: { gpus: 1 }\n');
+  const r = run(['run', 'e.experiment.yaml', '--gpus', '3', '--store', '.expctl'], { cwd: ws });
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /max_parallel 1, GPUs 3 /);
+  const [rec] = JSON.parse(run(['ls', '--json', '--store', '.expctl'], { cwd: ws }).out);
+  assert.deepEqual(rec.gpus, [3]);
+  assert.equal(run(['logs', rec.id, '--store', '.expctl'], { cwd: ws }).out, 'gpu=3\n');
+  const bad = run(['run', 'e.experiment.yaml', '--gpus', 'all', '--store', '.expctl'], { cwd: ws });
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--gpus takes GPU indices like 0,1 or "none", got "all"/);
+});

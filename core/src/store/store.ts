@@ -275,6 +275,16 @@ export function runName(kind: 'sweep' | 'experiment', config: { name?: unknown }
   return path.basename(absFile).replace(kind === 'sweep' ? /\.sweep\.ya?ml$|\.ya?ml$/ : /\.experiment\.ya?ml$|\.ya?ml$/, '');
 }
 
+/** `.expctl` in the nearest folder above the file that has one, or a `.git`; else next to the file. */
+export function storeDirFor(file: string): string {
+  let dir = path.dirname(path.resolve(file));
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, STORE_DIR)) || fs.existsSync(path.join(d, '.git'))) { dir = d; break; }
+    if (path.dirname(d) === d) break;
+  }
+  return path.join(dir, STORE_DIR);
+}
+
 /** Code-point order: ISO times and ids sort right without the cost of localeCompare. */
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
