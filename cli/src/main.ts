@@ -12,6 +12,7 @@ import { csvTable } from '../../core/src/util/csv';
 import { cancelRuns, effectiveParallel, openStore, planFile, runPlan } from '../../core/src/runner/runner';
 import { resolveTarget, TargetError } from '../../core/src/targets';
 import type { Target } from '../../core/src/targets/api';
+import type { TargetsFile } from '../../core/src/config/types';
 import { anyActive, storeStatus } from '../../core/src/runner/status';
 import { fmtNum, ProgressLine, renderStatus, styleFor } from './render';
 import { spawn } from 'node:child_process';
@@ -39,6 +40,7 @@ Usage:
                                      experiment's target:, targets.yaml's default:, else local)
         --max-parallel N             Runs at once (default: the sweep's max_parallel)
         --gpus 0,1 | none            GPUs to use (default: the target's gpus:, else nvidia-smi)
+        --targets FILE               The targets.yaml to use (default: the nearest one)
         --retry-failed               Also re-run trials that failed before
         --dry-run                    Show what would run, start nothing
         --store DIR                  Results folder (default: .expctl next to the project)
@@ -170,7 +172,7 @@ function table(head: string[], rows: string[][]): string {
 function cmdRun(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
     'max-parallel': { type: 'string' }, 'retry-failed': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, store: { type: 'string' },
-    detach: { type: 'boolean' }, target: { type: 'string' }, gpus: { type: 'string' },
+    detach: { type: 'boolean' }, target: { type: 'string' }, gpus: { type: 'string' }, targets: { type: 'string' },
   } });
   if (positionals.length !== 1) throw new UsageError('run needs one sweep or experiment file, e.g. `expctl run examples/quickstart/grid.sweep.yaml`');
   const maxParallel = positiveInt('--max-parallel', values['max-parallel']);
@@ -180,7 +182,17 @@ function cmdRun(args: string[]): Promise<number> {
   const storeDir = path.resolve(values.store ?? storeDirFor(file));
   if (values.detach) return Promise.resolve(detach(args, storeDir, plan));
   const gpus = gpuList(values.gpus);
-  return runCommand(plan, storeDir, { maxParallel, retryFailed: !!values['retry-failed'], dryRun: !!values['dry-run'], target: values.target, gpus });
+  return runCommand(plan, storeDir, { maxParallel, retryFailed: !!values['retry-failed'], dryRun: !!values['dry-run'], target: values.target, gpus, targetsFile: values.targets });
+}
+
+/** `--targets FILE`: a targets.yaml elsewhere than the nearest; checked like any other. */
+function readTargets(file: string): { file: string; targets?: TargetsFile } {
+  const text = readInput(file);
+  const v = validateText(path.resolve(file), text, diskHost);
+  if (v.docs[0]?.kind !== 'targets') throw new InputError(`${file}: not a targets file (name it targets.yaml)`);
+  const errors = v.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) throw new InputError(errors.map((d) => formatDiagnostic(file, d)).join('\n'));
+  return { file: path.resolve(file), targets: v.docs[0].config as TargetsFile };
 }
 
 /** `--gpus 0,1` or `--gpus none`: the GPUs to schedule on, instead of nvidia-smi's or the target's. */
@@ -192,8 +204,8 @@ function gpuList(v: string | undefined): number[] | undefined {
   return [...new Set(ids.map(Number))];
 }
 
-async function runCommand(plan: Plan, storeDir: string, o: { maxParallel?: number; retryFailed: boolean; dryRun: boolean; target?: string; gpus?: number[] }): Promise<number> {
-  const found = findTargets(plan.experimentFile, diskHost);
+async function runCommand(plan: Plan, storeDir: string, o: { maxParallel?: number; retryFailed: boolean; dryRun: boolean; target?: string; gpus?: number[]; targetsFile?: string }): Promise<number> {
+  const found = o.targetsFile ? readTargets(o.targetsFile) : findTargets(plan.experimentFile, diskHost);
   let target: Target;
   try { target = resolveTarget(o.target ?? plan.target, found?.targets, found && path.relative(process.cwd(), found.file)); } catch (e) {
     if (e instanceof TargetError) throw new InputError(e.message);

@@ -237,3 +237,17 @@ test('run --gpus: the given GPUs are scheduled, each run gets its own through CU
   assert.equal(bad.code, 2);
   assert.match(bad.err, /--gpus takes GPU indices like 0,1 or "none", got "all"/);
 });
+
+test('run --targets FILE: a targets.yaml from elsewhere; one with errors is refused with its lines', () => {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'expctl-cli-targets-'));
+  fs.writeFileSync(path.join(ws, 'e.experiment.yaml'), 'name: e\ncommand: [sh, -c, "echo gpu=$CUDA_VISIBLE_DEVICES"]\nresources: { gpus: 1 }\n');
+  fs.mkdirSync(path.join(ws, 'conf'));
+  fs.writeFileSync(path.join(ws, 'conf', 'targets.yaml'), 'targets:\n  box: { type: local, gpus: [5] }\n');
+  const r = run(['run', 'e.experiment.yaml', '--targets', 'conf/targets.yaml', '--target', 'box', '--store', '.expctl'], { cwd: ws });
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /1 trial on box, max_parallel 1, GPUs 5 /);
+  fs.writeFileSync(path.join(ws, 'conf', 'targets.yaml'), 'targets:\n  box: { type: locl }\n');
+  const bad = run(['run', 'e.experiment.yaml', '--targets', 'conf/targets.yaml', '--store', '.expctl'], { cwd: ws });
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /^conf\/targets\.yaml:2:\d+: error: .*locl/m);
+});
