@@ -1,0 +1,325 @@
+// Campaign reports: per-resource figures against pandas, column mapping, bad rows, filters,
+// job types, recommendations and the Markdown.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  buildReport, campaignReport, jobType, loadCampaign, parseTimestamp, quantileSorted, renderMarkdown, ReportInputError,
+  type CampaignReport, type ResourceStats,
+} from '../../core/src/report';
+import { hours, pct } from '../../core/src/report/format';
+import { FileStore, type RunRecord } from '../../core/src/store/store';
+import { generateJobSummary } from '../../examples/campaign-report/generate';
+
+const root = path.resolve(__dirname, '../..');
+const EXAMPLE = path.join(root, 'examples/campaign-report/job_summary.csv');
+const fixture = (name: string) => fs.readFileSync(path.join(root, 'test/fixtures/report', name), 'utf8');
+const exampleText = fs.readFileSync(EXAMPLE, 'utf8');
+let exampleReport: CampaignReport | undefined;
+const example = () => (exampleReport ??= campaignReport(exampleText));
+
+function close(actual: number | null, expected: number | null, what: string): void {
+  if (expected === null || actual === null) return assert.equal(actual, expected, what);
+  const scale = Math.max(Math.abs(actual), Math.abs(expected));
+  assert.ok(Math.abs(actual - expected) <= 1e-9 * scale, `${what}: ${actual} vs pandas ${expected}`);
+}
+
+interface Reference {
+  rows: number;
+  overall: RefStats;
+  resources: Record<string, RefStats>;
+}
+interface RefStats {
+  attempts: number; successful_attempts: number; unsuccessful_attempts: number; epochs: number;
+  hours: number; successful_hours: number; unsuccessful_hours: number; gpu_hours: number;
+  success_rate: number | null; attempt_success_rate: number | null; bytes_sent: number; bytes_received: number;
+  status_counts: Record<string, number>;
+  gpu_mix: Record<string, { attempts: number; hours: number; gpu_hours: number }>;
+  transfer_input: { count: number; mean: number; median: number; p95: number; max: number } | null;
+}
+
+function assertMatches(ours: ResourceStats, ref: RefStats, name: string): void {
+  assert.equal(ours.attempts, ref.attempts, `${name} attempts`);
+  assert.equal(ours.successfulAttempts, ref.successful_attempts, `${name} successful attempts`);
+  assert.equal(ours.unsuccessfulAttempts, ref.unsuccessful_attempts, `${name} unsuccessful attempts`);
+  close(ours.epochs, ref.epochs, `${name} epochs`);
+  close(ours.hours, ref.hours, `${name} hours`);
+  close(ours.successfulHours, ref.successful_hours, `${name} successful hours`);
+  close(ours.unsuccessfulHours, ref.unsuccessful_hours, `${name} unsuccessful hours`);
+  close(ours.gpuHours, ref.gpu_hours, `${name} GPU-hours`);
+  close(ours.successRate, ref.success_rate, `${name} success rate`);
+  close(ours.attemptSuccessRate, ref.attempt_success_rate, `${name} attempt success rate`);
+  close(ours.bytesSent, ref.bytes_sent, `${name} bytes sent`);
+  close(ours.bytesReceived, ref.bytes_received, `${name} bytes received`);
+  assert.deepEqual({ ...ours.statusCounts }, ref.status_counts, `${name} status counts`);
+  assert.deepEqual(ours.gpuMix.map((g) => g.device).sort(), Object.keys(ref.gpu_mix).sort(), `${name} GPU types`);
+  for (const g of ours.gpuMix) {
+    const r = ref.gpu_mix[g.device];
+    assert.equal(g.attempts, r.attempts, `${name} ${g.device} attempts`);
+    close(g.hours, r.hours, `${name} ${g.device} hours`);
+    close(g.gpuHours, r.gpu_hours, `${name} ${g.device} GPU-hours`);
+  }
+  if (ref.transfer_input === null) assert.equal(ours.transferInput, null);
+  else {
+    const t = ours.transferInput!;
+    assert.equal(t.count, ref.transfer_input.count, `${name} transfer count`);
+    for (const k of ['mean', 'median', 'p95', 'max'] as const) close(t[k], ref.transfer_input[k], `${name} transfer ${k}`);
+  }
+}
+
+test('per-resource figures equal pandas on the example campaign (1e-9 relative)', () => {
+  const ref = JSON.parse(fixture('campaign-reference.json')) as Reference;
+  const r = example();
+  assert.equal(r.source.rowsRead, ref.rows);
+  assert.equal(r.source.rowsSkipped, 0);
+  assert.deepEqual(r.resources.map((x) => x.resource).sort(), Object.keys(ref.resources).sort());
+  for (const res of r.resources) assertMatches(res, ref.resources[res.resource], res.resource);
+  assertMatches(r.overall, ref.overall, 'overall');
+});
+
+test('the committed example CSV is what the generator writes for its defaults', () => {
+  assert.equal(generateJobSummary(), exampleText, 'rerun: node --import tsx examples/campaign-report/generate.ts');
+  assert.notEqual(generateJobSummary({ rows: 50, seed: 7 }), generateJobSummary({ rows: 50, seed: 8 }));
+  assert.equal(generateJobSummary({ rows: 50, seed: 7 }).trimEnd().split('\n').length, 51);
+});
+
+test('headers match case-, space- and underscore-insensitively', () => {
+  const csv = 'job_name,FINAL STATUS,targeted  resource,execution_duration_(seconds),number of gpus\nrun1-train_epoch1,Completed,delta,7200,2\n';
+  const r = campaignReport(csv);
+  assert.equal(r.source.mapping, 'htcondor');
+  assert.deepEqual(r.source.columns, { jobName: 'job_name', status: 'FINAL STATUS', resource: 'targeted  resource', execSeconds: 'execution_duration_(seconds)', gpus: 'number of gpus' });
+  assert.equal(r.resources[0].resource, 'delta');
+  assert.equal(r.resources[0].gpuHours, 4);
+  assert.equal(r.resources[0].statusCounts.completed, 1);
+});
+
+test('another producer\'s CSV: user columns override the mapping; canonical field names need none', () => {
+  const csv = 'name,state,site,runtime_s,gpu_count,when\nrun1-train_epoch1,completed,lab,3600,1,2025-03-01T10:00:00\nrun1-train_epoch2,failed,lab,1800,1,2025-03-01T12:00:00\n';
+  const r = campaignReport(csv, { columns: { jobName: 'name', status: 'state', resource: 'site', execSeconds: 'runtime_s', gpus: 'gpu_count', startTime: 'when' } });
+  assert.equal(r.resources[0].resource, 'lab');
+  assert.equal(r.resources[0].hours, 1.5);
+  assert.equal(r.resources[0].successRate, 1 / 1.5);
+  assert.equal(r.period.first, '2025-03-01T10:00:00Z');
+  const own = campaignReport('jobName,status,resource,execSeconds\na,completed,x,36\n');
+  assert.equal(own.overall.hours, 0.01);
+  assert.throws(() => campaignReport(csv, { columns: { resource: 'Site Name' } }), (e: Error) => e instanceof ReportInputError && /"Site Name" \(given for resource\) is not in the file/.test(e.message));
+});
+
+test('expctl runs.csv is read with its own mapping', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'expctl-report-'));
+  const store = new FileStore(dir);
+  const rec = (id: string, status: RunRecord['status'], target: string, duration: number | undefined, gpus?: number[]): RunRecord => ({
+    schema_version: 1, id, sweep_id: 'grid-1', experiment: 'demo', experiment_file: '/w/demo.experiment.yaml',
+    trial: { index: 0, key: `${id}0123456789abcdef`, name: `lr0.1-${id}`, repeat: 0 }, params: {}, target, status,
+    created: '2026-11-23T10:00:00.000Z', started: duration === undefined ? undefined : '2026-11-23T10:00:00.000Z',
+    ended: duration === undefined ? undefined : new Date(Date.parse('2026-11-23T10:00:00Z') + duration * 1000).toISOString(),
+    duration_s: duration, attempts: [{ n: 1, started: '2026-11-23T10:00:00.000Z' }], host: 'h', summary: {}, gpus,
+  });
+  store.create(rec('a', 'succeeded', 'local', 3600, [0, 1]), 'name: demo\n');
+  store.create(rec('b', 'succeeded', 'local', 1800, [0, 1]), 'name: demo\n');
+  store.create(rec('c', 'failed', 'cluster', 600, [3]), 'name: demo\n');
+  store.create(rec('d', 'cancelled', 'cluster', 60), 'name: demo\n');
+  store.create(rec('e', 'queued', 'cluster', undefined), 'name: demo\n');
+  store.writeTables();
+  const r = campaignReport(fs.readFileSync(path.join(dir, 'runs.csv'), 'utf8'));
+  assert.equal(r.source.mapping, 'expctl-runs');
+  assert.equal(r.source.columns.resource, 'target');
+  const local = r.resources.find((x) => x.resource === 'local')!;
+  assert.equal(local.successfulHours, 1.5);
+  assert.equal(local.gpuHours, 3, '"0 1" is two GPUs');
+  const cluster = r.resources.find((x) => x.resource === 'cluster')!;
+  assert.deepEqual(cluster.statusCounts, { aborted: 1, failed: 1, queued: 1 });
+  assert.equal(cluster.pendingAttempts, 1);
+  assert.equal(cluster.attemptSuccessRate, 0, 'the queued run is neither success nor failure');
+  assert.equal(r.overall.epochs, 0);
+  assert.equal(r.period.first, '2026-11-23T10:00:00Z');
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('missing required columns are fatal, naming them and the columns found', () => {
+  const csv = 'Job Name,Final Status,Site,Execution Duration (seconds)\na,completed,x,1\n';
+  assert.throws(() => campaignReport(csv), (e: unknown) => {
+    assert.ok(e instanceof ReportInputError);
+    assert.match(e.message, /Missing required column for the htcondor mapping: "Targeted Resource" \(resource\)\./);
+    assert.match(e.message, /Columns found: Job Name, Final Status, Site, Execution Duration \(seconds\)\./);
+    assert.deepEqual(e.missing, ['"Targeted Resource" (resource)']);
+    return true;
+  });
+  assert.throws(() => campaignReport('Job Name,Targeted Resource\na,x\n'), /Missing required columns .*"Final Status" \(status\); "Execution Duration \(seconds\)" \(execSeconds\), or "Start Time" \(startTime\) and "End Time" \(endTime\)/);
+  assert.throws(() => campaignReport(''), /empty/);
+});
+
+test('bad rows and bad values are skipped, counted, and named by line and column', () => {
+  const r = campaignReport(fixture('bad-rows.csv'));
+  assert.equal(r.source.rowsRead, 12);
+  assert.equal(r.source.rowsSkipped, 6);
+  assert.equal(r.source.rowsUsed, 6);
+  assert.equal(r.problems.total, 6);
+  assert.deepEqual(r.problems.shown, [
+    { line: 4, message: 'expected 25 columns, found 6' },
+    { line: 5, column: 'Start Time', value: '2025-13-01T00:00:00', message: 'Start Time: not a date (ISO 8601, YYYY-MM-DD HH:MM:SS or epoch seconds)' },
+    { line: 6, column: 'Execution Duration (seconds)', value: '12o0', message: 'Execution Duration (seconds): not a number' },
+    { line: 7, column: 'Number of GPUs', value: '-1', message: 'Number of GPUs: negative' },
+    { line: 12, column: 'Held Time', value: 'yesterday', message: 'Held Time: not a date (ISO 8601, YYYY-MM-DD HH:MM:SS or epoch seconds)' },
+    { line: 13, message: 'expected 25 columns, found 26' },
+  ]);
+
+  const loaded = loadCampaign(fixture('bad-rows.csv'));
+  assert.deepEqual(loaded.attempts.map((a) => a.line), [2, 3, 8, 9, 11, 14], 'the quoted two-line field keeps later lines right');
+  const [, delta, rescued, evicted, held] = loaded.attempts;
+  assert.equal(delta.gpuDevice, 'NVIDIA A100, 80GB "SXM"');
+  assert.equal(rescued.status, 'rescued');
+  assert.equal(rescued.startTime, Date.UTC(2025, 2, 2, 9), 'YYYY-MM-DD HH:MM:SS is UTC');
+  assert.equal(evicted.dagSource, 'toy\nsecond line');
+  assert.equal(evicted.startTime, 1740909600_000, 'epoch seconds');
+  assert.equal(held.startTime, Date.UTC(2025, 2, 3, 8), 'offsets are applied');
+  assert.equal(held.bytesSent, undefined, 'NaN is missing, not zero');
+  assert.equal(held.gpus, undefined);
+
+  const by = Object.fromEntries(r.resources.map((x) => [x.resource, x]));
+  assert.equal(by.ospool.hours, 3);
+  assert.equal(by.ospool.successfulHours, 1);
+  assert.equal(by.ospool.unsuccessfulHours, 2);
+  assert.equal(by.ospool.epochs, 1, 'the evicted attempt\'s "1" is not a completed epoch');
+  assert.equal(by.ospool.successRate, 1 / 3);
+  assert.equal(by.ospool.attemptSuccessRate, 0.5);
+  assert.equal(by.delta.gpuHours, 1.5);
+  assert.deepEqual(by.delta.statusCounts, { checkpointed: 1, rescued: 1 });
+  assert.equal(by.aws.bytesSent, 10);
+  assert.equal(by.aws.gpuHours, 600 / 3600, 'an attempt without a GPU count adds no GPU-hours');
+  assert.deepEqual(by.ospool.transferInput, { count: 2, min: 90, mean: 165, median: 165, p95: 232.5, max: 240 });
+  assert.deepEqual(by.aws.transferInput, null);
+  assert.deepEqual(r.daily.map((d) => [d.date, d.attempts, d.epochs, d.cumulativeEpochs]),
+    [['2025-03-01', 2, 1, 1], ['2025-03-02', 2, 0, 1], ['2025-03-03', 1, 0, 1], ['2025-03-04', 1, 0, 1]]);
+  assert.deepEqual(r.daily[1].byResource.ospool, { attempts: 1, epochs: 0, cumulativeEpochs: 1, hours: 2 });
+});
+
+test('filters: a date range on Start Time (else Submit Time), and resources', () => {
+  const loaded = loadCampaign(fixture('bad-rows.csv'));
+  const range = buildReport(loaded, { from: '2025-03-02', to: '2025-03-03' });
+  assert.equal(range.source.rowsUsed, 3, 'a bare `to` date includes its whole day');
+  assert.equal(range.source.rowsFilteredOut, 3);
+  assert.deepEqual(range.filters, { from: '2025-03-02', to: '2025-03-03' });
+  assert.equal(range.period.first, '2025-03-02T09:00:00Z');
+  assert.equal(range.period.last, '2025-03-03T08:00:00Z');
+  const late = buildReport(loaded, { from: '2025-03-04T00:00:00' });
+  assert.deepEqual(late.resources.map((x) => [x.resource, x.attempts]), [['aws', 1]], 'no Start Time: Submit Time places it');
+  const toTime = buildReport(loaded, { to: '2025-03-03 08:00:00' });
+  assert.equal(toTime.source.rowsUsed, 5, 'a full `to` time is inclusive');
+  const res = buildReport(loaded, { resources: ['OSPOOL', 'aws '] });
+  assert.deepEqual(res.resources.map((x) => x.resource).sort(), ['aws', 'ospool']);
+  assert.equal(res.overall.attempts, 4);
+  assert.throws(() => buildReport(loaded, { from: 'last week' }), /from: "last week" is not a date/);
+});
+
+test('job types: epoch and counters removed, words with digits kept', () => {
+  const cases: [string, string][] = [
+    ['run3-train_epoch12', 'train'],
+    ['run12-evaluate_epoch4', 'evaluate'],
+    ['resnet50_seed2_epoch7', 'resnet50'],
+    ['resnet50_seed2_eval_epoch5', 'resnet50_eval'],
+    ['gpt2-finetune-epoch-3', 'gpt2-finetune'],
+    ['trainEpoch07', 'train'],
+    ['preprocess', 'preprocess'],
+    ['run0-preprocess', 'preprocess'],
+    ['sweep_7_trial_12_fold3', 'sweep_trial'],
+    ['run0-epoch1', 'run-epoch'],
+    ['42', '42'],
+  ];
+  for (const [name, type] of cases) assert.equal(jobType(name), type, name);
+  const types = example().jobTypes.map((j) => j.jobType).sort();
+  assert.deepEqual(types, ['evaluate', 'preprocess', 'resnet50', 'resnet50_eval', 'resnet50_prep', 'train']);
+});
+
+test('timestamps: ISO 8601, space-separated, bare dates, epoch seconds; impossible dates rejected', () => {
+  assert.equal(parseTimestamp('2025-03-04T10:20:30'), Date.UTC(2025, 2, 4, 10, 20, 30));
+  assert.equal(parseTimestamp('2025-03-04 10:20'), Date.UTC(2025, 2, 4, 10, 20));
+  assert.equal(parseTimestamp('2025-03-04T10:20:30.250Z'), Date.UTC(2025, 2, 4, 10, 20, 30, 250));
+  assert.equal(parseTimestamp('2025-03-04T10:20:30.123456'), Date.UTC(2025, 2, 4, 10, 20, 30) + 123.456);
+  assert.equal(parseTimestamp('2025-03-04T10:20:30-05:30'), Date.UTC(2025, 2, 4, 15, 50, 30));
+  assert.equal(parseTimestamp('2025-03-04T10:20:30+0100'), Date.UTC(2025, 2, 4, 9, 20, 30));
+  assert.equal(parseTimestamp('2024-02-29'), Date.UTC(2024, 1, 29));
+  assert.equal(parseTimestamp('1740909600'), 1740909600_000);
+  assert.equal(parseTimestamp('1740909600.5'), 1740909600_500);
+  for (const bad of ['2025-02-29', '2025-04-31', '2025-03-04T24:00:00', '2025-03-04T10:60', '2025-03-04T10', '2025-3-4', 'yesterday', '2025-03-04T10:20:30 UTC', '0x10'])
+    assert.ok(Number.isNaN(parseTimestamp(bad)), bad);
+});
+
+test('quantiles follow numpy\'s linear method', () => {
+  const s = [1, 2, 3, 4, 10];
+  assert.equal(quantileSorted(s, 0.5), 3);
+  assert.equal(quantileSorted(s, 0.95), 8.799999999999999, 'numpy: 8.799999999999999');
+  // numpy interpolates from the upper neighbour past the middle: 5.738800000000001 the naive way.
+  assert.equal(quantileSorted([2.13, 3.391, 6.745, 7.827, 8.377, 9.322], 0.34), 5.7388);
+  assert.equal(quantileSorted(s, 0.25), 2);
+  assert.equal(quantileSorted([5], 0.95), 5);
+  assert.ok(Number.isNaN(quantileSorted([], 0.5)));
+});
+
+test('without an epochs column, completed attempts of epoch-named jobs count; exec time from Start/End', () => {
+  const csv = 'Job Name,Final Status,Targeted Resource,Start Time,End Time\n'
+    + 'run0-epoch1,completed,x,2025-03-01T00:00:00,2025-03-01T01:00:00\n'
+    + 'run0-epoch2,checkpointed,x,2025-03-01T01:00:00,2025-03-01T01:30:00\n'
+    + 'run0-epoch2,completed,x,2025-03-01T02:00:00,2025-03-01T02:30:00\n'
+    + 'run0-prep,completed,x,2025-03-01T03:00:00,\n';
+  const r = campaignReport(csv);
+  assert.equal(r.overall.epochs, 2);
+  assert.equal(r.overall.hours, 2);
+  assert.equal(r.overall.hoursPerEpoch, 1);
+});
+
+test('recommendations quote the numbers they rest on', () => {
+  const rows = ['Job Name,Final Status,Targeted Resource,Execution Duration (seconds),Number of GPUs,GPU Device Name'];
+  for (let i = 0; i < 8; i++) rows.push(`run${i}-train_epoch1,completed,ospool,3600,1,Tesla T4`);
+  rows.push('run8-train_epoch1,evicted,ospool,3000,1,Tesla T4', 'run9-train_epoch1,evicted,ospool,4200,1,Tesla T4');
+  for (let i = 0; i < 25; i++) rows.push(`run${i}-train_epoch2,completed,delta,3600,1,NVIDIA A100-SXM4-40GB`);
+  const r = campaignReport(rows.join('\n'));
+  const ev = r.summary.recommendations.find((x) => x.rule === 'eviction-cost')!;
+  assert.equal(ev.resource, 'ospool');
+  assert.equal(ev.severity, 'high');
+  assert.equal(ev.text, 'evictions on ospool cost 2.0 h (20% of its hours; 2 attempts, evicted after a median 60.0 min): checkpoint more often or prefer delta whose success rate is 100%');
+  assert.deepEqual(ev.numbers, { hours: 2, shareOfHours: 0.2, attempts: 2, medianSecondsBeforeEviction: 3600, alternativeSuccessRate: 1 });
+
+  // On the example: every rule's text carries its figures as the report prints them.
+  const ex = example();
+  const rules = new Set(ex.summary.recommendations.map((x) => x.rule));
+  for (const rule of ['eviction-cost', 'gpu-type', 'slow-transfer', 'rescued']) assert.ok(rules.has(rule), rule);
+  for (const rec of ex.summary.recommendations) {
+    if (rec.numbers.hours !== undefined) assert.ok(rec.text.includes(`${hours(rec.numbers.hours)} h`), rec.text);
+    if (rec.numbers.shareOfHours !== undefined) assert.ok(rec.text.includes(pct(rec.numbers.shareOfHours)), rec.text);
+  }
+  const ospool = ex.resources.find((x) => x.resource === 'ospool')!;
+  const evOs = ex.summary.recommendations.find((x) => x.rule === 'eviction-cost' && x.resource === 'ospool')!;
+  assert.equal(evOs.numbers.hours, ospool.statusHours.evicted);
+  assert.deepEqual(ex.summary.recommendations.map((x) => x.severity), [...ex.summary.recommendations.map((x) => x.severity)].sort((a, b) => ['high', 'medium', 'low'].indexOf(a) - ['high', 'medium', 'low'].indexOf(b)));
+  assert.match(ex.summary.headline, /^4,000 attempts on 6 resources from 2025-03-\d\d to 2025-03-\d\d: [\d,.]+ execution hours/);
+  assert.equal(ex.summary.insights.length, 6);
+});
+
+test('markdown: sections, well-formed tables, no undefined or NaN', () => {
+  const md = renderMarkdown(example());
+  assert.ok(md.startsWith('# Campaign report\n\n4,000 attempts'));
+  const sections = md.split('\n').filter((l) => l.startsWith('## '));
+  assert.deepEqual(sections, ['## Insights', '## Recommendations', '## Resources', '## Final status', '## GPU types', '## Data transfer', '## Input transfer time', '## By day']);
+  assert.doesNotMatch(md, /undefined|NaN|null|\[object/);
+  // Each table: a header, a separator, and rows with as many cells.
+  const cells = (l: string) => l.replace(/\\\|/g, '').split('|').length;
+  const lines = md.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^\|[-:|]+\|$/.test(lines[i])) continue;
+    const n = cells(lines[i - 1]);
+    assert.equal(cells(lines[i]), n);
+    for (let j = i + 1; j < lines.length && lines[j].startsWith('|'); j++) assert.equal(cells(lines[j]), n, lines[j]);
+  }
+  const resources = md.slice(md.indexOf('## Resources'), md.indexOf('## Final status')).split('\n').filter((l) => l.startsWith('| '));
+  assert.equal(resources.length, 1 + 6 + 1, 'header, six resources, all');
+  assert.ok(md.includes(`- **${example().summary.recommendations[0].severity}** — ${example().summary.recommendations[0].text}`));
+
+  const bad = renderMarkdown(campaignReport(fixture('bad-rows.csv'), { title: 'Toy', to: '2025-03-03' }));
+  assert.ok(bad.startsWith('# Toy\n'));
+  assert.match(bad, /Scope: 5 of 12 rows used \(htcondor columns\); 6 skipped as bad \(see Problems\); 1 outside the filters; filters: to 2025-03-03\./);
+  assert.match(bad, /## Problems\n\n- line 4: expected 25 columns, found 6\n- line 5: Start Time: not a date .*\("2025-13-01T00:00:00"\)/);
+  assert.match(bad, /\| delta \| NVIDIA A100, 80GB "SXM" \| 163,840 \|/);
+});
