@@ -16,7 +16,8 @@ const node = {
   logLevel: 'info',
   outdir: 'dist',
   // vscode is provided by the editor at run time.
-  external: ['vscode'],
+  // Native (.node) and data (font files) packages load from node_modules at run time.
+  external: ['vscode', '@napi-rs/canvas', 'dejavu-fonts-ttf'],
 };
 
 const builds = [

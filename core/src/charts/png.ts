@@ -2,6 +2,7 @@
 // PNG or SVG. chart.js picks its BasicPlatform when there is no DOM, which draws synchronously into
 // whatever 2D context the canvas gives it.
 
+import * as path from 'node:path';
 import { createCanvas, GlobalFonts, SvgExportFlag } from '@napi-rs/canvas';
 import { Chart, type ChartConfiguration, type ChartType, type DefaultDataPoint } from 'chart.js';
 import { registerChartComponents } from './register';
@@ -16,11 +17,15 @@ export interface RenderOptions {
 }
 
 export const FALLBACK_FONT = 'DejaVu Sans';
-// Debian's fonts-dejavu-core; Skia already loads installed fonts, this covers a trimmed font config
-const DEJAVU_DIR = '/usr/share/fonts/truetype/dejavu';
 
+/**
+ * DejaVu from the npm package `dejavu-fonts-ttf`, so exports look the same on a machine with no
+ * fonts installed (a fresh container) as on a desktop.
+ */
 function ensureFonts(): void {
-  if (!GlobalFonts.has(FALLBACK_FONT)) GlobalFonts.loadFontsFromDir(DEJAVU_DIR);
+  if (GlobalFonts.has(FALLBACK_FONT)) return;
+  const dir = path.join(path.dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
+  for (const f of ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSans-Oblique.ttf', 'DejaVuSansMono.ttf']) GlobalFonts.registerFromPath(path.join(dir, f));
 }
 
 /**
