@@ -76,21 +76,14 @@ test('reads back what csvTable writes', () => {
   assert.deepEqual(p.rows.map((r) => r.cells), rows);
 });
 
-test('100,000 rows parse in well under a second', () => {
+// Speed is measured in bench/report.ts; here: a big file parses completely and keeps line numbers.
+test('100,000 rows parse with their line numbers', () => {
   const line = 'run12-train_epoch7,gb1_sweep,8412345,2,checkpointed,ospool,2025-03-04T10:20:30,2025-03-04T10:31:02,'
     + '2025-03-04T12:01:44,5442,6074,412345678,3456789012,1,"NVIDIA A100-SXM4-40GB",40960,8.0,,,,,'
     + '2025-03-04T10:29:40,2025-03-04T10:31:01,81,0\n';
   const text = 'h' + ',x'.repeat(24) + '\n' + line.repeat(100_000);
-  // Best of three: the machine is shared, and one slow run says more about the neighbours.
-  let ms = Infinity;
-  let p = parseCsv(text);
-  for (let k = 0; k < 3; k++) {
-    const t0 = performance.now();
-    p = parseCsv(text);
-    ms = Math.min(ms, performance.now() - t0);
-  }
+  const p = parseCsv(text);
   assert.equal(p.rows.length, 100_000);
   assert.equal(p.rows[99_999].line, 100_001);
   assert.equal(p.rows[5].cells[14], 'NVIDIA A100-SXM4-40GB');
-  assert.ok(ms < 1000, `${ms.toFixed(0)} ms`);
 });

@@ -1,0 +1,261 @@
+// Statistics benchmark, writes bench/results/stats.json.
+//
+// (1) A 1,000,000-value summary — drop non-finite values, q1/median/q3, boxplot stats (whiskers and
+//     outliers with their input positions), mean, std, min, max, 95% t interval, geometric mean —
+//     expctl's describe() against the same work in numpy (np.quantile + boolean masks, as
+//     matplotlib's boxplot_stats does it), on the same float64 data written to bench/.work/.
+// (2) Grouping 10,000 runs × 20 metrics by a parameter and summarizing every group × metric, from
+//     run records and from runs.csv-style rows; pandas groupby().describe() on the same table as a
+//     reference point (it computes less: no whiskers, outliers, intervals).
+// Each figure is the median of REPEATS timed runs after WARMUP untimed ones, timed inside each
+// process (interpreter start-up and file loading excluded), as wall time and as CPU time of the
+// process (less disturbed by other jobs on a shared machine; Node's includes its GC threads).
+//
+//   node --import tsx bench/stats.ts
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, release, totalmem, type as osType } from 'node:os';
+import { join } from 'node:path';
+import { describe, groupItems, summarizeGroups, isEmpty, type GroupItem } from '../core/src/stats';
+import type { RunRecord } from '../core/src/store/store';
+import { mulberry32, normal } from '../core/src/sweep/prng';
+
+const ROOT = join(__dirname, '..');
+const WORK = join(ROOT, 'bench', '.work');
+const RESULTS = join(ROOT, 'bench', 'results', 'stats.json');
+const VENV = join(ROOT, '.cache', 'pyref');
+const PYTHON = join(VENV, 'bin', 'python');
+const N = 1_000_000;
+const RUNS = 10_000;
+const METRICS = 20;
+const REPEATS = 11;
+const WARMUP = 5;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const round = (x: number, d = 2) => Number(x.toFixed(d));
+
+interface Timing { ms: number; cpuMs: number }
+
+function timeIt(f: () => unknown): Timing {
+  for (let i = 0; i < WARMUP; i++) f();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    f();
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+  }
+  return { ms: median(wall), cpuMs: median(cpu) };
+}
+
+/** Latencies in ms: log-normal (median 12 ms, σ 0.45) with one value in 1,000 missing (NaN). */
+function latencies(): Float64Array {
+  const rng = mulberry32(20261123);
+  const x = new Float64Array(N);
+  for (let i = 0; i < N; i++) x[i] = i % 1000 === 999 ? NaN : Math.exp(Math.log(12) + 0.45 * normal(rng, 0, 1));
+  return x;
+}
+
+/** Runs with params.lr in 5 groups and 20 metrics each; every 50th run lacks metric m3. */
+function runs(): RunRecord[] {
+  const rng = mulberry32(7);
+  const lrs = [0.1, 0.03, 0.01, 0.003, 0.001];
+  return Array.from({ length: RUNS }, (_, i) => {
+    const summary: RunRecord['summary'] = {};
+    for (let m = 0; m < METRICS; m++) {
+      if (m === 3 && i % 50 === 0) continue;
+      const last = 1 + m + rng();
+      summary[`m${m}`] = { last, min: last * 0.9, max: last * 3, mean: last * 1.5, count: 100 };
+    }
+    return {
+      schema_version: 1, id: `run-${i}`, sweep_id: 'bench', experiment: 'train', experiment_file: 'train.experiment.yaml',
+      trial: { index: i, key: `k${i}`, name: `t${i}`, repeat: 0 }, params: { 'params.lr': lrs[i % lrs.length] }, target: 'local',
+      status: 'succeeded', created: '2026-11-23T00:00:00Z', attempts: [], host: 'bench', summary,
+    };
+  });
+}
+
+/** The same runs as runs.csv rows (FileStore.writeTables: a column per parameter path, `<metric>.last` …). */
+function rows(rs: RunRecord[]): Record<string, string>[] {
+  return rs.map((r) => {
+    const row: Record<string, string> = { run_id: r.id, 'params.lr': String(r.params['params.lr']) };
+    for (let m = 0; m < METRICS; m++) {
+      const s = r.summary[`m${m}`];
+      for (const f of ['last', 'min', 'max', 'mean'] as const) row[`m${m}.${f}`] = s ? String(s[f]) : '';
+    }
+    return row;
+  });
+}
+
+const metricNames = Array.from({ length: METRICS }, (_, m) => `m${m}`);
+function groupAndSummarize(items: readonly GroupItem[]): number {
+  const groups = groupItems(items, { by: 'params.lr', metrics: metricNames });
+  let outliers = 0;
+  for (const m of metricNames) {
+    for (const g of summarizeGroups(groups, m)) if (!isEmpty(g.summary)) outliers += g.summary.box.outliers.length;
+  }
+  return outliers;
+}
+
+const PY = String.raw`
+import json, sys, time
+import numpy as np, pandas as pd, scipy
+from scipy import stats
+path, groups_path, repeats, warmup = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+raw = np.fromfile(path, dtype=np.float64)
+
+def summary(raw):
+    finite = np.isfinite(raw)
+    x = raw[finite]
+    q1, med, q3 = np.quantile(x, [0.25, 0.5, 0.75])
+    iqr = q3 - q1
+    lo, hi = q1 - 1.5 * iqr, q3 + 1.5 * iqr
+    # matplotlib.cbook.boxplot_stats
+    wiskhi = x[x <= hi]
+    whishi = q3 if len(wiskhi) == 0 or wiskhi.max() < q3 else wiskhi.max()
+    wisklo = x[x >= lo]
+    whislo = q1 if len(wisklo) == 0 or wisklo.min() > q1 else wisklo.min()
+    idx = np.concatenate([np.nonzero(x < whislo)[0], np.nonzero(x > whishi)[0]])
+    positions = np.flatnonzero(finite)[idx]
+    outliers = x[idx]
+    n = len(x)
+    mean, std, mn, mx = x.mean(), x.std(ddof=1), x.min(), x.max()
+    sem = std / np.sqrt(n)
+    ci = (stats.t.ppf(0.025, n - 1) * sem + mean, stats.t.ppf(0.975, n - 1) * sem + mean)
+    gmean = float(np.exp(np.mean(np.log(x)))) if mn > 0 else None
+    return {"n": int(n), "q1": float(q1), "median": float(med), "q3": float(q3), "mean": float(mean), "std": float(std),
+            "whiskerLow": float(whislo), "whiskerHigh": float(whishi), "outliers": int(len(outliers)),
+            "firstOutlierPosition": int(positions[0]) if len(positions) else None, "ciLow": float(ci[0]), "gmean": gmean}
+
+def timed(f):
+    for _ in range(warmup):
+        f()
+    wall, cpu = [], []
+    for _ in range(repeats):
+        c0, t0 = time.process_time(), time.perf_counter()
+        f()
+        wall.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
+    return {"ms": sorted(wall)[repeats // 2], "cpuMs": sorted(cpu)[repeats // 2]}
+
+result = summary(raw)
+summary_t = timed(lambda: summary(raw))
+df = pd.read_json(groups_path)
+group_t = timed(lambda: df.groupby("lr").describe())
+versions = {"python": sys.version.split()[0], "numpy": np.__version__, "scipy": scipy.__version__, "pandas": pd.__version__}
+print(json.dumps({"versions": versions, "summary": result, "numpy": summary_t, "pandasGroup": group_t}))
+`;
+
+interface PyResult {
+  versions: { python: string; numpy: string; scipy: string; pandas: string };
+  summary: Record<string, number | null>;
+  numpy: Timing;
+  pandasGroup: Timing;
+}
+
+/** The pinned reference venv; created (python3 -m venv + pip) when missing, as scripts/reference/stats.py documents. */
+function ensureVenv(): void {
+  if (existsSync(PYTHON)) return;
+  console.log(`creating ${VENV} (python3 -m venv + pip install -r scripts/reference/requirements.txt)…`);
+  execFileSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit' });
+  execFileSync(join(VENV, 'bin', 'pip'), ['install', '-q', '-r', join(ROOT, 'scripts', 'reference', 'requirements.txt')], { stdio: 'inherit' });
+}
+
+function gitState(): { commit: string; dirty: boolean } | undefined {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const status = execFileSync('git', ['status', '--porcelain', '--', 'core/src/stats'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return { commit, dirty: status.trim().length > 0 };
+  } catch {
+    return undefined;
+  }
+}
+
+function main(): void {
+  mkdirSync(WORK, { recursive: true });
+  const data = latencies();
+  const dataPath = join(WORK, 'stats-1m.f64');
+  writeFileSync(dataPath, new Uint8Array(data.buffer));
+  const records = runs();
+  const csvRows = rows(records);
+  // pandas gets the same table: one row per run, lr and every metric's final value (null = missing).
+  const groupsPath = join(WORK, 'stats-groups.json');
+  writeFileSync(groupsPath, JSON.stringify(records.map((r) => ({ lr: r.params['params.lr'], ...Object.fromEntries(metricNames.map((m) => [m, r.summary[m]?.last ?? null])) }))));
+
+  const d = describe(data);
+  if (isEmpty(d)) throw new Error('unexpected empty summary');
+  const oursT = timeIt(() => describe(data));
+  const runsT = timeIt(() => groupAndSummarize(records));
+  const rowsT = timeIt(() => groupAndSummarize(csvRows));
+
+  ensureVenv();
+  const p = spawnSync(PYTHON, ['-c', PY, dataPath, groupsPath, String(REPEATS), String(WARMUP)], { encoding: 'utf8', maxBuffer: 1 << 22, timeout: 600_000 });
+  if (p.status !== 0) throw new Error(`python failed: ${p.stderr || p.error?.message}`);
+  const py = JSON.parse(p.stdout) as PyResult;
+
+  // Same answers first, or the timing compares different work.
+  const ours = {
+    n: d.n, q1: d.box.q1, median: d.box.median, q3: d.box.q3, mean: d.mean, std: d.std, whiskerLow: d.box.whiskerLow,
+    whiskerHigh: d.box.whiskerHigh, outliers: d.box.outliers.length, firstOutlierPosition: d.box.outliers[0]?.index ?? null,
+    ciLow: d.ci?.low, gmean: d.gmean,
+  };
+  const mismatches = Object.entries(py.summary).filter(([k, v]) => {
+    const o = ours[k as keyof typeof ours];
+    return typeof v === 'number' && typeof o === 'number' ? Math.abs(o - v) > 1e-9 * Math.max(1, Math.abs(v)) : o !== v;
+  });
+  if (mismatches.length > 0) throw new Error(`results differ from numpy: ${JSON.stringify(mismatches)} vs ${JSON.stringify(ours)}`);
+
+  const v = py.versions;
+  const row = (label: string, mine: Timing, peer: string, theirs: Timing | undefined, bar: string) => ({
+    case: label, expctl_ms: round(mine.ms), expctl_cpu_ms: round(mine.cpuMs), peer, peer_ms: theirs ? round(theirs.ms) : null,
+    peer_cpu_ms: theirs ? round(theirs.cpuMs) : null, ratio: theirs ? round(mine.ms / theirs.ms, 3) : null,
+    cpu_ratio: theirs ? round(mine.cpuMs / theirs.cpuMs, 3) : null, bar,
+  });
+  const table = [
+    row(`describe ${N.toLocaleString('en-US')} values`, oursT, `numpy ${v.numpy}`, py.numpy, '≤ 2× numpy'),
+    row(`group + summarize ${RUNS.toLocaleString('en-US')} runs × ${METRICS} metrics (run records)`, runsT, `pandas ${v.pandas} groupby().describe()`, py.pandasGroup, '< 500 ms'),
+    row(`group + summarize ${RUNS.toLocaleString('en-US')} runs × ${METRICS} metrics (runs.csv rows)`, rowsT, '', undefined, '< 500 ms'),
+  ];
+  const ratio = oursT.ms / py.numpy.ms;
+  const targets = [
+    { target: '1M-value summary ≤ 2× numpy (wall)', measured: `${ratio.toFixed(2)}× (CPU time ${(oursT.cpuMs / py.numpy.cpuMs).toFixed(2)}×)`, met: ratio <= 2 },
+    { target: '10,000 runs × 20 metrics < 500 ms (records)', measured: `${round(runsT.ms, 1)} ms`, met: runsT.ms < 500 },
+    { target: '10,000 runs × 20 metrics < 500 ms (CSV rows)', measured: `${round(rowsT.ms, 1)} ms`, met: rowsT.ms < 500 },
+  ];
+
+  console.log(`statistics — median of ${REPEATS} after ${WARMUP} warm-up; node ${process.version}, python ${v.python}, numpy ${v.numpy}, pandas ${v.pandas}`);
+  for (const r of table) {
+    console.log(`${r.case.padEnd(64)} expctl ${String(r.expctl_ms).padStart(7)} ms (cpu ${r.expctl_cpu_ms})` +
+      (r.peer ? `   ${r.peer} ${r.peer_ms} ms (cpu ${r.peer_cpu_ms})   ours/peer ${r.ratio} (cpu ${r.cpu_ratio})` : ''));
+  }
+  for (const t of targets) console.log(`  ${t.met ? 'MET    ' : 'NOT MET'}  ${t.target}: ${t.measured}`);
+
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+  writeFileSync(RESULTS, JSON.stringify({
+    benchmark: 'stats',
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGB: round(totalmem() / 2 ** 30),
+    os: `${osType()} ${release()}`,
+    git: gitState(),
+    command: 'node --import tsx bench/stats.ts',
+    peer: { ...v, venv: '.cache/pyref (scripts/reference/requirements.txt)' },
+    method: {
+      repeats: REPEATS, warmup: WARMUP, aggregate: 'median of repeats, wall and process CPU time, timed inside each process',
+      data: `${N} log-normal latencies (median 12 ms, sigma 0.45), every 1000th NaN, float64 in bench/.work/stats-1m.f64`,
+      summary: 'finite filter, q1/median/q3 (linear), matplotlib boxplot whiskers + outliers with input positions, mean, std ddof=1, min, max, 95% t interval, geometric mean',
+      grouping: `${RUNS} runs by params.lr (5 groups), ${METRICS} metrics reduced by final value, describe() per group × metric; every 50th run lacks m3`,
+    },
+    check: { agreed: Object.keys(py.summary), summary: py.summary },
+    table,
+    targets,
+  }, null, 2) + '\n');
+  console.log(`wrote ${RESULTS}`);
+}
+
+main();

@@ -1,0 +1,190 @@
+// Grouping runs for comparison: by any key path, one value per run and metric. Works on run records
+// from the results store and on rows of a CSV (runs.csv or a user's job table) alike.
+import type { RunRecord } from '../store/store';
+import { describe, type Description, type DescribeOptions } from './describe';
+import { StatsError } from './errors';
+import type { Empty } from './sample';
+
+/** How a run's metric series becomes one number; 'final' is the last reported value. */
+export type Reduce = 'final' | 'min' | 'max' | 'mean';
+const REDUCE_FIELD = { final: 'last', min: 'min', max: 'max', mean: 'mean' } as const;
+
+/** A run record, or a CSV row (column → text) such as a line of runs.csv. */
+export type GroupItem = RunRecord | Readonly<Record<string, string>>;
+
+export interface GroupOptions {
+  /**
+   * Key path(s) to group by: `params.lr`, `target`, `sweep_id`, `tags.team`, `trial.name`, or a CSV
+   * column. Looked up as: a property of that exact name (the runs.csv column `params.lr`, a column
+   * `loss.last`); then, on a run, a swept parameter of that path (run.params is keyed by path:
+   * {"params.lr": 0.01}); then by walking the dots through nested objects.
+   */
+  by: string | readonly string[];
+  metrics: readonly string[];
+  /** Default 'final'. */
+  reduce?: Reduce;
+  /** Key path of an item's id, used to name outliers; default `id` for runs, `run_id` for rows. */
+  id?: string;
+}
+
+export interface MetricColumn {
+  /** One value per item of the group, NaN where the item has none (so ids stay aligned). */
+  values: Float64Array;
+  ids: string[];
+  /** Items without a finite value for this metric. */
+  missing: number;
+}
+
+export interface Group {
+  /** Display key: the value for one key path, `path=value, …` for several; `(none)` when absent. */
+  key: string;
+  /** The key value per path, as text (numbers and their CSV spelling group together). */
+  values: (string | undefined)[];
+  size: number;
+  metrics: Record<string, MetricColumn>;
+}
+
+const NONE = '(none)';
+
+function isRun(item: GroupItem): item is RunRecord {
+  const s = (item as { summary?: unknown }).summary;
+  return typeof s === 'object' && s !== null;
+}
+
+function own(o: object, k: string): unknown {
+  return Object.hasOwn(o, k) ? (o as Record<string, unknown>)[k] : undefined;
+}
+
+/** A key path split once, not once per item. */
+interface KeyPath {
+  path: string;
+  parts: string[];
+}
+
+function keyPath(path: string): KeyPath {
+  return { path, parts: path.split('.') };
+}
+
+function lookup(item: GroupItem, kp: KeyPath, run: boolean): unknown {
+  let v = own(item, kp.path);
+  const params = run ? (item as RunRecord).params : undefined;
+  if (v === undefined && typeof params === 'object' && params !== null) v = own(params, kp.path);
+  if (v !== undefined) return v;
+  let cur: unknown = item;
+  for (const part of kp.parts) cur = typeof cur === 'object' && cur !== null ? own(cur, part) : undefined;
+  return cur;
+}
+
+/** The value at a key path; see GroupOptions.by. */
+export function valueAt(item: GroupItem, path: string): unknown {
+  return lookup(item, keyPath(path), isRun(item));
+}
+
+function keyText(v: unknown): string | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+/** A number from a summary field or a CSV cell; NaN when absent, empty or not a finite number. */
+function toNumber(v: unknown): number {
+  if (typeof v === 'string') v = v.trim() === '' ? NaN : Number(v);
+  return typeof v === 'number' && Number.isFinite(v) ? v : NaN;
+}
+
+/** Numbers in numeric order, then text; absent keys last. */
+function compareKeys(a: (string | undefined)[], b: (string | undefined)[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y) continue;
+    if (x === undefined) return 1;
+    if (y === undefined) return -1;
+    const nx = Number(x);
+    const ny = Number(y);
+    if (!Number.isNaN(nx) && !Number.isNaN(ny) && nx !== ny) return nx - ny;
+    return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/** Groups items by key path(s) and collects each metric per group; groups in key order. */
+export function groupItems(items: readonly GroupItem[], options: GroupOptions): Group[] {
+  const paths = (typeof options.by === 'string' ? [options.by] : [...options.by]).map(keyPath);
+  if (paths.length === 0) throw new StatsError('invalid-argument', 'group by at least one key path');
+  const reduce = options.reduce ?? 'final';
+  const field = REDUCE_FIELD[reduce];
+  if (field === undefined) throw new StatsError('invalid-argument', `reduce must be final, min, max or mean (got '${String(reduce)}')`);
+  const metrics = options.metrics.map((name) => ({ name, column: `${name}.${field}` }));
+  const runIdPath = keyPath(options.id ?? 'id');
+  const rowIdPath = keyPath(options.id ?? 'run_id');
+
+  // Pass 1: which group each item belongs to, and group sizes, so pass 2 fills exact-size arrays.
+  const index = new Map<string, number>();
+  const keys: (string | undefined)[][] = [];
+  const sizes: number[] = [];
+  const of = new Int32Array(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const run = isRun(items[i]);
+    const vals = paths.map((p) => keyText(lookup(items[i], p, run)));
+    const id = vals.length === 1 ? (vals[0] ?? '\u0000') : JSON.stringify(vals);
+    let g = index.get(id);
+    if (g === undefined) {
+      g = keys.length;
+      index.set(id, g);
+      keys.push(vals);
+      sizes.push(0);
+    }
+    of[i] = g;
+    sizes[g]++;
+  }
+
+  const columns: MetricColumn[][] = sizes.map((size) => metrics.map(() => ({ values: new Float64Array(size), ids: new Array<string>(size), missing: 0 })));
+  const fill = new Int32Array(sizes.length);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const run = isRun(item);
+    const cols = columns[of[i]];
+    const slot = fill[of[i]]++;
+    const idv = keyText(lookup(item, run ? runIdPath : rowIdPath, run)) ?? String(i);
+    for (let m = 0; m < metrics.length; m++) {
+      let v: number;
+      if (run) {
+        const s = own((item as RunRecord).summary, metrics[m].name) as Record<string, unknown> | undefined;
+        v = toNumber(s?.[field]);
+      } else {
+        v = toNumber(own(item, metrics[m].column) ?? own(item, metrics[m].name));
+      }
+      const col = cols[m];
+      col.values[slot] = v;
+      col.ids[slot] = idv;
+      if (Number.isNaN(v)) col.missing++;
+    }
+  }
+
+  const groups: Group[] = keys.map((vals, g) => ({
+    key: paths.length === 1 ? (vals[0] ?? NONE) : paths.map((p, j) => `${p.path}=${vals[j] ?? NONE}`).join(', '),
+    values: vals,
+    size: sizes[g],
+    metrics: Object.fromEntries(metrics.map((m, j) => [m.name, columns[g][j]])),
+  }));
+  return groups.sort((a, b) => compareKeys(a.values, b.values));
+}
+
+export interface GroupSummary {
+  key: string;
+  size: number;
+  /** Items of the group without a value for the metric (they are also `excluded` in the summary). */
+  missing: number;
+  summary: Description | Empty;
+}
+
+/** describe() of one metric in every group, outliers named by item id. */
+export function summarizeGroups(groups: readonly Group[], metric: string, options: Omit<DescribeOptions, 'ids'> = {}): GroupSummary[] {
+  return groups.map((g) => {
+    const col = g.metrics[metric];
+    if (!col) throw new StatsError('invalid-argument', `metric '${metric}' was not collected; pass it in GroupOptions.metrics`);
+    const summary = describe(col.values, { ...options, ids: col.ids });
+    if (summary.empty) summary.message = `no value of '${metric}' in ${g.size} item${g.size === 1 ? '' : 's'} of group ${g.key}`;
+    return { key: g.key, size: g.size, missing: col.missing, summary };
+  });
+}
