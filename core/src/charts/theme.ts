@@ -114,9 +114,11 @@ const STATUS_ALIASES: Record<string, StatusKey> = {
   interrupted: 'interrupted', preempted: 'interrupted', suspended: 'interrupted', requeued: 'interrupted',
   running: 'running', started: 'running', completing: 'running',
   queued: 'queued', pending: 'queued', waiting: 'queued', submitted: 'queued',
+  // HTCondor's final statuses (post_experiment_csv.py): checkpointed = progress saved, job goes on
+  checkpointed: 'succeeded', evicted: 'interrupted', aborted: 'cancelled', held: 'queued', released: 'running', rescued: 'interrupted',
 };
 
-/** Our statuses and the usual spellings from Slurm/Kubernetes job tables (`COMPLETED`, `OUT_OF_MEMORY`, `Pending`). */
+/** Our statuses and the usual spellings from Slurm/Kubernetes/HTCondor job tables (`COMPLETED`, `OUT_OF_MEMORY`, `evicted`). */
 export function statusKey(name: string): StatusKey | undefined {
   return STATUS_ALIASES[name.trim().toLowerCase().replace(/[\s-]+/g, '_')];
 }

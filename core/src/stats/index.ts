@@ -27,3 +27,4 @@ export {
 export { type WelchResult, type MannWhitneyOptions, type MannWhitneyResult, welchTTest, mannWhitneyU, mannWhitneyCdf } from './hypothesis';
 export { type BootstrapOptions, type BootstrapResult, bootstrapMedianDifference } from './bootstrap';
 export { type Reduce, type GroupItem, type GroupOptions, type MetricColumn, type Group, type GroupSummary, groupItems, summarizeGroups, valueAt } from './group';
+export { type ComparedGroup, type ComparisonRow, type Comparison, type ComparisonOptions, compareGroups } from './comparison';

@@ -1,0 +1,93 @@
+// A comparison of groups of runs, as `expctl compare` prints it and the Compare panel shows it:
+// ranking with ratios to the best, each group tested against the best (Welch's t, Mann–Whitney U,
+// a bootstrap interval of the difference of medians), and — for groups that are whole campaigns —
+// speedup and parallel efficiency of wall time. Pure: values in, a plain JSON object out.
+import { rankGroups, speedup } from './compare';
+import type { Direction } from './compare';
+import { describe } from './describe';
+import type { Description } from './describe';
+import { bootstrapMedianDifference } from './bootstrap';
+import { mannWhitneyU, welchTTest } from './hypothesis';
+import type { Value } from './sample';
+
+export interface ComparedGroup {
+  key: string;
+  values: ArrayLike<Value>;
+  ids?: ArrayLike<string>;
+  /** For campaigns: wall time from the first start to the last end, and the runs at once. */
+  wallS?: number;
+  workers?: number;
+  /** Per-trial durations (seconds), for the per-trial speedup. */
+  trialS?: ArrayLike<Value>;
+}
+
+export interface ComparisonRow {
+  key: string;
+  rank: number;
+  /** The centre used to rank (median or mean). */
+  value: number;
+  ratio: number | undefined;
+  n: number;
+  excluded: number;
+  summary: Description;
+  /** Against the best group (absent on the best itself). */
+  vsBest?: {
+    welchP: number | undefined;
+    mannWhitneyP: number | undefined;
+    /** Bootstrap interval of median(this) − median(best). */
+    medianDiff: { observed: number; low: number; high: number; level: number } | undefined;
+  };
+  /** Against the group with the most wall time (the sequential baseline). */
+  speedup?: { speedup: number; efficiency: number; workers: number; trialSpeedup: number | undefined; baseline: string };
+}
+
+export interface Comparison {
+  metric: string;
+  goal: Direction;
+  by: 'median' | 'mean';
+  rows: ComparisonRow[];
+  /** Groups without one usable value, with why. */
+  empty: { key: string; message: string }[];
+}
+
+export interface ComparisonOptions {
+  metric: string;
+  goal?: Direction;
+  by?: 'median' | 'mean';
+  /** Bootstrap seed and resamples (deterministic for a seed). */
+  seed?: number;
+  resamples?: number;
+}
+
+export function compareGroups(groups: readonly ComparedGroup[], o: ComparisonOptions): Comparison {
+  const goal = o.goal ?? 'minimize';
+  const by = o.by ?? 'median';
+  const ranking = rankGroups(groups, { by, direction: goal });
+  const byKey = new Map(groups.map((g) => [g.key, g]));
+  const best = ranking.ranked[0] ? byKey.get(ranking.ranked[0].key) : undefined;
+  const timed = groups.filter((g) => g.wallS !== undefined && g.wallS > 0);
+  const baseline = timed.length > 1 ? timed.reduce((a, b) => (b.wallS! > a.wallS! ? b : a)) : undefined;
+  const rows: ComparisonRow[] = [];
+  for (const r of ranking.ranked) {
+    const g = byKey.get(r.key)!;
+    const summary = describe(g.values, { ids: g.ids });
+    if (summary.empty) continue; // rankGroups already listed it as empty
+    const row: ComparisonRow = { key: r.key, rank: r.rank, value: r.value, ratio: r.ratio, n: r.n, excluded: r.excluded, summary };
+    if (best && g !== best) {
+      const w = welchTTest(g.values, best.values);
+      const mw = mannWhitneyU(g.values, best.values);
+      const bs = bootstrapMedianDifference(g.values, best.values, { seed: o.seed, resamples: o.resamples });
+      row.vsBest = {
+        welchP: w.empty ? undefined : w.p,
+        mannWhitneyP: mw.empty ? undefined : mw.p,
+        medianDiff: bs.empty ? undefined : { observed: bs.observed, low: bs.low, high: bs.high, level: bs.level },
+      };
+    }
+    if (baseline && g !== baseline && g.wallS !== undefined && g.wallS > 0) {
+      const s = speedup({ sequentialS: baseline.wallS!, parallelS: g.wallS, workers: g.workers ?? 1, sequentialTrialsS: baseline.trialS, parallelTrialsS: g.trialS });
+      row.speedup = { speedup: s.speedup, efficiency: s.efficiency, workers: s.workers, trialSpeedup: s.trialSpeedup, baseline: baseline.key };
+    }
+    rows.push(row);
+  }
+  return { metric: o.metric, goal, by, rows, empty: ranking.empty.map((e) => ({ key: e.key, message: e.message })) };
+}

@@ -1,0 +1,38 @@
+// compareGroups: the parts (ranking, tests, bootstrap, speedup) put together as the CLI and the
+// Compare panel show them. The parts themselves are checked against scipy in stats.test.ts.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { bootstrapMedianDifference, compareGroups, mannWhitneyU, welchTTest } from '../../core/src/stats';
+
+const fast = [10, 11, 12, 11, 10, 13];
+const slow = [20, 22, 21, 25, 19, 23];
+
+test('ranks, ratios, tests against the best, bootstrap interval; empty groups listed with why', () => {
+  const c = compareGroups([
+    { key: 'slow', values: slow, ids: slow.map((_, i) => `s${i}`) },
+    { key: 'none', values: [Number.NaN, null] },
+    { key: 'fast', values: fast },
+  ], { metric: 'load_s', goal: 'minimize', seed: 7, resamples: 2000 });
+  assert.deepEqual(c.rows.map((r) => [r.key, r.rank, r.value, r.n]), [['fast', 1, 11, 6], ['slow', 2, 21.5, 6]]);
+  assert.equal(c.rows[1].ratio, 21.5 / 11);
+  assert.equal(c.rows[0].vsBest, undefined);
+  const w = welchTTest(slow, fast);
+  const mw = mannWhitneyU(slow, fast);
+  const bs = bootstrapMedianDifference(slow, fast, { seed: 7, resamples: 2000 });
+  assert.ok(!w.empty && !mw.empty && !bs.empty);
+  assert.deepEqual(c.rows[1].vsBest, { welchP: w.p, mannWhitneyP: mw.p, medianDiff: { observed: 10.5, low: bs.low, high: bs.high, level: 0.95 } });
+  assert.ok(bs.low > 0, 'a clear shift: the interval excludes 0');
+  assert.equal(c.empty.length, 1);
+  assert.equal(c.empty[0].key, 'none');
+  assert.equal(c.rows[1].summary.box.median, 21.5);
+});
+
+test('speedup and efficiency against the campaign with the most wall time', () => {
+  const c = compareGroups([
+    { key: 'laptop (sequential)', values: [1, 2, 3], wallS: 1800, workers: 1, trialS: [100, 100, 100] },
+    { key: 'kubeflow ×6', values: [1, 2, 3], wallS: 400, workers: 6, trialS: [120, 130, 110] },
+  ], { metric: 'loss' });
+  const k = c.rows.find((r) => r.key === 'kubeflow ×6')!;
+  assert.deepEqual(k.speedup, { speedup: 4.5, efficiency: 0.75, workers: 6, trialSpeedup: 100 / 120, baseline: 'laptop (sequential)' });
+  assert.equal(c.rows.find((r) => r.key.startsWith('laptop'))!.speedup, undefined);
+});
