@@ -5,7 +5,6 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { findTargets, validateText } from '../../core/src/validate';
 import type { Validation } from '../../core/src/validate';
-import type { FileHost } from '../../core/src/rules/api';
 import { formatDiagnostic, severityRank } from '../../core/src/diagnostic';
 import { kindFromFileName } from '../../core/src/schema/registry';
 import { csvTable } from '../../core/src/util/csv';
@@ -19,12 +18,10 @@ import { spawn } from 'node:child_process';
 import type { Plan } from '../../core/src/runner/runner';
 import { FileStore, storeDirFor } from '../../core/src/store/store';
 import { follow } from '../../core/src/targets/local';
-import { closest } from '../../core/src/util/strings';
 import { serve, transportGiven } from '../../server/src/server';
 import { version } from '../../package.json';
+import { diskHost, InputError, positiveInt, readInput, resolveRunId, storeFrom, table, UsageError } from './common';
 
-class UsageError extends Error {}
-class InputError extends Error {}
 
 const HELP = `expctl ${version} — validate, plan and run GPU experiments kept as YAML
 
@@ -59,20 +56,6 @@ Usage:
 Files are recognised by name: *.experiment.yaml, *.sweep.yaml, targets.yaml (or a
 '# yaml-language-server: $schema=…' modeline / a top-level $schema key).
 `;
-
-const diskHost: FileHost = {
-  readFile(p) { try { return fs.readFileSync(p, 'utf8'); } catch { return undefined; } },
-  exists(p) { return fs.existsSync(p); },
-};
-
-function readInput(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? `${file}: no such file` : code === 'EISDIR' ? `${file}: is a folder` : `${file}: cannot read (${code ?? (e as Error).message})`);
-  }
-}
 
 /** Our files under a folder (skipping VCS, dependency and results folders). */
 function collect(target: string): string[] {
@@ -116,13 +99,6 @@ function cmdValidate(args: string[]): number {
   return errors ? 1 : 0;
 }
 
-function positiveInt(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!(Number.isInteger(n) && n > 0)) throw new UsageError(`${flag} must be a positive whole number, got "${value}"`);
-  return n;
-}
-
 /** The plan of a sweep or experiment file, or undefined after printing why it cannot be planned. */
 function planOrReport(file: string, verb: string): Plan | undefined {
   readInput(file);
@@ -162,12 +138,6 @@ function cmdPlan(args: string[]): number {
 }
 
 const show = (x: unknown) => (x === undefined ? '' : typeof x === 'string' ? x : JSON.stringify(x));
-
-function table(head: string[], rows: string[][]): string {
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i])).join('  ').trimEnd();
-  return [line(head), ...rows.map(line)].join('\n') + '\n';
-}
 
 function cmdRun(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
@@ -295,12 +265,6 @@ function cmdCancel(args: string[]): number {
   return 0;
 }
 
-function storeFrom(flag: string | undefined): FileStore {
-  const dir = path.resolve(flag ?? storeDirFor(path.join(process.cwd(), 'x')));
-  if (!fs.existsSync(dir)) throw new InputError(`no results store at ${dir} (run something first, or pass --store DIR)`);
-  return new FileStore(dir);
-}
-
 function cmdLs(args: string[]): number {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
     sweep: { type: 'string' }, status: { type: 'string' }, json: { type: 'boolean' }, store: { type: 'string' },
@@ -352,17 +316,6 @@ async function cmdStatus(args: string[]): Promise<number> {
     await new Promise((r) => setTimeout(r, intervalS * 1000));
     sweeps = look();
   }
-}
-
-/** A run id, or a prefix of exactly one (like git's short hashes). */
-function resolveRunId(store: FileStore, given: string): string {
-  if (store.get(given)) return given;
-  const ids = store.all().map((r) => r.id);
-  const prefixed = ids.filter((x) => x.startsWith(given));
-  if (prefixed.length === 1) return prefixed[0];
-  if (prefixed.length > 1) throw new InputError(`"${given}" matches ${prefixed.length} runs: ${prefixed.slice(0, 5).join(', ')}${prefixed.length > 5 ? ', …' : ''}`);
-  const near = closest(given, ids);
-  throw new InputError(`no run "${given}" in ${store.root}${near ? `; did you mean ${near}?` : ''} (see \`expctl ls\`)`);
 }
 
 async function cmdLogs(args: string[]): Promise<number> {
