@@ -30,3 +30,9 @@ node dist/cli.js plan examples/quickstart/grid.sweep.yaml
 echo
 echo "== expctl run examples/quickstart/grid.sweep.yaml   (results in .expctl/; a second run resumes)"
 node dist/cli.js run examples/quickstart/grid.sweep.yaml
+echo
+echo "== expctl stats examples/quickstart/grid.sweep.yaml --group-by params.learning_rate"
+node dist/cli.js stats examples/quickstart/grid.sweep.yaml --group-by params.learning_rate
+echo
+echo "== expctl report examples/campaign-report/job_summary.csv --out reports/campaign"
+node dist/cli.js report examples/campaign-report/job_summary.csv --out reports/campaign

@@ -14,6 +14,7 @@ import type { Target } from '../../core/src/targets/api';
 import type { TargetsFile } from '../../core/src/config/types';
 import { anyActive, storeStatus } from '../../core/src/runner/status';
 import { fmtNum, ProgressLine, renderStatus, styleFor } from './render';
+import { cmdCompare, cmdReport, cmdStats } from './analyze';
 import { spawn } from 'node:child_process';
 import type { Plan } from '../../core/src/runner/runner';
 import { FileStore, storeDirFor } from '../../core/src/store/store';
@@ -50,6 +51,24 @@ Usage:
   expctl logs <run-id>               Print a run's stdout and stderr
         -f, --follow                 Keep printing until the run ends
   expctl cancel <run-id|sweep-id>    Stop a run, or every run of a sweep (SIGTERM, then SIGKILL)
+  expctl stats <runs>...             Statistics of a metric: n, mean, std, 95% CI, quartiles, outliers
+        --metric NAME                The metric (default: the sweep's primary metric)
+        --group-by KEY[,KEY]         params.lr, target, sweep_id, a CSV column…
+        --reduce final|min|max|mean  One value per run from its metric series (default final)
+        --all                        Include runs that did not succeed
+        --json | --csv | --md        Output format (default: a table)
+        --chart FILE.png|.svg        Also draw a box plot
+  expctl compare <runs> <runs>...    Rank groups, ratios to the best, Welch and Mann–Whitney p-values,
+                                     bootstrap CI of the median difference, speedup and efficiency
+        (the options of stats, and) --by median|mean  --goal minimize|maximize  --seed N
+  expctl report [job_summary.csv]    Campaign report from a job-attempt CSV: charts, summary.md, .json
+        --out DIR                    Where to write (default: reports)
+        --from DATE --to DATE        Only attempts started in that range (UTC)
+        --resource NAME[,NAME]       Only these resources
+        --mapping auto|htcondor|expctl-runs   --column FIELD=Header   for other producers' CSVs
+        --verbose                    List every skipped row
+  <runs>: a sweep or experiment file, a sweep id, run ids (or unique prefixes), or a CSV
+  with one row per run (our runs.csv or your own).
   expctl lsp --stdio                 Start the language server (also: expctl-language-server)
   expctl --version | --help
 
@@ -359,6 +378,9 @@ export function main(argv: string[]): number | Promise<number> {
     case 'run': return cmdRun(rest);
     case 'ls': return cmdLs(rest);
     case 'status': return cmdStatus(rest);
+    case 'stats': return cmdStats(rest);
+    case 'compare': return cmdCompare(rest);
+    case 'report': return cmdReport(rest);
     case 'logs': return cmdLogs(rest);
     case 'cancel': return cmdCancel(rest);
     case 'lsp':

@@ -35,9 +35,12 @@ export function reportCharts(r: CampaignReport, theme: ChartTheme): NamedChart[]
     series: [{ label: 'share of execution hours', values: res.map((x) => pct(x.successRate)) },
       { label: 'share of attempts', values: res.map((x) => pct(x.attemptSuccessRate)) }],
   }, theme) as ChartConfiguration);
-  add('gpu-mix', 'GPU mix (GPU-hours)', gpuMixConfig({
-    title: 'GPU mix', slices: r.overall.gpuMix.map((g) => ({ label: g.device, value: g.gpuHours })), unit: 'GPU-hours',
-  }, theme) as ChartConfiguration);
+  // Past the palette's size colours would repeat: the smallest types are folded into "other".
+  const mix = [...r.overall.gpuMix].sort((a, b) => b.gpuHours - a.gpuHours);
+  const keep = mix.length > theme.palette.length ? theme.palette.length - 1 : mix.length;
+  const slices = mix.slice(0, keep).map((g) => ({ label: g.device, value: g.gpuHours }));
+  if (mix.length > keep) slices.push({ label: `${mix.length - keep} other types`, value: mix.slice(keep).reduce((t, g) => t + g.gpuHours, 0) });
+  add('gpu-mix', 'GPU mix (GPU-hours)', gpuMixConfig({ title: 'GPU mix', slices, unit: 'GPU-hours' }, theme) as ChartConfiguration);
   add('bytes-by-resource', 'Data moved per resource', errorBarsConfig({
     title: 'Data moved per resource', categories: labels, categoryTitle: 'Resource', valueTitle: 'Data', unit: 'GB',
     series: [{ label: 'sent', values: res.map((x) => x.bytesSent / GB) }, { label: 'received', values: res.map((x) => x.bytesReceived / GB) }],

@@ -30,6 +30,8 @@ export interface ComparisonRow {
   n: number;
   excluded: number;
   summary: Description;
+  /** The group's wall time, when it is a whole campaign. */
+  wallS?: number;
   /** Against the best group (absent on the best itself). */
   vsBest?: {
     welchP: number | undefined;
@@ -72,7 +74,7 @@ export function compareGroups(groups: readonly ComparedGroup[], o: ComparisonOpt
     const g = byKey.get(r.key)!;
     const summary = describe(g.values, { ids: g.ids });
     if (summary.empty) continue; // rankGroups already listed it as empty
-    const row: ComparisonRow = { key: r.key, rank: r.rank, value: r.value, ratio: r.ratio, n: r.n, excluded: r.excluded, summary };
+    const row: ComparisonRow = { key: r.key, rank: r.rank, value: r.value, ratio: r.ratio, n: r.n, excluded: r.excluded, summary, ...(g.wallS !== undefined ? { wallS: g.wallS } : {}) };
     if (best && g !== best) {
       const w = welchTTest(g.values, best.values);
       const mw = mannWhitneyU(g.values, best.values);
