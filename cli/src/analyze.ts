@@ -13,7 +13,7 @@ import { compareGroups, groupItems, summarizeGroups } from '../../core/src/stats
 import type { Comparison, Description, GroupItem, Reduce } from '../../core/src/stats';
 import { boxPlotConfig, createTheme } from '../../core/src/charts';
 import type { BoxGroup } from '../../core/src/charts';
-import { renderChart } from '../../core/src/charts/png';
+import type * as Png from '../../core/src/charts/png';
 import { campaignReport, FIELDS, renderMarkdown, ReportInputError } from '../../core/src/report';
 import type { Field } from '../../core/src/report';
 import { reportCharts } from '../../core/src/report/charts';
@@ -151,8 +151,16 @@ function toBox(key: string, d: Description): BoxGroup {
   return { label: key, min: d.min, q1: d.box.q1, median: d.box.median, q3: d.box.q3, max: d.max, whiskerMin: d.box.whiskerLow, whiskerMax: d.box.whiskerHigh, mean: d.mean, outliers: d.box.outliers.map((o) => o.value), n: d.n };
 }
 
+/**
+ * The headless renderer, loaded on first use: it needs the native @napi-rs/canvas, which the
+ * extension's copy of the CLI (for launching runs) does not carry.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load; esbuild bundles it behind a lazy initialiser
+const renderer = async (): Promise<typeof Png> => require('../../core/src/charts/png') as typeof Png;
+
 /** A box plot of the groups, written atomically (PNG or, by extension, SVG). */
-function writeBoxChart(file: string, metric: string, title: string, groups: Array<{ key: string; d: Description }>): void {
+async function writeBoxChart(file: string, metric: string, title: string, groups: Array<{ key: string; d: Description }>): Promise<void> {
+  const { renderChart } = await renderer();
   const cfg = boxPlotConfig({ title, groups: groups.map((g) => toBox(g.key, g.d)), valueTitle: metric, groupTitle: '' }, createTheme({ mode: 'light' }));
   const svg = /\.svg$/i.test(file);
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -171,7 +179,7 @@ function reduceOf(v: string | undefined): Reduce {
   return r as Reduce;
 }
 
-export function cmdStats(args: string[]): number {
+export async function cmdStats(args: string[]): Promise<number> {
   const { values: v, positionals } = parseArgs({ args, allowPositionals: true, options: common });
   if (!positionals.length) throw new UsageError('stats needs runs: a sweep file or id, run ids, or a CSV (e.g. `expctl stats grid.sweep.yaml --metric val_loss --group-by params.lr`)');
   const fmt = formatOf(v);
@@ -191,12 +199,12 @@ export function cmdStats(args: string[]): number {
   for (const { s } of summaries) if (s.summary.empty) process.stderr.write(`${s.key}: ${s.summary.message}\n`);
   if (v.chart) {
     const drawn = summaries.flatMap(({ s }) => (s.summary.empty ? [] : [{ key: s.key, d: s.summary }]));
-    writeBoxChart(v.chart, metric.name, `${metric.name} by ${v['group-by'] ?? 'group'}`, drawn);
+    await writeBoxChart(v.chart, metric.name, `${metric.name} by ${v['group-by'] ?? 'group'}`, drawn);
   }
   return 0;
 }
 
-export function cmdCompare(args: string[]): number {
+export async function cmdCompare(args: string[]): Promise<number> {
   const { values: v, positionals } = parseArgs({ args, allowPositionals: true, options: {
     ...common, by: { type: 'string' }, goal: { type: 'string' }, seed: { type: 'string' },
   } });
@@ -221,7 +229,7 @@ export function cmdCompare(args: string[]): number {
   const c = compareGroups(groups.map((g) => ({ key: g.key, values: g.values, ids: g.ids, ...campaign(g.source) })),
     { metric: metric.name, goal: (v.goal as 'minimize' | 'maximize' | undefined) ?? metric.goal, by: (v.by as 'median' | 'mean' | undefined) ?? 'median', seed });
   printComparison(c, fmt);
-  if (v.chart) writeBoxChart(v.chart, metric.name, `${metric.name}: ${c.rows.map((r) => r.key).join(' vs ')}`, c.rows.map((r) => ({ key: r.key, d: r.summary })));
+  if (v.chart) await writeBoxChart(v.chart, metric.name, `${metric.name}: ${c.rows.map((r) => r.key).join(' vs ')}`, c.rows.map((r) => ({ key: r.key, d: r.summary })));
   return 0;
 }
 
@@ -251,7 +259,7 @@ function printComparison(c: Comparison, fmt: Format): void {
   for (const e of c.empty) process.stderr.write(`${e.key}: ${e.message}\n`);
 }
 
-export function cmdReport(args: string[]): number {
+export async function cmdReport(args: string[]): Promise<number> {
   const { values: v, positionals } = parseArgs({ args, allowPositionals: true, options: {
     out: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, resource: { type: 'string', multiple: true },
     mapping: { type: 'string' }, column: { type: 'string', multiple: true }, title: { type: 'string' }, json: { type: 'boolean' },
@@ -285,6 +293,7 @@ export function cmdReport(args: string[]): number {
   const skipped = report.problems.total;
   for (const p of report.problems.shown.slice(0, v.verbose ? undefined : 5)) process.stderr.write(`${file}:${p.line}: ${p.column ? `${p.column}: ` : ''}${p.message}\n`);
   if (!v.verbose && skipped > 5) process.stderr.write(`${file}: ${skipped - 5} more problems (--verbose lists them all)\n`);
+  const { renderChart } = await renderer();
   fs.mkdirSync(outDir, { recursive: true });
   const theme = createTheme({ mode: 'light' });
   const written: string[] = [];
