@@ -107,7 +107,7 @@ test('another producer\'s CSV: user columns override the mapping; canonical fiel
   assert.throws(() => campaignReport(csv, { columns: { resource: 'Site Name' } }), (e: Error) => e instanceof ReportInputError && /"Site Name" \(given for resource\) is not in the file/.test(e.message));
 });
 
-test('expctl runs.csv is read with its own mapping', () => {
+test('expctl runs.csv is read with its own mapping', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'expctl-report-'));
   const store = new FileStore(dir);
   const rec = (id: string, status: RunRecord['status'], target: string, duration: number | undefined, gpus?: number[]): RunRecord => ({
@@ -117,11 +117,11 @@ test('expctl runs.csv is read with its own mapping', () => {
     ended: duration === undefined ? undefined : new Date(Date.parse('2026-11-23T10:00:00Z') + duration * 1000).toISOString(),
     duration_s: duration, attempts: [{ n: 1, started: '2026-11-23T10:00:00.000Z' }], host: 'h', summary: {}, gpus,
   });
-  store.create(rec('a', 'succeeded', 'local', 3600, [0, 1]), 'name: demo\n');
-  store.create(rec('b', 'succeeded', 'local', 1800, [0, 1]), 'name: demo\n');
-  store.create(rec('c', 'failed', 'cluster', 600, [3]), 'name: demo\n');
-  store.create(rec('d', 'cancelled', 'cluster', 60), 'name: demo\n');
-  store.create(rec('e', 'queued', 'cluster', undefined), 'name: demo\n');
+  await store.create(rec('a', 'succeeded', 'local', 3600, [0, 1]), 'name: demo\n');
+  await store.create(rec('b', 'succeeded', 'local', 1800, [0, 1]), 'name: demo\n');
+  await store.create(rec('c', 'failed', 'cluster', 600, [3]), 'name: demo\n');
+  await store.create(rec('d', 'cancelled', 'cluster', 60), 'name: demo\n');
+  await store.create(rec('e', 'queued', 'cluster', undefined), 'name: demo\n');
   store.writeTables();
   const r = campaignReport(fs.readFileSync(path.join(dir, 'runs.csv'), 'utf8'));
   assert.equal(r.source.mapping, 'expctl-runs');

@@ -432,7 +432,7 @@ suite('group', () => {
     const dir = mkdtempSync(join(tmpdir(), 'expctl-stats-'));
     const store = new FileStore(dir);
     try {
-      for (const r of runs) store.create(r, 'name: train\n');
+      for (const r of runs) await store.create(r, 'name: train\n');
       store.writeTables();
       const csv = parseCsv(readFileSync(join(dir, 'runs.csv'), 'utf8'));
       const rows = csv.rows.map((r) => Object.fromEntries(csv.header.map((h, i) => [h, r.cells[i]])));

@@ -38,7 +38,7 @@ test('create, save, reload: run.json, config.yaml, params.json and the journal',
   const s = new FileStore(root);
   const id = s.newRunId('LR 0.1 / bs=32', 'abcdef0123456789');
   assert.equal(id, 'lr-0.1-bs-32-abcdef01');
-  s.create(record(id), 'name: demo\n');
+  await s.create(record(id), 'name: demo\n');
   s.save({ ...record(id), status: 'succeeded' }, 'run-ended');
   assert.equal(s.newRunId('LR 0.1 / bs=32', 'abcdef0123456789'), `${id}-2`, 'later runs of a trial get a suffix');
   await s.flush(); // run.json is written in the background
@@ -59,11 +59,11 @@ test('an unreadable run.json is reported by load, not fatal', () => {
   assert.deepEqual(s.all(), []);
 });
 
-test('runs.csv: stable columns, flattened params and metric summaries; failed_runs.csv per failed attempt', () => {
+test('runs.csv: stable columns, flattened params and metric summaries; failed_runs.csv per failed attempt', async () => {
   const root = tmp();
   const s = new FileStore(root);
-  s.create(record('a', { status: 'succeeded', summary: { loss: { last: 0.2, min: 0.1, max: 1, mean: 0.4, count: 5 } }, params: { 'params.lr': 0.1, 'params.bs': 32 } }), '');
-  s.create(record('b', {
+  await s.create(record('a', { status: 'succeeded', summary: { loss: { last: 0.2, min: 0.1, max: 1, mean: 0.4, count: 5 } }, params: { 'params.lr': 0.1, 'params.bs': 32 } }), '');
+  await s.create(record('b', {
     created: '2026-11-23T10:00:01.000Z', status: 'failed', params: { 'params.lr': 0.01 },
     attempts: [{ n: 1, started: 't1', ended: 't2', exit_code: 1, failure_class: 'exit:1', message: 'exited with code 1, "quoted"' }],
   }), '');
@@ -88,7 +88,7 @@ test('background writes: in order per run, the newest state wins, a failed write
   const root = tmp();
   const s = new FileStore(root);
   const id = s.newRunId('t', '0123456789abcdef');
-  s.create(record(id), '');
+  await s.create(record(id), '');
   for (const status of ['running', 'running', 'failed'] as const) s.save({ ...record(id), status }, 'x');
   await s.flush();
   assert.equal(JSON.parse(fs.readFileSync(path.join(root, 'runs', id, 'run.json'), 'utf8')).status, 'failed');
@@ -99,11 +99,11 @@ test('background writes: in order per run, the newest state wins, a failed write
   await s.flush(); // reported once
 });
 
-test('tables follow every change: a saved run gets a new row, a new column reaches every row', () => {
+test('tables follow every change: a saved run gets a new row, a new column reaches every row', async () => {
   const root = tmp();
   const s = new FileStore(root);
   const a = s.newRunId('a', '1111111111111111');
-  s.create({ ...record(a), params: { 'params.lr': 0.1 } }, '');
+  await s.create({ ...record(a), params: { 'params.lr': 0.1 } }, '');
   s.writeTables();
   const rows = () => fs.readFileSync(path.join(root, 'runs.csv'), 'utf8').trim().split('\n');
   assert.match(rows()[1], /,queued,/);
@@ -112,7 +112,7 @@ test('tables follow every change: a saved run gets a new row, a new column reach
   assert.match(rows()[1], /,failed,1,exit:1,/);
   assert.match(fs.readFileSync(path.join(root, 'failed_runs.csv'), 'utf8'), /^t1,.*,exit:1,boom,/m);
   const b = s.newRunId('b', '2222222222222222');
-  s.create({ ...record(b), params: { 'params.lr': 0.2, 'params.bs': 8 } }, '');
+  await s.create({ ...record(b), params: { 'params.lr': 0.2, 'params.bs': 8 } }, '');
   s.writeTables();
   const [head, ...body] = rows();
   const bs = head.split(',').indexOf('params.bs');

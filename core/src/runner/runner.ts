@@ -227,7 +227,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
     try {
       gpus = await (orphan ? sched.reclaim(prev!.gpus) : sched.acquire(need));
     } catch (e) {
-      run ??= newRun(trial, config);
+      run ??= await newRun(trial, config);
       run.status = 'failed';
       run.attempts.push({ n: run.attempts.length + 1, started: now(), ended: now(), failure_class: 'unschedulable', message: (e as Error).message });
       store.save(run, 'run-ended');
@@ -238,7 +238,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
     }
     try {
       if (o.signal?.aborted) { summary.cancelled++; return; }
-      run ??= newRun(trial, config);
+      run ??= await newRun(trial, config);
       const dir = store.runDir(run.id);
       fs.rmSync(path.join(dir, CANCEL_MARKER), { force: true }); // an earlier cancel does not stop this run
       Object.assign(run, { status: 'running', started: run.started ?? now(), runner_pid: process.pid, gpus });
@@ -284,11 +284,11 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
           running.add(ra);
           // A cancel may have come while this attempt was being started.
           if (o.signal?.aborted || fs.existsSync(path.join(dir, CANCEL_MARKER))) ra.cancel();
-          attempt.pid = ra.pid;
-          store.save(run, 'attempt-started', { attempt: n, pid: ra.pid });
+          attempt.pid = await ra.pid;
+          store.save(run, 'attempt-started', { attempt: n, pid: attempt.pid });
           emit({ type: 'attempt', run, attempt });
           // Only a local process group can be sampled here; remote targets report their own.
-          const unwatch = target.kind === 'local' && ra.pid ? sampler.watch(ra.pid, gpus, telemetry, path.join(dir, 'telemetry.jsonl')) : undefined;
+          const unwatch = target.kind === 'local' && attempt.pid ? sampler.watch(attempt.pid, gpus, telemetry, path.join(dir, 'telemetry.jsonl')) : undefined;
           outcome = await ra.done;
           unwatch?.();
           running.delete(ra);
@@ -337,14 +337,14 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
 
   const attemptRef = (runId: string, attempt: number): AttemptRef => ({ runId, attempt, runDir: store.runDir(runId) });
 
-  const newRun = (trial: Trial, config: Experiment): RunRecord => {
+  const newRun = async (trial: Trial, config: Experiment): Promise<RunRecord> => {
     const id = store.newRunId(trial.name, trial.key);
     const rec: RunRecord = {
       schema_version: 1, id, sweep_id: plan.sweepId, experiment: plan.experiment.name, experiment_file: plan.experimentFile,
       trial: { index: trial.index, key: trial.key, name: trial.name, repeat: trial.repeat }, params: trial.params,
       target: target.name, status: 'queued', created: now(), attempts: [], host, runner_pid: process.pid, git, summary: {},
     };
-    store.create(rec, stringify(config));
+    await store.create(rec, stringify(config));
     return rec;
   };
 

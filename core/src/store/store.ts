@@ -135,19 +135,24 @@ export class FileStore {
 
   /**
    * Creates the run's folder with its config, parameters and run.json — built under a temporary
-   * name and renamed into place, so a run folder is either complete or absent.
+   * name and renamed into place, so a run folder is either complete or absent. The files are
+   * written in libuv's thread pool: creating files is the slowest part of starting a run on many
+   * file systems, and the runner's thread has runs to start and follow meanwhile.
    */
-  create(rec: RunRecord, configYaml: string): void {
+  async create(rec: RunRecord, configYaml: string): Promise<void> {
+    this.runs.set(rec.id, rec); // the id is taken from now on
     const dir = this.runDir(rec.id);
     const tmp = path.join(path.dirname(dir), `.${rec.id}.${process.pid}.tmp`);
-    fs.rmSync(tmp, { recursive: true, force: true });
-    fs.mkdirSync(tmp, { recursive: true });
+    const fsp = fs.promises;
+    await fsp.rm(tmp, { recursive: true, force: true });
+    await fsp.mkdir(tmp, { recursive: true });
     // Plain writes: nobody sees the folder until the rename.
-    fs.writeFileSync(path.join(tmp, 'config.yaml'), configYaml);
-    fs.writeFileSync(path.join(tmp, 'params.json'), `${JSON.stringify(rec.params, null, 2)}\n`);
-    fs.writeFileSync(path.join(tmp, 'run.json'), `${JSON.stringify(rec, null, 2)}\n`);
-    fs.renameSync(tmp, dir);
-    this.runs.set(rec.id, rec);
+    await Promise.all([
+      fsp.writeFile(path.join(tmp, 'config.yaml'), configYaml),
+      fsp.writeFile(path.join(tmp, 'params.json'), `${JSON.stringify(rec.params, null, 2)}\n`),
+      fsp.writeFile(path.join(tmp, 'run.json'), `${JSON.stringify(rec, null, 2)}\n`),
+    ]);
+    await fsp.rename(tmp, dir);
     this.journal({ event: 'run-created', run_id: rec.id, sweep_id: rec.sweep_id, status: rec.status });
   }
 

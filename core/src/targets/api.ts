@@ -24,8 +24,8 @@ export interface AttemptRequest extends AttemptRef {
 }
 
 export interface RunningAttempt {
-  /** The local process group's leader; undefined for remote targets. */
-  pid?: number;
+  /** The local process group's leader once started; undefined for remote targets or when it could not start. */
+  pid: Promise<number | undefined>;
   /** The status stream's end: resolves once the attempt has ended and its logs are read. */
   done: Promise<AttemptOutcome>;
   cancel(): void;

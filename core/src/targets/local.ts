@@ -4,7 +4,6 @@
 // (atomically) when the command ends — so a runner that was killed can, on restart, adopt the
 // result of an attempt that finished without it, or wait for one still running, instead of
 // running a trial twice. A timeout or a cancel sends SIGTERM to the group, SIGKILL after a grace.
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { constants } from 'node:os';
 import * as path from 'node:path';
@@ -16,6 +15,7 @@ import type { LocalTarget as LocalTargetConfig } from '../config/types';
 import type { AttemptRecord } from '../store/store';
 import { alive } from '../util/process';
 import type { AttemptRef, AttemptRequest, LineSink, RunningAttempt, Target } from './api';
+import { spawner } from './spawner';
 
 /** The local machine as a target; `config` is its targets.yaml entry, if any (a GPU override). */
 export function localTarget(name = 'local', config?: LocalTargetConfig): Target {
@@ -45,8 +45,10 @@ const files = (req: AttemptRef) => ({
 });
 
 // $1 = status base; the rest is the command. `exec` is not used: the wrapper must outlive the
-// command to record how it ended. A signal death shows as 128+N, as in any shell.
-const WRAPPER = 'b=$1; shift; echo $$ > "$b.pid"; "$@"; s=$?; echo $s > "$b.exit.tmp" && mv -f "$b.exit.tmp" "$b.exit"; exit $s';
+// command to record how it ended. A signal death shows as 128+N, as in any shell. Each status file
+// is one short `echo` (one write); readers take it as written only once its newline is there —
+// cheaper than a temp file and `mv`, which would cost a process per attempt.
+const WRAPPER = 'b=$1; shift; echo $$ > "$b.pid"; "$@"; s=$?; echo $s > "$b.exit"; exit $s';
 
 const STDERR_TAIL_BYTES = 8192;
 const FOLLOW_MS = 100;
@@ -54,21 +56,21 @@ const FOLLOW_MS = 100;
 function startLocal(spec: AttemptRequest, onLine: LineSink): RunningAttempt {
   const { argv, env, cwd } = spec.launch;
   const f = files(spec);
+  const startedAt = new Date().toISOString();
   let timedOut = false;
   let cancelled = false;
   const logs = [follow(f.stdout, 'stdout', onLine), follow(f.stderr, 'stderr', onLine)];
-  const outFd = fs.openSync(f.stdout, 'a');
-  const errFd = fs.openSync(f.stderr, 'a');
-  // detached: the wrapper leads a new process group, so signals reach everything the command
-  // started (accelerate and torchrun fork one worker per GPU).
-  const child = spawn('/bin/sh', ['-c', WRAPPER, 'expctl-attempt', f.status, ...argv], { cwd, env, detached: true, stdio: ['ignore', outFd, errFd] });
-  fs.closeSync(outFd);
-  fs.closeSync(errFd);
-  let killTimer: NodeJS.Timeout | undefined;
+  // detached (in the helper): the wrapper leads a new process group, so signals reach everything
+  // the command started (accelerate and torchrun fork one worker per GPU).
+  const child = spawner().spawn({ argv: ['/bin/sh', '-c', WRAPPER, 'expctl-attempt', f.status, ...argv], cwd, env, stdoutFile: f.stdout, stderrFile: f.stderr });
+  let pid: number | undefined;
+  let owed: NodeJS.Signals | undefined; // a signal asked for before the pid was known
   const signalGroup = (sig: NodeJS.Signals) => {
-    if (child.pid === undefined) return;
-    try { process.kill(-child.pid, sig); } catch { /* already gone */ }
+    if (pid === undefined) { owed = sig; return; }
+    try { process.kill(-pid, sig); } catch { /* already gone */ }
   };
+  void child.pid.then((p) => { pid = p; if (p !== undefined && owed) signalGroup(owed); });
+  let killTimer: NodeJS.Timeout | undefined;
   const terminate = () => {
     signalGroup('SIGTERM');
     killTimer ??= setTimeout(() => signalGroup('SIGKILL'), (spec.graceS ?? 10) * 1000);
@@ -76,21 +78,19 @@ function startLocal(spec: AttemptRequest, onLine: LineSink): RunningAttempt {
   };
   const timer = spec.timeoutS !== undefined ? setTimeout(() => { timedOut = true; terminate(); }, spec.timeoutS * 1000) : undefined;
 
-  const done = new Promise<AttemptOutcome>((resolve) => {
-    let settled = false;
-    const finish = (code: number | null, signal: NodeJS.Signals | null, spawnError?: NodeJS.ErrnoException) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      // The run ends with its leader: whatever it left behind in its group goes too.
-      signalGroup('SIGKILL');
-      clearTimeout(killTimer);
-      const tail = logs[1].stop().tail;
-      logs[0].stop();
-      resolve(outcomeOf(code, signal, { timedOut, cancelled, stderrTail: tail, program: argv[0], spawnError }));
-    };
-    child.once('error', (e: NodeJS.ErrnoException) => finish(null, null, e));
-    child.once('exit', (code, signal) => finish(code, signal));
+  const done = child.exit.then(async (e): Promise<AttemptOutcome> => {
+    clearTimeout(timer);
+    if (e.error?.code === 'ESPAWNER') {
+      // The helper is gone but the attempt is not: learn its end from its status file.
+      const adopted = await adopt({ ...spec, timeoutS: spec.timeoutS }, { n: spec.attempt, started: startedAt });
+      if (adopted) { logs.forEach((l) => l.stop()); return { ...adopted, timedOut: adopted.timedOut || timedOut, cancelled }; }
+    }
+    // The run ends with its leader: whatever it left behind in its group goes too.
+    signalGroup('SIGKILL');
+    clearTimeout(killTimer);
+    const tail = logs[1].stop().tail;
+    logs[0].stop();
+    return outcomeOf(e.code, e.signal, { timedOut, cancelled, stderrTail: tail, program: argv[0], spawnError: e.error });
   });
   return { pid: child.pid, done, cancel() { cancelled = true; terminate(); } };
 }
@@ -148,14 +148,24 @@ export function follow(file: string, stream: 'stdout' | 'stderr', onLine: LineSi
 
 /** An attempt left behind by a runner that stopped: finished (its status file), still running, or lost. */
 function orphanStatus(statusBase: string): { state: 'finished'; code: number } | { state: 'running'; pid: number } | { state: 'lost' } {
-  try {
-    const code = Number(fs.readFileSync(`${statusBase}.exit`, 'utf8').trim());
-    if (Number.isInteger(code)) return { state: 'finished', code };
-  } catch { /* not finished */ }
-  let pid: number | undefined;
-  try { pid = Number(fs.readFileSync(`${statusBase}.pid`, 'utf8').trim()); } catch { /* maybe not started yet */ }
+  const code = statusNumber(`${statusBase}.exit`);
+  if (code !== undefined) return { state: 'finished', code };
+  const pid = statusNumber(`${statusBase}.pid`);
   if (pid && alive(pid)) return { state: 'running', pid };
   return { state: 'lost' };
+}
+
+/** The number in a status file the wrapper writes; undefined while it is absent. */
+function statusNumber(file: string): number | undefined {
+  for (let tries = 0; ; tries++) {
+    let text: string;
+    try { text = fs.readFileSync(file, 'utf8'); } catch { return undefined; }
+    const m = /^(\d+)\n$/.exec(text);
+    if (m) return Number(m[1]);
+    // Created but not yet written: the echo is microseconds away.
+    if (tries === 20) return undefined;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  }
 }
 
 /**
