@@ -1,4 +1,4 @@
-// The one build: every bundle that ships (client, server, cli) and, later, the webviews.
+// The one build: every bundle that ships (client, server, cli, webviews).
 // Flags: --production (minify, no source maps), --watch (rebuild on change).
 import * as esbuild from 'esbuild';
 
@@ -27,6 +27,26 @@ const builds = [
       client: 'client/src/extension.ts',
       server: 'server/src/main.ts',
       cli: 'cli/src/main.ts',
+    },
+  },
+  {
+    // Webview panels: browser code, one script per panel plus the shared stylesheet, loaded by
+    // client/src/panels under a CSP that allows only these files (localResourceRoots: dist/webviews).
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    // The oldest VS Code we support (engines ^1.91) runs Electron 29: Chromium 122.
+    target: 'chrome122',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'info',
+    outdir: 'dist/webviews',
+    entryPoints: {
+      run: 'webviews/src/run/main.ts',
+      sweep: 'webviews/src/sweep/main.ts',
+      compare: 'webviews/src/compare/main.ts',
+      campaign: 'webviews/src/campaign/main.ts',
+      panels: 'webviews/media/panels.css',
     },
   },
 ];

@@ -18,4 +18,13 @@ export default tseslint.config(
       }],
     },
   },
+  {
+    // Webviews run in the browser sandbox: no Node, no editor API — they talk to the host by messages.
+    files: ['webviews/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['node:*', 'vscode', 'vscode-*'], message: 'webviews/ runs in a browser: use the message contract (webviews/src/contract.ts).' }],
+      }],
+    },
+  },
 );

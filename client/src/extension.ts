@@ -1,14 +1,35 @@
-// VS Code extension entry: starts the bundled language server over IPC for expctl's YAML files.
-// (Code lenses, the Experiments view and panels build on this client.)
+// VS Code extension entry: the language client over IPC to the bundled server, and — over the
+// results store that runner processes write — code lenses, the Experiments view, the status bar,
+// log terminals, panels and the commands that tie them together. Activation is lazy (package.json:
+// YAML files, our file names, the view, the commands) and timed in the output channel.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ExtensionContext } from 'vscode';
+import * as vscode from 'vscode';
 import { LanguageClient, TransportKind } from 'vscode-languageclient/node';
 import type { LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
 import type { InitOptions } from '../../server/src/protocol';
+import { planFile } from '../../core/src/runner/runner';
+import type { FileHost } from '../../core/src/rules/api';
+import { Results } from './results';
+import { Launcher } from './launch';
+import { LENS_SELECTOR, RunLenses } from './lenses';
+import { ExperimentsTree } from './tree';
+import type { Node } from './tree';
+import { showLogs } from './logs';
+import { Panels } from './panels';
 
 let client: LanguageClient | undefined;
 
-export async function activate(context: ExtensionContext): Promise<void> {
+const diskHost: FileHost = {
+  readFile(p) { try { return fs.readFileSync(p, 'utf8'); } catch { return undefined; } },
+  exists(p) { return fs.existsSync(p); },
+};
+
+export async function activate(context: vscode.ExtensionContext): Promise<{ activationMs: number }> {
+  const t0 = performance.now();
+  const output = vscode.window.createOutputChannel('expctl', { log: true });
+  context.subscriptions.push(output);
+
   const module = context.asAbsolutePath(path.join('dist', 'server.js'));
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc },
@@ -23,10 +44,130 @@ export async function activate(context: ExtensionContext): Promise<void> {
     ],
     synchronize: { configurationSection: 'expctl' },
     initializationOptions,
+    outputChannel: output,
   };
   client = new LanguageClient('expctl', 'expctl', serverOptions, clientOptions);
   context.subscriptions.push(client);
+
+  const results = new Results();
+  context.subscriptions.push(results);
+  const launcher = new Launcher(context, results, output);
+  const panels = new Panels(context, results);
+  const tree = new ExperimentsTree(results);
+  const view = vscode.window.createTreeView('expctl.experiments', { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
+  context.subscriptions.push(view);
+
+  const status = vscode.window.createStatusBarItem('expctl.status', vscode.StatusBarAlignment.Left, 50);
+  status.name = 'expctl runs';
+  status.command = 'expctl.experiments.focus';
+  const updateStatus = () => {
+    let running = 0;
+    let queued = 0;
+    for (const v of results.all()) for (const s of v.sweeps) {
+      running += s.counts.running;
+      if (s.runner?.alive) queued += s.counts.queued + s.counts.pending;
+    }
+    status.text = `$(beaker) ${running} running${queued ? ` · ${queued} queued` : ''}`;
+    status.tooltip = 'expctl: runs going on in this workspace (click for the Experiments view)';
+    if (running || queued) status.show(); else status.hide();
+  };
+  results.onDidChange(updateStatus);
+  context.subscriptions.push(status);
+
+  const active = () => vscode.window.activeTextEditor?.document.uri;
+  const fileArg = (uri?: vscode.Uri) => uri ?? active();
+  const selectedRuns = (node?: Node, nodes?: Node[]) => (nodes?.length ? nodes : node ? [node] : [...view.selection]);
+  const pickRun = async (placeHolder: string, running = false): Promise<string | undefined> => {
+    const items = results.all().flatMap((v) => v.store.all())
+      .filter((r) => !running || r.status === 'running' || r.status === 'queued')
+      .sort((a, b) => (b.started ?? b.created).localeCompare(a.started ?? a.created))
+      .map((r) => ({ label: r.trial.name, description: `${r.status} · ${r.id}`, id: r.id }));
+    if (!items.length) { void vscode.window.showInformationMessage(running ? 'expctl: no run is going on.' : 'expctl: no runs yet.'); return undefined; }
+    return (await vscode.window.showQuickPick(items, { placeHolder }))?.id;
+  };
+
+  const command = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  command('expctl.run', async (uri?: vscode.Uri, target?: string) => {
+    const file = fileArg(uri);
+    if (!file) { void vscode.window.showWarningMessage('expctl: open an experiment or sweep file to run it.'); return; }
+    await launcher.run(file, { target });
+  });
+  command('expctl.runOn', async (uri?: vscode.Uri) => {
+    const file = fileArg(uri);
+    if (!file || !client) return;
+    const info = await client.sendRequest<{ targets: string[] } | null>('expctl/fileInfo', { uri: file.toString() });
+    const target = await vscode.window.showQuickPick(info?.targets ?? ['local'], { placeHolder: 'Run on which target?' });
+    if (target) await launcher.run(file, { target });
+  });
+  command('expctl.resume', async (uri?: vscode.Uri) => { const f = fileArg(uri); if (f) await launcher.run(f); });
+  command('expctl.retryFailed', async (uri?: vscode.Uri) => { const f = fileArg(uri); if (f) await launcher.run(f, { retryFailed: true }); });
+  command('expctl.cancel', async (node?: Node) => {
+    if (node?.kind === 'sweep') return launcher.cancelSweep(node.sweep.id);
+    if (node?.kind === 'run') return launcher.cancelRun(node.run, node.root);
+    const id = await pickRun('Cancel which run?', true);
+    const hit = id ? results.run(id) : undefined;
+    if (hit) launcher.cancelRun(hit.run, hit.view.root);
+  });
+  command('expctl.showLogs', async (arg?: Node | string) => {
+    const id = typeof arg === 'string' ? arg : arg?.kind === 'run' || arg?.kind === 'attempt' ? arg.run.id : await pickRun('Show the logs of which run?');
+    if (id) showLogs(results, id);
+  });
+  command('expctl.openRun', (arg?: Node | string) => {
+    const id = typeof arg === 'string' ? arg : arg?.kind === 'run' ? arg.run.id : undefined;
+    if (id) panels.openRun(id);
+  });
+  command('expctl.openResults', async (arg?: string | Node) => {
+    if (typeof arg === 'string') return panels.openSweep(arg);
+    if (arg?.kind === 'sweep') return panels.openSweep(arg.sweep.id);
+    if (arg?.kind === 'run') return panels.openRun(arg.run.id);
+    const sweeps = results.all().flatMap((v) => v.sweeps);
+    const pick = await vscode.window.showQuickPick(sweeps.map((s) => ({ label: s.name, description: s.id, id: s.id })), { placeHolder: 'Open the results of which sweep?' });
+    if (pick) panels.openSweep(pick.id);
+  });
+  command('expctl.compare', (node?: Node, nodes?: Node[]) => {
+    const sel = selectedRuns(node, nodes);
+    panels.openCompare({
+      runIds: sel.flatMap((n) => (n.kind === 'run' ? [n.run.id] : [])),
+      sweepIds: sel.flatMap((n) => (n.kind === 'sweep' ? [n.sweep.id] : [])),
+    });
+  });
+  command('expctl.openCampaignReport', async (uri?: vscode.Uri) => {
+    const csv = uri ?? (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Job table': ['csv'] }, openLabel: 'Open campaign report' }))?.[0];
+    if (csv) panels.openCampaign(csv);
+  });
+  command('expctl.previewTrials', async (uri?: vscode.Uri) => {
+    const file = fileArg(uri);
+    if (!file) return;
+    const { plan, diagnostics } = planFile(file.fsPath, diskHost);
+    if (!plan) { void vscode.window.showErrorMessage(`expctl: ${path.basename(file.fsPath)} has ${diagnostics.length} error(s); fix them to preview its trials.`); return; }
+    const keys = [...new Set(plan.trials.flatMap((t) => Object.keys(t.params)))];
+    const shown = plan.trials.slice(0, 2000);
+    const md = [`# ${plan.name}: ${plan.trials.length} trial${plan.trials.length === 1 ? '' : 's'} (${plan.method}, max_parallel ${plan.maxParallel})`, '',
+      `| # | name | ${keys.join(' | ')} |`, `|---|---|${keys.map(() => '---').join('|')}|`,
+      ...shown.map((t) => `| ${t.index} | ${t.name} | ${keys.map((k) => JSON.stringify(t.params[k] ?? '')).join(' | ')} |`),
+      ...(plan.trials.length > shown.length ? ['', `… and ${plan.trials.length - shown.length} more (\`expctl plan --csv\` lists them all)`] : [])].join('\n');
+    const doc = await vscode.workspace.openTextDocument({ content: md, language: 'markdown' });
+    await vscode.commands.executeCommand('markdown.showPreview', doc.uri);
+  });
+  command('expctl.validateWorkspace', async () => {
+    const files = await vscode.workspace.findFiles('**/{*.experiment,*.sweep,experiment,sweep,targets}.{yaml,yml}', '**/{node_modules,.git,.expctl}/**', 5000);
+    // Opening them lets the language server check each one; Problems then lists what it found.
+    for (const f of files) await vscode.workspace.openTextDocument(f);
+    await vscode.commands.executeCommand('workbench.actions.view.problems');
+    void vscode.window.showInformationMessage(`expctl: checking ${files.length} file${files.length === 1 ? '' : 's'} — see Problems.`);
+  });
+  command('expctl.refresh', () => results.refresh());
+
+  context.subscriptions.push(vscode.languages.registerCodeLensProvider(LENS_SELECTOR, new RunLenses(client, results)));
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => output.appendLine('workspace trusted: launching runs is enabled')));
+  if (!vscode.workspace.isTrusted) output.appendLine('workspace not trusted: validation, completion and panels work; launching runs does not');
+
   await client.start();
+  results.refresh();
+  updateStatus();
+  const activationMs = Math.round(performance.now() - t0);
+  output.appendLine(`expctl activated in ${activationMs} ms`);
+  return { activationMs };
 }
 
 export async function deactivate(): Promise<void> {

@@ -1,0 +1,66 @@
+// Code lenses on experiment and sweep files: "▶ Run", "▶ Run on <target>", "Results (N)", and for
+// sweeps "▶ Run sweep (N trials, max P parallel)", "Preview trials", "Resume (k/N done)". What the
+// file is and whether it has errors comes from the language server (`expctl/fileInfo`); run counts
+// from the results store.
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { FileInfoRequest } from '../../server/src/protocol';
+import type { FileInfoParams, FileInfoResult } from '../../server/src/protocol';
+import type { Results } from './results';
+
+export const LENS_SELECTOR: vscode.DocumentSelector = [
+  { scheme: 'file', language: 'yaml', pattern: '**/*.{experiment,sweep}.{yaml,yml}' },
+  { scheme: 'file', language: 'yaml', pattern: '**/{experiment,sweep}.{yaml,yml}' },
+];
+
+export class RunLenses implements vscode.CodeLensProvider {
+  private readonly emitter = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.emitter.event;
+
+  constructor(private readonly client: LanguageClient, private readonly results: Results) {
+    results.onDidChange(() => this.emitter.fire());
+    // Errors come and go with edits; the server has validated by the time diagnostics change.
+    vscode.languages.onDidChangeDiagnostics(() => this.emitter.fire());
+    vscode.workspace.onDidGrantWorkspaceTrust(() => this.emitter.fire());
+  }
+
+  async provideCodeLenses(doc: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
+    let info: FileInfoResult | null;
+    try {
+      info = await this.client.sendRequest<FileInfoResult | null>(FileInfoRequest, { uri: doc.uri.toString() } satisfies FileInfoParams, token);
+    } catch {
+      return []; // the server is restarting: lenses come back with the next refresh
+    }
+    if (!info || (info.kind !== 'experiment' && info.kind !== 'sweep')) return [];
+    const at = new vscode.Range(info.line, 0, info.line, 0);
+    const lens = (title: string, command: string, args: unknown[] = [], tooltip?: string) => new vscode.CodeLens(at, { title, command, arguments: args, tooltip });
+    if (info.errors > 0) {
+      return [lens(`⚠ Fix ${info.errors} error${info.errors === 1 ? '' : 's'} to run`, 'workbench.actions.view.problems', [], 'A file with errors cannot be run: see the Problems panel')];
+    }
+    const lenses: vscode.CodeLens[] = [];
+    const trusted = vscode.workspace.isTrusted;
+    const untrustedNote = trusted ? undefined : 'This workspace is not trusted: expctl will not launch runs here';
+    const swept = info.sweepId ? this.results.sweep(info.sweepId)?.status : undefined;
+    if (info.kind === 'sweep') {
+      const n = info.trials ? `${info.trials.exact ? '' : '≤ '}${info.trials.count.toLocaleString('en-US')} trial${info.trials.count === 1 ? '' : 's'}` : 'trials';
+      lenses.push(lens(`▶ Run sweep (${n}, max ${info.maxParallel ?? 1} parallel)`, 'expctl.run', [doc.uri], untrustedNote));
+      lenses.push(lens('Preview trials', 'expctl.previewTrials', [doc.uri]));
+      if (swept) {
+        const done = swept.counts.succeeded;
+        if (done < swept.total && !swept.runner?.alive) lenses.push(lens(`Resume (${done}/${swept.total} done)`, 'expctl.resume', [doc.uri], untrustedNote));
+        if (swept.counts.failed > 0 && !swept.runner?.alive) lenses.push(lens(`Retry failed (${swept.counts.failed})`, 'expctl.retryFailed', [doc.uri], untrustedNote));
+      }
+    } else {
+      lenses.push(lens('▶ Run', 'expctl.run', [doc.uri], untrustedNote));
+    }
+    for (const t of info.targets.filter((x) => x !== (info.defaultTarget ?? 'local'))) {
+      lenses.push(lens(`▶ Run on ${t}`, 'expctl.run', [doc.uri, t], untrustedNote));
+    }
+    if (swept && info.sweepId) {
+      const runs = Object.values(swept.counts).reduce((a, b) => a + b, 0) - swept.counts.pending;
+      const live = swept.runner?.alive ? ` — ${swept.counts.running} running` : '';
+      lenses.push(lens(`Results (${runs})${live}`, 'expctl.openResults', [info.sweepId]));
+    }
+    return lenses;
+  }
+}

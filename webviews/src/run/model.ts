@@ -1,0 +1,120 @@
+// The Run panel's data and charts, apart from the DOM: series grown by live updates, one chart per
+// metric over step, telemetry over time, the attempts table.
+import { metricLinesConfig, type ChartTheme, type MetricRun, type Point } from '../../../core/src/charts';
+import type { NamedChart } from '../../../core/src/report/charts';
+import { duration } from '../../../core/src/report/format';
+import type { TelemetryRecord } from '../../../core/src/runner/telemetry';
+import type { AttemptRecord, RunRecord } from '../../../core/src/store/store';
+import { csvTable } from '../../../core/src/util/csv';
+import type { PanelUpdates, RunData, SweepInfo } from '../contract';
+import { isMetricName, localTime, num } from '../lib/format';
+import { appendSeries } from '../lib/series';
+import type { Column } from '../lib/table';
+
+export class RunModel {
+  run: RunRecord;
+  sweep?: SweepInfo;
+  config: string;
+  readonly metrics = new Map<string, Point[]>();
+  telemetry: TelemetryRecord[];
+
+  constructor(d: RunData) {
+    this.run = d.run;
+    this.sweep = d.sweep;
+    this.config = d.config;
+    this.telemetry = d.telemetry.slice();
+    appendSeries(this.metrics, d.metrics);
+  }
+
+  /** What the update changed: metrics that got points, new telemetry, a new record. */
+  apply(u: PanelUpdates['run']): { metrics: string[]; telemetry: boolean; run: boolean } {
+    if (u.run) this.run = u.run;
+    for (const t of u.telemetry) this.telemetry.push(t);
+    return { metrics: appendSeries(this.metrics, u.metrics), telemetry: u.telemetry.length > 0, run: !!u.run };
+  }
+
+  /** The sweep's primary metric first, then by name. */
+  metricNames(): string[] {
+    const primary = this.sweep?.metric?.name;
+    return [...this.metrics.keys()].sort((a, b) => (a === primary ? -1 : b === primary ? 1 : a.localeCompare(b)));
+  }
+}
+
+function lines(name: string, title: string, runs: MetricRun[], theme: ChartTheme, o: { unit?: string; subtitle?: string; xTitle?: string; xUnit?: string } = {}): NamedChart {
+  const config = metricLinesConfig({ runs, metric: title, title, subtitle: o.subtitle, unit: o.unit, xTitle: o.xTitle, xUnit: o.xUnit }, theme);
+  // One line needs no legend: the title names it.
+  if (runs.length === 1 && config.options?.plugins?.legend) config.options.plugins.legend.display = false;
+  return { name, title, config: config as NamedChart['config'] };
+}
+
+export function metricChart(model: RunModel, name: string, theme: ChartTheme): NamedChart {
+  const s = model.run.summary[name];
+  const pts = model.metrics.get(name) ?? [];
+  const subtitle = s ? `last ${num(s.last)} · min ${num(s.min)} · max ${num(s.max)} · ${pts.length} points` : `${pts.length} points`;
+  return lines(`metric-${name}`, name, [{ label: model.run.trial.name, points: pts }], theme, { subtitle });
+}
+
+/** Time axis unit for a span of seconds: seconds, minutes or hours, whichever reads best. */
+export function timeUnit(spanS: number): { unit: string; div: number } {
+  return spanS > 2 * 3600 ? { unit: 'h', div: 3600 } : spanS > 120 ? { unit: 'min', div: 60 } : { unit: 's', div: 1 };
+}
+
+/** GPU utilisation, memory and power per GPU, CPU and RSS, over time since the first sample. */
+export function telemetryCharts(records: readonly TelemetryRecord[], theme: ChartTheme): NamedChart[] {
+  const times = records.map((r) => Date.parse(r.t));
+  const t0 = times.find(Number.isFinite);
+  if (t0 === undefined) return [];
+  const { unit, div } = timeUnit((Math.max(...times.filter(Number.isFinite)) - t0) / 1000);
+  const gpu = { util: new Map<number, Point[]>(), mem: new Map<number, Point[]>(), power: new Map<number, Point[]>() };
+  const cpu: Point[] = [];
+  const rss: Point[] = [];
+  const add = (m: Map<number, Point[]>, i: number, p: Point) => { let a = m.get(i); if (!a) m.set(i, (a = [])); a.push(p); };
+  records.forEach((r, k) => {
+    const x = (times[k] - t0) / 1000 / div;
+    if (!Number.isFinite(x)) return;
+    if (typeof r.cpu_pct === 'number') cpu.push({ x, y: r.cpu_pct });
+    if (typeof r.rss_mb === 'number') rss.push({ x, y: r.rss_mb });
+    for (const g of r.gpus ?? []) {
+      if (typeof g.util === 'number') add(gpu.util, g.index, { x, y: g.util });
+      if (typeof g.mem_mb === 'number') add(gpu.mem, g.index, { x, y: g.mem_mb });
+      if (typeof g.power_w === 'number') add(gpu.power, g.index, { x, y: g.power_w });
+    }
+  });
+  const per = (m: Map<number, Point[]>) => [...m.entries()].sort((a, b) => a[0] - b[0]).map(([i, points]) => ({ label: `GPU ${i}`, points }));
+  const o = { xTitle: 'Time since the first sample', xUnit: unit };
+  const out: NamedChart[] = [];
+  if (gpu.util.size) out.push(lines('gpu-utilisation', 'GPU utilisation', per(gpu.util), theme, { ...o, unit: '%' }));
+  if (gpu.mem.size) out.push(lines('gpu-memory', 'GPU memory', per(gpu.mem), theme, { ...o, unit: 'MB' }));
+  if (gpu.power.size) out.push(lines('gpu-power', 'GPU power', per(gpu.power), theme, { ...o, unit: 'W' }));
+  if (cpu.length) out.push(lines('cpu', 'CPU', [{ label: 'CPU', points: cpu }], theme, { ...o, unit: '%' }));
+  if (rss.length) out.push(lines('rss', 'Resident memory', [{ label: 'RSS', points: rss }], theme, { ...o, unit: 'MB' }));
+  return out;
+}
+
+export const ATTEMPT_COLUMNS: readonly Column<AttemptRecord>[] = [
+  { id: 'n', label: '#', value: (a) => a.n, numeric: true, width: 0.4 },
+  { id: 'started', label: 'Started', value: (a) => a.started, text: (a) => localTime(a.started), width: 1.6 },
+  { id: 'duration', label: 'Duration', value: (a) => a.duration_s, text: (a) => (a.duration_s === undefined ? (a.ended ? '' : 'running') : duration(a.duration_s)), numeric: true },
+  { id: 'exit', label: 'Exit', value: (a) => a.exit_code ?? a.signal ?? undefined, numeric: true, width: 0.7 },
+  { id: 'failure', label: 'Failure', value: (a) => a.failure_class },
+  { id: 'message', label: 'Message', value: (a) => a.message, width: 4 },
+];
+
+export interface SummaryRow { metric: string; last: number; min: number; max: number; mean: number; count: number }
+
+export const SUMMARY_COLUMNS: readonly Column<SummaryRow>[] = [
+  { id: 'metric', label: 'Metric', value: (r) => r.metric, width: 2 },
+  ...(['last', 'min', 'max', 'mean'] as const).map((k): Column<SummaryRow> => ({ id: k, label: k, value: (r) => r[k], text: (r) => num(r[k]), numeric: true })),
+  { id: 'count', label: 'Reports', value: (r) => r.count, numeric: true },
+];
+
+export function summaryRows(run: RunRecord): SummaryRow[] {
+  return Object.entries(run.summary).filter(([metric]) => isMetricName(metric)).map(([metric, s]) => ({ metric, ...s })).sort((a, b) => a.metric.localeCompare(b.metric));
+}
+
+/** Every metric point, long format: metric, step, value. */
+export function metricsCsv(model: RunModel): string {
+  const rows: unknown[][] = [];
+  for (const name of model.metricNames()) for (const p of model.metrics.get(name)!) rows.push([name, p.x, p.y]);
+  return csvTable(['metric', 'step', 'value'], rows);
+}
