@@ -10,17 +10,14 @@
 //   completion        50 requests inside trial entries (keys and values), no edits; median and p95
 //   warm re-open      5× didClose + didOpen of the same text in the same server; median
 //   RSS               VmRSS of the server after the run (and VmHWM, the peak)
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, type as osType, release } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, writeResults } from './meta';
 import type { Position, PublishDiagnosticsParams } from 'vscode-languageserver';
 import { fileUri, startServer, type LspClient, type Settings } from '../test/helpers/lsp-client';
 import { STAND_IN_SWEEP_SCHEMA, TRIAL_KEYS, writeBenchWorkspace, type SweepDoc } from './gen-docs';
 
-const ROOT = resolve(__dirname, '..');
 const WORK = join(ROOT, 'bench', '.work');
-const RESULTS = join(ROOT, 'bench', 'results', 'lsp.json');
 const OUR_SERVER = join(ROOT, 'dist', 'server.js');
 const YLS_DIR = join(ROOT, 'node_modules', 'yaml-language-server');
 const YLS_BIN = join(YLS_DIR, 'bin', 'yaml-language-server');
@@ -44,17 +41,6 @@ const WRITE = !process.argv.includes('--no-write');
 const RUNS = Number(arg('--runs') ?? 1);
 /** Debugging: measure one server only (no table of ratios, nothing written). */
 const ONLY = arg('--only');
-
-/** The commit measured, and whether the work tree had uncommitted changes (the bundle is built from it). */
-function gitState(): { commit: string; dirty: boolean } | undefined {
-  try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const status = execFileSync('git', ['status', '--porcelain', '--', 'core', 'server', 'schemas'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    return { commit, dirty: status.trim().length > 0 };
-  } catch {
-    return undefined;
-  }
-}
 
 /** yaml-language-server validates 200 ms after the last open/change, hard-coded (no setting). */
 function ylsValidationDelayMs(): number {
@@ -359,16 +345,7 @@ async function main(): Promise<void> {
   console.log('\nMarkdown:\n' + md.join('\n'));
 
   if (WRITE) {
-    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
     const out = {
-      benchmark: 'lsp',
-      date: new Date().toISOString(),
-      node: process.version,
-      cpu: cpus()[0]?.model ?? 'unknown',
-      cores: cpus().length,
-      memoryGB: round(totalmem() / 2 ** 30),
-      os: `${osType()} ${release()}`,
-      git: gitState(),
       command: 'node esbuild.mjs && node --import tsx bench/lsp.ts',
       servers: {
         expctl: { bundle: 'dist/server.js', settings: servers[0].settings, note: `expctl.validation.debounceMs set to ${OUR_DEBOUNCE_MS} for the bench (default 150)` },
@@ -387,8 +364,8 @@ async function main(): Promise<void> {
       table,
       targets,
     };
-    writeFileSync(RESULTS, JSON.stringify(out, null, 2) + '\n');
-    console.log(`\nwrote ${RESULTS}`);
+    writeResults('lsp', ['core', 'server', 'schemas'], out);
+    console.log('\nwrote bench/results/lsp.json');
   }
 }
 

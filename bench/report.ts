@@ -10,11 +10,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ROOT, writeResults } from './meta';
 import { buildReport, loadCampaign, renderMarkdown } from '../core/src/report';
 import { parseCsv } from '../core/src/util/csv';
 import { generateJobSummary } from '../examples/campaign-report/generate';
 
-const ROOT = path.resolve(__dirname, '..');
 const RUNS = 3;
 const SEED = 1;
 const PYTHON = path.join(ROOT, '.cache/pyref/bin/python');
@@ -94,16 +94,7 @@ function main(): void {
   console.log(`RSS after the runs: ${rssMb} MB`);
   if (!write) return;
 
-  const git = (a: string[]) => spawnSync('git', a, { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
-  const out = {
-    benchmark: 'report',
-    date: new Date().toISOString(),
-    node: process.version,
-    cpu: os.cpus()[0]?.model,
-    cores: os.cpus().length,
-    memoryGB: Math.round(os.totalmem() / 1e8) / 10,
-    os: `${os.type()} ${os.release()}`,
-    git: { commit: git(['rev-parse', '--short', 'HEAD']), dirty: git(['status', '--porcelain']) !== '' },
+  writeResults('report', ['core/src/report', 'core/src/util/csv.ts', 'core/src/charts', 'cli'], {
     command: 'node --import tsx bench/report.ts',
     method: { runs: RUNS, warmup: 1, aggregate: 'median of runs per figure', loadavg: os.loadavg().map(round) },
     input: { rows, bytes: text.length, generator: `examples/campaign-report/generate.ts --rows ${rows} --seed ${SEED}` },
@@ -112,9 +103,7 @@ function main(): void {
     samples_ms: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.map(round)])),
     rss_mb: rssMb,
     ...(peer ? { peer } : {}),
-  };
-  fs.mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
-  fs.writeFileSync(path.join(ROOT, 'bench/results/report.json'), `${JSON.stringify(out, null, 2)}\n`);
+  });
 }
 
 main();

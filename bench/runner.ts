@@ -4,10 +4,11 @@
 //       processes (and the bare loop vs `xargs -P 8`, for reference)
 //   (c) peak RSS of `expctl run` with a 10,000-trial sweep queued                              [≤ 200 MB]
 // Run: node esbuild.mjs && node --import tsx bench/runner.ts   (writes bench/results/runner.json)
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { writeResults } from './meta';
 
 const CLI = path.resolve('dist/cli.js');
 const P = 8;
@@ -77,9 +78,7 @@ async function main(): Promise<void> {
   rows.push({ case: '(c) 10,000 trials queued', expctl_s: c.s, peer: 'peak RSS MB', peer_s: c.peakMb, ratio: '', bar: '≤ 200 MB' });
   const round = (x: unknown) => (typeof x === 'number' ? Number(x.toFixed(3)) : x);
   console.table(rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]))));
-  const git = spawnSync('git', ['rev-parse', '--short', 'HEAD']).stdout.toString().trim();
-  fs.mkdirSync('bench/results', { recursive: true });
-  fs.writeFileSync('bench/results/runner.json', `${JSON.stringify({ benchmark: 'runner', date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length, git, rows }, null, 2)}\n`);
+  writeResults('runner', ['core/src/runner', 'core/src/targets', 'core/src/store', 'cli'], { command: 'node --import tsx bench/runner.ts', loadavg: os.loadavg(), rows });
 }
 
 void main();

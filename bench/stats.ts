@@ -14,15 +14,13 @@
 //   node --import tsx bench/stats.ts
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, release, totalmem, type as osType } from 'node:os';
 import { join } from 'node:path';
+import { ROOT, writeResults } from './meta';
 import { describe, groupItems, summarizeGroups, isEmpty, type GroupItem } from '../core/src/stats';
 import type { RunRecord } from '../core/src/store/store';
 import { mulberry32, normal } from '../core/src/sweep/prng';
 
-const ROOT = join(__dirname, '..');
 const WORK = join(ROOT, 'bench', '.work');
-const RESULTS = join(ROOT, 'bench', 'results', 'stats.json');
 const VENV = join(ROOT, '.cache', 'pyref');
 const PYTHON = join(VENV, 'bin', 'python');
 const N = 1_000_000;
@@ -164,16 +162,6 @@ function ensureVenv(): void {
   execFileSync(join(VENV, 'bin', 'pip'), ['install', '-q', '-r', join(ROOT, 'scripts', 'reference', 'requirements.txt')], { stdio: 'inherit' });
 }
 
-function gitState(): { commit: string; dirty: boolean } | undefined {
-  try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const status = execFileSync('git', ['status', '--porcelain', '--', 'core/src/stats'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    return { commit, dirty: status.trim().length > 0 };
-  } catch {
-    return undefined;
-  }
-}
-
 function main(): void {
   mkdirSync(WORK, { recursive: true });
   const data = latencies();
@@ -233,16 +221,7 @@ function main(): void {
   }
   for (const t of targets) console.log(`  ${t.met ? 'MET    ' : 'NOT MET'}  ${t.target}: ${t.measured}`);
 
-  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-  writeFileSync(RESULTS, JSON.stringify({
-    benchmark: 'stats',
-    date: new Date().toISOString(),
-    node: process.version,
-    cpu: cpus()[0]?.model ?? 'unknown',
-    cores: cpus().length,
-    memoryGB: round(totalmem() / 2 ** 30),
-    os: `${osType()} ${release()}`,
-    git: gitState(),
+  writeResults('stats', ['core/src/stats'], {
     command: 'node --import tsx bench/stats.ts',
     peer: { ...v, venv: '.cache/pyref (scripts/reference/requirements.txt)' },
     method: {
@@ -254,8 +233,8 @@ function main(): void {
     check: { agreed: Object.keys(py.summary), summary: py.summary },
     table,
     targets,
-  }, null, 2) + '\n');
-  console.log(`wrote ${RESULTS}`);
+  });
+  console.log('wrote bench/results/stats.json');
 }
 
 main();
