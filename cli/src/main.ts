@@ -14,13 +14,13 @@ import type { Target } from '../../core/src/targets/api';
 import type { TargetsFile } from '../../core/src/config/types';
 import { anyActive, storeStatus } from '../../core/src/runner/status';
 import { fmtNum, ProgressLine, renderStatus, styleFor } from './render';
-import { cmdCompare, cmdReport, cmdStats } from './analyze';
 import { spawn } from 'node:child_process';
 import type { Plan } from '../../core/src/runner/runner';
 import { FileStore, storeDirFor } from '../../core/src/store/store';
 import { follow } from '../../core/src/targets/local';
-import { serve, transportGiven } from '../../server/src/server';
 import { version } from '../../package.json';
+import type * as Analyze from './analyze';
+import type * as Server from '../../server/src/server';
 import { diskHost, InputError, positiveInt, readInput, resolveRunId, storeFrom, table, UsageError } from './common';
 
 
@@ -364,6 +364,13 @@ async function cmdLogs(args: string[]): Promise<number> {
 
 const fmtSec = (s: number | undefined) => (s === undefined ? '?' : s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`);
 
+// The analysis commands (chart.js, reports) and the language server are loaded by the commands that
+// use them: every other command — `run` above all, which a sweep may start often — starts faster.
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy loads; esbuild bundles them behind lazy initialisers */
+const analysis = (): typeof Analyze => require('./analyze') as typeof Analyze;
+const languageServer = (): typeof Server => require('../../server/src/server') as typeof Server;
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 export function main(argv: string[]): number | Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
@@ -378,15 +385,17 @@ export function main(argv: string[]): number | Promise<number> {
     case 'run': return cmdRun(rest);
     case 'ls': return cmdLs(rest);
     case 'status': return cmdStatus(rest);
-    case 'stats': return cmdStats(rest);
-    case 'compare': return cmdCompare(rest);
-    case 'report': return cmdReport(rest);
+    case 'stats': return analysis().cmdStats(rest);
+    case 'compare': return analysis().cmdCompare(rest);
+    case 'report': return analysis().cmdReport(rest);
     case 'logs': return cmdLogs(rest);
     case 'cancel': return cmdCancel(rest);
-    case 'lsp':
+    case 'lsp': {
+      const { serve, transportGiven } = languageServer();
       if (!transportGiven(rest)) throw new UsageError('lsp needs a transport: --stdio, --node-ipc or --socket=PORT');
       serve();
       return -1; // keeps running
+    }
     default:
       throw new UsageError(`unknown command "${cmd}"`);
   }
