@@ -62,15 +62,15 @@ export class Launcher {
     return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `expctl: ${label}`, cancellable: true }, (progress, token) =>
       new Promise<void>((resolve) => {
         let done = 0;
-        let seenRunner = false;
+        const launched = new Date().toISOString();
         const update = () => {
           const s = this.results.sweep(sweepId)?.status;
           if (!s) return;
           const finished = s.counts.succeeded + s.counts.failed + s.counts.cancelled;
           if (finished > done) { progress.report({ increment: ((finished - done) / Math.max(1, s.total)) * 100 }); done = finished; }
           progress.report({ message: `${finished}/${s.total} — ✓ ${s.counts.succeeded} ✗ ${s.counts.failed} ▶ ${s.counts.running}` });
-          seenRunner ||= !!s.runner?.alive;
-          if (seenRunner && !s.runner?.alive) { sub.dispose(); resolve(); }
+          // Ended: its runner wrote `finished` after this launch (a quick one may end between two looks).
+          if (!s.runner?.alive && s.finished && s.finished >= launched) { sub.dispose(); resolve(); }
         };
         const sub = this.results.onDidChange(update);
         token.onCancellationRequested(() => { this.cancelSweep(sweepId); });

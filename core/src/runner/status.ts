@@ -27,6 +27,8 @@ export interface SweepStatus {
   /** Per trial, its newest run's status; `pending` = no run yet. A running run whose runner is gone is `interrupted`. */
   counts: Record<RunStatus | 'pending', number>;
   runner?: { pid: number; alive: boolean };
+  /** When its last runner finished (ISO), if it did. */
+  finished?: string;
   /** Newest change of any run, ISO time. */
   updated: string;
   running: RunningRun[];
@@ -86,6 +88,7 @@ export function storeStatus(store: FileStore, o: { sweep?: string; now?: number 
     const s: SweepStatus = {
       id, name: meta.name ?? runs[0].experiment ?? id, file: meta.file, target: meta.target, metric: meta.metric,
       total: Math.max(meta.trials ?? 0, latest.size), counts, updated: meta.created ?? runs[0].created, running: [], failed: [],
+      ...(meta.finished ? { finished: meta.finished } : {}),
     };
     // A finished runner's pid may since belong to another process: only an unfinished one is looked up.
     const pid = meta.runner_pid ?? runs.find(isActive)?.runner_pid;
