@@ -26,7 +26,7 @@ const icon = (status: string) => {
 };
 
 const fmt = (x: number) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : String(Number(x.toPrecision(4))));
-const dur = (s: number | undefined) => (s === undefined ? '' : formatDuration(Math.round(s * 10) / 10));
+const dur = (s: number | undefined) => (s === undefined ? '' : s < 60 ? `${s.toFixed(1)} s` : formatDuration(Math.round(s)));
 
 export class ExperimentsTree implements vscode.TreeDataProvider<Node> {
   private readonly emitter = new vscode.EventEmitter<Node | undefined>();
