@@ -53,7 +53,8 @@ export class RunLenses implements vscode.CodeLensProvider {
     } else {
       lenses.push(lens('▶ Run', 'expctl.run', [doc.uri], untrustedNote));
     }
-    for (const t of info.targets.filter((x) => x !== (info.defaultTarget ?? 'local'))) {
+    // Kubernetes targets are validated, not launched, by this version: no lens that would only fail.
+    for (const t of info.launchable.filter((x) => x !== (info.defaultTarget ?? 'local'))) {
       lenses.push(lens(`▶ Run on ${t}`, 'expctl.run', [doc.uri, t], untrustedNote));
     }
     if (swept && info.sweepId) {

@@ -161,7 +161,7 @@ test('file info for lenses: sweep trials, parallelism, targets', () => {
   const info = fileInfo(validateText(`${D}/s.sweep.yaml`, text, memHost({ ...files })));
   assert.deepEqual(info, {
     kind: 'sweep', errors: 0, warnings: 0, line: 0, trials: { count: 6, exact: true }, method: 'grid', maxParallel: 4,
-    targets: ['local', 'gpu-box', 'cluster'], name: 'demo', experimentFile: `${D}/train.experiment.yaml`, targetsFile: `${D}/targets.yaml`,
+    targets: ['local', 'gpu-box', 'cluster'], launchable: ['local', 'gpu-box'], name: 'demo', experimentFile: `${D}/train.experiment.yaml`, targetsFile: `${D}/targets.yaml`,
     sweepId: sweepIdFor('s', `${D}/s.sweep.yaml`),
   });
   // The same id the runner files its runs under: a sweep without a name runs as its file name.

@@ -217,3 +217,11 @@ test('hostile input: alias bomb, deep nesting, huge file, binary junk never thro
   const junk = check(`${D}/junk.experiment.yaml`, '\u0000\u0001\uffff: : : - [ { ] }\t\t&&&**');
   assert.ok(junk.diagnostics.length >= 1);
 });
+
+test('an empty enum value gets one message listing what is allowed, not one per failed keyword', () => {
+  const v = check(`${D}/e.experiment.yaml`, 'name: e\ncommand: [sh, -c, "true"]\nlauncher:\n  type:\nmetrics:\n  goal:\n');
+  assert.deepEqual(v.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.range.start.line, d.message]), [
+    [3, 'launcher.type has no value. Allowed: none, accelerate, torchrun.'],
+    [5, 'metrics.goal has no value. Allowed: minimize, maximize.'],
+  ]);
+});

@@ -31,13 +31,15 @@ export const MAX_LEGEND_RUNS = 12;
 export function metricLinesConfig(input: MetricLinesInput, theme: ChartTheme): ChartConfiguration<'line', Point[]> {
   const datasets: Array<ChartDataset<'line', Point[]>> = input.runs.map((run, i) => {
     const color = seriesColor(theme, i);
+    const data = cleanPoints(run.points);
     return {
       label: run.label,
-      data: cleanPoints(run.points),
+      data,
       borderColor: color,
       backgroundColor: color,
       borderWidth: input.runs.length > 20 ? 1 : 1.5,
-      pointRadius: 0,
+      // A lone point has no line to show it: draw it as a dot.
+      pointRadius: data.length === 1 ? 3 : 0,
       pointHoverRadius: 3,
       indexAxis: 'x',
       // no gaps remain after cleanPoints; spanGaps lets chart.js skip looking for them

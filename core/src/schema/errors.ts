@@ -140,6 +140,9 @@ export function mapSchemaErrors(errors: ErrorObject[] | null | undefined): Schem
   const { kept, labels } = pruneBranches(errors);
   const out: SchemaProblem[] = [];
   const seen = new Set<string>();
+  // One message per value: the enum's (it lists what is allowed) beats the type and const ones that
+  // the same bad value fails beside it (an empty `type:` fails all three).
+  const valueKeyword = new Map<string, string>();
   for (const e of kept) {
     if (e.keyword === 'if') continue;
     // propertyNames: the inner error (with propertyName) says what is wrong with the key.
@@ -151,6 +154,17 @@ export function mapSchemaErrors(errors: ErrorObject[] | null | undefined): Schem
     const id = `${describePath(p.path)}|${p.target}|${p.message}`;
     if (seen.has(id)) continue;
     seen.add(id);
+    if (p.target === 'value' && (e.keyword === 'enum' || e.keyword === 'type' || e.keyword === 'const')) {
+      const at = describePath(p.path);
+      const prev = valueKeyword.get(at);
+      if (prev === 'enum') continue;
+      if (prev !== undefined) {
+        if (e.keyword !== 'enum') continue;
+        const i = out.findIndex((x) => x.target === 'value' && describePath(x.path) === at);
+        out.splice(i, 1);
+      }
+      valueKeyword.set(at, e.keyword);
+    }
     out.push(p);
   }
   return out;
@@ -190,7 +204,8 @@ function problemFor(e: ErrorObject): SchemaProblem | undefined {
       const guess = typeof data === 'string' ? closest(data, allowed.filter((a): a is string => typeof a === 'string')) : undefined;
       return {
         path, target: 'value', severity: 'error',
-        message: `${show(data)} is not allowed for ${where}. Allowed: ${allowed.map((a) => String(a)).join(', ')}.` + (guess ? ` Did you mean "${guess}"?` : ''),
+        message: (data === null ? `${where} has no value. Allowed: ` : `${show(data)} is not allowed for ${where}. Allowed: `) +
+          `${allowed.map((a) => String(a)).join(', ')}.` + (guess ? ` Did you mean "${guess}"?` : ''),
         fixes: (guess ? [guess] : allowed.length <= 6 ? allowed : []).map((v, i) => ({
           title: `Change to ${yamlScalar(v)}`, edits: [{ path, target: 'value' as const, newText: yamlScalar(v) }], preferred: i === 0 && !!guess,
         })),
