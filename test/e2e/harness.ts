@@ -5,11 +5,11 @@
 // Habits: wait on UI states (locators, waitForFunction), never on fixed sleeps; always clean up
 // (close the browser, kill code-server's whole process group), also when a test fails; when
 // something goes wrong, say what and where to look (code-server's log, a failure screenshot).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const E2E_TMP = path.join(REPO_ROOT, 'test', '.tmp', 'e2e');
@@ -334,9 +334,35 @@ export class VSCode {
     await this.pickRow(label, timeoutMs);
   }
 
+  /** Runs a command by its palette label that answers with a quick pick of its own (e.g.
+   * 'expctl: Show Logs'), then accepts that pick's row labelled `item`. The command's pick is told
+   * from the palette by its placeholder, `placeholder` (the palette reuses the same widget). */
+  async runCommandAndPick(label: string, placeholder: string | RegExp, item: string, timeoutMs = 30_000): Promise<void> {
+    await this.page.keyboard.press('F1');
+    const input = this.quickInput().locator('input');
+    await input.waitFor({ state: 'visible', timeout: timeoutMs });
+    await input.fill(`>${label}`);
+    await this.pickRow(label, timeoutMs, false);
+    await this.pickQuickItem(item, placeholder, timeoutMs);
+  }
+
+  /** In a quick pick that shows `placeholder`, types `item` as the filter and accepts the row
+   * labelled exactly `item`. */
+  async pickQuickItem(item: string, placeholder: string | RegExp, timeoutMs = 30_000): Promise<void> {
+    const input = this.quickInput().locator('input');
+    const want = typeof placeholder === 'string' ? new RegExp(`^${escapeRe(placeholder)}`) : placeholder;
+    await this.page.waitForFunction(({ src, flags }) => {
+      const el = document.querySelector<HTMLInputElement>('.quick-input-widget:not(.quick-input-widget-closing) input');
+      return !!el && new RegExp(src, flags).test(el.getAttribute('placeholder') ?? el.getAttribute('aria-label') ?? '');
+    }, { src: want.source, flags: want.flags }, { timeout: timeoutMs });
+    await input.fill(item);
+    await this.pickRow(item, timeoutMs);
+  }
+
   /** In the open quick input, accepts the row whose label is exactly `label`: with the keyboard
-   * (a click would leave the mouse hovering, and a tooltip in the next screenshot). */
-  private async pickRow(label: string, timeoutMs: number): Promise<void> {
+   * (a click would leave the mouse hovering, and a tooltip in the next screenshot). Waits for the
+   * widget to close unless `waitHidden` is false (a command that opens a quick pick of its own). */
+  private async pickRow(label: string, timeoutMs: number, waitHidden = true): Promise<void> {
     const rows = this.quickInput().locator('.monaco-list-row');
     const row = rows.filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRe(label)}\\s*$`) }) }).first();
     await row.waitFor({ state: 'visible', timeout: timeoutMs });
@@ -344,7 +370,7 @@ export class VSCode {
     for (let i = 0; i < 30 && !(await focused()); i++) await this.page.keyboard.press('ArrowDown');
     if (await focused()) await this.page.keyboard.press('Enter');
     else await row.click();
-    await this.quickInput().waitFor({ state: 'hidden', timeout: timeoutMs });
+    if (waitHidden) await this.quickInput().waitFor({ state: 'hidden', timeout: timeoutMs });
   }
 
   /** Status bar items: id (e.g. 'status.editor.mode') and their visible text. */
@@ -393,6 +419,160 @@ export class VSCode {
     return { errors: n(/(\d+)\s+errors?/i), warnings: n(/(\d+)\s+warnings?/i), infos: n(/(\d+)\s+infos?/i) };
   }
 
+  // ---- extension features: lenses, suggest, views, webviews, terminals, output, notifications ----
+
+  /** The code lens titles shown in the active editor, in order (`.codelens-decoration a`). */
+  async codeLenses(): Promise<string[]> {
+    return this.activeEditorGroup().locator('.codelens-decoration a').evaluateAll((els) => els.map((el) => (el.textContent ?? '').trim()));
+  }
+
+  /** Waits for a code lens of the active editor whose title matches, and returns its locator. */
+  async waitForCodeLens(title: string | RegExp, timeoutMs = 30_000) {
+    const lens = this.activeEditorGroup().locator('.codelens-decoration a', { hasText: title }).first();
+    await lens.waitFor({ state: 'visible', timeout: timeoutMs });
+    return lens;
+  }
+
+  private activeEditorGroup() {
+    return this.page.locator('.editor-group-container.active');
+  }
+
+  /** Puts the cursor at the end of line `line` (1-based) of the active editor (Go to Line), asks
+   * for suggestions (Ctrl+Space) and returns the suggest widget's rows (aria-labels, e.g.
+   * "minimize, Enum Member") once it shows at least one; Escape closes it after. */
+  async suggestAt(line: number, timeoutMs = 30_000): Promise<string[]> {
+    await this.page.keyboard.press('Control+G');
+    const input = this.quickInput().locator('input');
+    await input.waitFor({ state: 'visible', timeout: timeoutMs });
+    await input.fill(`:${line}`);
+    await this.page.keyboard.press('Enter');
+    await this.quickInput().waitFor({ state: 'hidden', timeout: timeoutMs });
+    await this.page.locator('.editor-group-container.active .monaco-editor.focused').first().waitFor({ state: 'visible', timeout: timeoutMs });
+    await this.page.keyboard.press('End');
+    const rows = this.page.locator('.editor-widget.suggest-widget.visible .monaco-list-row');
+    // A Ctrl+Space pressed while focus is still moving back from the quick input is lost: ask again
+    // (the user's own retry) until the widget shows, within the time limit.
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      await this.page.keyboard.press('Control+Space');
+      try {
+        await rows.first().waitFor({ state: 'visible', timeout: Math.min(10_000, Math.max(1, until - Date.now())) });
+        break;
+      } catch (e) {
+        if (Date.now() >= until) throw new Error(`the suggest widget did not show at line ${line} within ${timeoutMs} ms: ${(e as Error).message}`);
+      }
+    }
+    return rows.evaluateAll((els) => els.map((el) => el.getAttribute('aria-label') ?? (el.textContent ?? '').trim()));
+  }
+
+  /** Rows of the tree views in the side bar: level (1 = top), label, description, expanded. */
+  async sideBarTreeRows(): Promise<Array<{ level: number; label: string; description: string; expanded: boolean | undefined }>> {
+    return this.page.locator('.part.sidebar .monaco-list-row').evaluateAll((els) => els.map((el) => ({
+      level: Number(el.getAttribute('aria-level') ?? 0),
+      label: (el.querySelector('.label-name')?.textContent ?? '').trim(),
+      description: (el.querySelector('.label-description')?.textContent ?? '').trim(),
+      expanded: el.hasAttribute('aria-expanded') ? el.getAttribute('aria-expanded') === 'true' : undefined,
+    })));
+  }
+
+  /** Opens the view container whose activity-bar item is labelled `label` (e.g. 'expctl'). */
+  async openActivityBarItem(label: string, timeoutMs = 30_000): Promise<void> {
+    const item = this.page.locator('.part.activitybar .action-item').filter({ has: this.page.locator(`[aria-label="${label}"]`) }).first();
+    await item.waitFor({ state: 'visible', timeout: timeoutMs });
+    if (!(await item.evaluate((el) => el.classList.contains('checked')))) await item.click();
+    await this.page.waitForFunction((l) => [...document.querySelectorAll('.part.activitybar .action-item.checked [aria-label]')]
+      .some((el) => el.getAttribute('aria-label') === l), label, { timeout: timeoutMs });
+  }
+
+  /**
+   * The frame of a webview whose document satisfies `test` (evaluated in each frame), waiting for it.
+   * VS Code nests a webview's document inside an outer `iframe.webview` (an inner `#active-frame`);
+   * hidden webviews may be gone from the page, so this finds the frame where `test` holds.
+   */
+  async waitForWebviewFrame(test: string, timeoutMs = 30_000): Promise<Frame> {
+    let found: Frame | undefined;
+    await waitUntil(async () => {
+      for (const f of this.page.frames()) {
+        if (f === this.page.mainFrame()) continue;
+        const ok = await f.evaluate(`(() => { try { return !!(${test}); } catch { return false; } })()`).catch(() => false);
+        if (ok) { found = f; return true; }
+      }
+      return false;
+    }, `a webview frame where ${test}`, timeoutMs);
+    return found!;
+  }
+
+  /** The visible text of the active terminal (xterm's DOM rows: needs the DOM renderer, i.e. the
+   * setting "terminal.integrated.gpuAcceleration": "off"). */
+  async terminalText(): Promise<string> {
+    const rows = this.page.locator('.part.panel .terminal-wrapper.active .xterm-rows').first();
+    if (!(await rows.count())) return '';
+    return rows.evaluate((el) => [...el.children].map((c) => (c.textContent ?? '').replace(/\u00a0/g, ' ').trimEnd()).join('\n'));
+  }
+
+  /** The name of the active terminal, as its tab shows it. */
+  async activeTerminalName(): Promise<string> {
+    const single = this.page.locator('.part.panel .single-terminal-tab');
+    if (await single.count()) return (await single.first().textContent())?.trim() ?? '';
+    const active = this.page.locator('.part.panel .terminal-tabs-entry.is-active, .part.panel .terminal-tabs-entry.selected');
+    return (await active.first().textContent().catch(() => ''))?.trim() ?? '';
+  }
+
+  /** Shows the Output channel `name` (Output: Show Output Channels…) and returns its visible text,
+   * one rendered line per line (Monaco wraps a long line into several). */
+  async outputChannelText(name: string, timeoutMs = 30_000): Promise<string> {
+    // The picker lists the channels that exist when it opens: one an extension creates on activation
+    // may come later, so a picker without it is closed and opened again (within the time limit).
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await this.runCommandAndPick('Output: Show Output Channels...', /output channel/i, name, Math.min(10_000, Math.max(1_000, until - Date.now())));
+        break;
+      } catch (e) {
+        if (Date.now() >= until) throw new Error(`no output channel "${name}" within ${timeoutMs} ms: ${(e as Error).message}`);
+        await this.page.keyboard.press('Escape');
+        await this.quickInput().waitFor({ state: 'hidden', timeout: 10_000 });
+      }
+    }
+    const lines = this.page.locator('.part.panel .output-view .monaco-editor .view-lines .view-line');
+    await lines.first().waitFor({ state: 'visible', timeout: timeoutMs });
+    return this.outputText();
+  }
+
+  /** The visible text of the Output panel's editor, top to bottom. */
+  async outputText(): Promise<string> {
+    const lines = await this.page.locator('.part.panel .output-view .monaco-editor .view-lines .view-line').evaluateAll((els) =>
+      els.map((el) => ({ top: parseFloat((el as HTMLElement).style.top || '0'), text: (el.textContent ?? '').replace(/\u00a0/g, ' ') })));
+    return lines.sort((a, b) => a.top - b.top).map((l) => l.text).join('\n');
+  }
+
+  /** Messages of the notification toasts on screen. */
+  async notifications(): Promise<string[]> {
+    return this.page.locator('.notifications-toasts .notification-list-item-message').evaluateAll((els) => els.map((el) => (el.textContent ?? '').trim()));
+  }
+
+  /** Waits for a notification toast containing `text`, and for it to stop moving (toasts slide in). */
+  async waitForNotification(text: string, timeoutMs = 30_000): Promise<string> {
+    const toast = this.page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
+    await toast.waitFor({ state: 'visible', timeout: timeoutMs });
+    let last = '';
+    await waitUntil(async () => {
+      const box = JSON.stringify(await toast.boundingBox());
+      const still = box === last;
+      last = box;
+      return still;
+    }, 'the notification to settle', timeoutMs, 100);
+    return (await toast.locator('.notification-list-item-message').textContent())?.trim() ?? '';
+  }
+
+  /** Hides the bottom panel (Problems, Output, Terminal) when it shows. */
+  async hidePanel(timeoutMs = 30_000): Promise<void> {
+    if (await this.page.locator('.part.panel').isVisible()) {
+      await this.runCommand('View: Hide Panel', timeoutMs);
+      await this.page.locator('.part.panel').waitFor({ state: 'hidden', timeout: timeoutMs });
+    }
+  }
+
   /** Closes the browser and kills code-server's process group; safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -402,6 +582,22 @@ export class VSCode {
     } finally {
       await this.server.stop();
     }
+  }
+}
+
+/** Polls `holds` every `intervalMs` until it returns true; throws, naming `what`, after `timeoutMs`.
+ * For states with no event to wait on (files a runner writes, frames that come and go). */
+export async function waitUntil(holds: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000, intervalMs = 250): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      if (await holds()) return;
+    } catch (e) { lastError = e; }
+    if (Date.now() > until) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs)); // probe interval of a state, not a fixed wait
   }
 }
 
@@ -475,6 +671,39 @@ export async function withVSCode<T>(opts: StartOptions, fn: (vs: VSCode) => Prom
   } finally {
     await vs.close();
   }
+}
+
+// ---- the packaged extension ----------------------------------------------------------------------
+
+/** What `npm run package` reads: when none of it is newer than expctl.vsix, the VSIX is current. */
+const VSIX_INPUTS = ['client/src', 'core/src', 'server/src', 'cli/src', 'webviews/src', 'schemas', 'assets',
+  'package.json', 'esbuild.mjs', '.vscodeignore', 'README.md', 'LICENSE'];
+
+function newestMtime(p: string): number {
+  const st = fs.statSync(p, { throwIfNoEntry: false });
+  if (!st) return 0;
+  if (!st.isDirectory()) return st.mtimeMs;
+  let max = st.mtimeMs;
+  for (const e of fs.readdirSync(p)) max = Math.max(max, newestMtime(path.join(p, e)));
+  return max;
+}
+
+/**
+ * The repo's packaged extension, expctl.vsix (production bundles, as users install it): reused when
+ * it is newer than every file it is built from (VSIX_INPUTS), else built with `npm run package`
+ * (about 10-20 s). E2E_VSIX_REBUILD=1 always builds.
+ */
+export function ensureVsix(opts: { force?: boolean } = {}): { vsix: string; built: boolean; ms: number } {
+  const vsix = path.join(REPO_ROOT, 'expctl.vsix');
+  const t0 = Date.now();
+  const vsixTime = fs.statSync(vsix, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  const inputsTime = Math.max(...VSIX_INPUTS.map((p) => newestMtime(path.join(REPO_ROOT, p))));
+  if (!opts.force && !process.env.E2E_VSIX_REBUILD && vsixTime > inputsTime) return { vsix, built: false, ms: Date.now() - t0 };
+  const r = spawnSync('npm', ['run', 'package'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000 });
+  if (r.status !== 0 || !fs.existsSync(vsix)) {
+    throw new Error(`npm run package failed (${r.error?.message ?? `exit ${r.status}`}):\n${`${r.stdout ?? ''}${r.stderr ?? ''}`.trimEnd().split('\n').slice(-30).join('\n')}`);
+  }
+  return { vsix, built: true, ms: Date.now() - t0 };
 }
 
 // ---- extension-host tests inside code-server ---------------------------------------------------

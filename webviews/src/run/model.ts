@@ -50,7 +50,8 @@ function lines(name: string, title: string, runs: MetricRun[], theme: ChartTheme
 export function metricChart(model: RunModel, name: string, theme: ChartTheme): NamedChart {
   const s = model.run.summary[name];
   const pts = model.metrics.get(name) ?? [];
-  const subtitle = s ? `last ${num(s.last)} · min ${num(s.min)} · max ${num(s.max)} · ${pts.length} points` : `${pts.length} points`;
+  const count = `${pts.length} point${pts.length === 1 ? '' : 's'}`;
+  const subtitle = s ? `last ${num(s.last)} · min ${num(s.min)} · max ${num(s.max)} · ${count}` : count;
   return lines(`metric-${name}`, name, [{ label: model.run.trial.name, points: pts }], theme, { subtitle });
 }
 
