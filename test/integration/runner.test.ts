@@ -204,7 +204,9 @@ test('expctl run: Ctrl-C stops launching, terminates children, exits 130', async
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   assert.equal(code, 130);
   const store = new FileStore(path.join(dir, '.expctl'));
-  assert.deepEqual(store.all().map((r) => r.status), ['cancelled']);
+  // The running trial is cancelled; the others, made ahead while they waited, never started.
+  const runs = store.all().sort((a, b) => a.trial.repeat - b.trial.repeat);
+  assert.deepEqual(runs.map((r) => [r.status, r.attempts.length]), [['cancelled', 1], ...runs.slice(1).map(() => ['cancelled', 0])]);
 });
 
 test('kill -9 of the runner at 20 random moments: every trial succeeds exactly once, every run.json parses', async () => {

@@ -161,6 +161,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
   const target = o.target ?? localTarget();
   const inventory = o.gpus ?? await target.inventory();
   const sched = new Scheduler(effectiveParallel(plan, target, o.maxParallel), inventory?.length ? inventory : undefined, { held: true });
+  const ahead = new Scheduler(2 * effectiveParallel(plan, target, o.maxParallel), undefined);
   const running = new Set<RunningAttempt>();
   const sampler = new TelemetrySampler({ intervalMs: o.telemetryIntervalMs });
   const summary: RunSummary = { succeeded: 0, failed: 0, cancelled: 0, skipped: 0, runs: [] };
@@ -224,8 +225,15 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
     let config = trialConfig(plan.experiment, trial);
     const need = gpusRequested(config);
     let gpus: number[] | undefined;
+    // A new run's folder (config, params, run.json) is made while it waits for its slot — up to
+    // 2×max_parallel ahead — so a freed slot starts the next run without waiting on the file system.
+    let prepared: Promise<RunRecord> | undefined;
+    let aheadHeld = false;
+    const leaveAhead = () => { if (aheadHeld) { aheadHeld = false; ahead.release(undefined); } };
     try {
-      gpus = await (orphan ? sched.reclaim(prev!.gpus) : sched.acquire(need));
+      const slot = orphan ? sched.reclaim(prev!.gpus) : sched.acquire(need);
+      if (!run) prepared = (async () => { await ahead.acquire(0); aheadHeld = true; return newRun(trial, config); })();
+      gpus = await slot;
     } catch (e) {
       run ??= await newRun(trial, config);
       run.status = 'failed';
@@ -237,7 +245,13 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
       return;
     }
     try {
-      if (o.signal?.aborted) { summary.cancelled++; return; }
+      if (prepared) run = await prepared.finally(leaveAhead);
+      if (o.signal?.aborted) {
+        // Stopped before it started: a run made ahead says so instead of staying queued.
+        if (prepared && run) { run.status = 'cancelled'; run.ended = now(); store.save(run, 'run-ended'); }
+        summary.cancelled++;
+        return;
+      }
       run ??= await newRun(trial, config);
       const dir = store.runDir(run.id);
       fs.rmSync(path.join(dir, CANCEL_MARKER), { force: true }); // an earlier cancel does not stop this run
@@ -274,6 +288,9 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
           }
         } else {
           const n = run.attempts.length + 1;
+          // A runner killed during this attempt is succeeded by one that knows only what run.json
+          // says: it must list every earlier attempt, so that this one is the one it looks for.
+          await store.settled(run.id);
           attempt = { n, started: now(), ...(waited ? { waited_s: waited } : {}), ...(changed ? { params: changed } : {}) };
           run.attempts.push(attempt);
           const launch = buildLaunch(config, {

@@ -188,6 +188,11 @@ export class FileStore {
     })();
   }
 
+  /** Waits until run.json of this run holds what the last save() gave it. */
+  async settled(id: string): Promise<void> {
+    await this.writes.get(id)?.done;
+  }
+
   /** Waits for every run.json write save() started; throws the first that failed (a full disk). */
   async flush(): Promise<void> {
     while (this.writes.size) await Promise.all([...this.writes.values()].map((w) => w.done));

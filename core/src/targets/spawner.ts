@@ -21,14 +21,19 @@ export interface Spawned {
 }
 
 // Runs in the helper. Output goes straight to the log files (opened here, in append mode); SIGINT
-// from the terminal is the runner's to handle; the helper leaves when the runner does.
+// from the terminal is the runner's to handle; the helper leaves when the runner does, and never
+// starts anything for a runner that is gone.
 const HELPER = `
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 process.on('SIGINT', () => {});
 process.on('disconnect', () => process.exit(0));
+const parent = process.ppid;
 const err = (e) => ({ code: e.code, message: e.message });
 process.on('message', (m) => {
+  // A request still in the pipe when its runner was killed: the runner's successor decides about
+  // that trial; starting it here too could run it twice.
+  if (process.ppid !== parent) process.exit(0);
   let out, errFd;
   try { out = fs.openSync(m.stdoutFile, 'a'); errFd = fs.openSync(m.stderrFile, 'a'); }
   catch (e) { process.send({ id: m.id, error: err(e) }); return; }
