@@ -208,15 +208,15 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
       if (prev.status === 'running' || prev.status === 'queued' || prev.status === 'interrupted' || prev.status === 'cancelled') {
         // The runner that owned it is gone. Its last attempt may have finished without it, or may
         // still be running: adopt that result (never run a trial twice); else record it as interrupted.
+        // The last recorded attempt, if unfinished; else one the runner may have started just
+        // before it stopped, known only by its status files or its processes. (Whatever the
+        // status: run.json is written in the background, so a runner that took the run up again
+        // may have started an attempt before its `running` reached the disk.)
         const last = prev.attempts[prev.attempts.length - 1];
-        if (prev.status === 'running' || prev.status === 'queued') {
-          // The last recorded attempt, if unfinished; else one the runner may have started just
-          // before it stopped, known only by its status files or its processes.
-          if (last && !last.ended) orphan = last;
-          else if (target.leftTrace(attemptRef(prev.id, prev.attempts.length + 1))) {
-            orphan = { n: prev.attempts.length + 1, started: prev.started ?? prev.created };
-            prev.attempts.push(orphan);
-          }
+        if (last && !last.ended) orphan = last;
+        else if (target.leftTrace(attemptRef(prev.id, prev.attempts.length + 1))) {
+          orphan = { n: prev.attempts.length + 1, started: prev.started ?? prev.created };
+          prev.attempts.push(orphan);
         }
         run = { ...prev, status: 'queued' };
         store.save({ ...prev, status: 'interrupted' }, 'run-interrupted');
@@ -290,7 +290,8 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
           const n = run.attempts.length + 1;
           // A runner killed during this attempt is succeeded by one that knows only what run.json
           // says: it must list every earlier attempt, so that this one is the one it looks for.
-          await store.settled(run.id);
+          // (For a first attempt any run.json will do: the successor looks for attempt 1.)
+          if (n > 1) await store.settled(run.id);
           attempt = { n, started: now(), ...(waited ? { waited_s: waited } : {}), ...(changed ? { params: changed } : {}) };
           run.attempts.push(attempt);
           const launch = buildLaunch(config, {
