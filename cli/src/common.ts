@@ -2,7 +2,7 @@
 // both one clear line, never a stack trace), reading inputs, finding the store and its runs, tables.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { FileHost } from '../../core/src/rules/api';
+export { diskHost } from '../../core/src/util/disk-host';
 import { FileStore, storeDirFor } from '../../core/src/store/store';
 import { closest } from '../../core/src/util/strings';
 
@@ -18,10 +18,6 @@ export function readInput(file: string): string {
   }
 }
 
-export const diskHost: FileHost = {
-  readFile(p) { try { return fs.readFileSync(p, 'utf8'); } catch { return undefined; } },
-  exists(p) { return fs.existsSync(p); },
-};
 
 export function table(head: string[], rows: string[][]): string {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

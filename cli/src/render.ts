@@ -1,7 +1,7 @@
 // Terminal output of `expctl status` and the progress line of `expctl run`: colours and redraws on a
 // TTY only (and never with NO_COLOR), plain lines everywhere else so logs and pipes stay readable.
 import type { SweepStatus } from '../../core/src/runner/status';
-import { formatDuration } from '../../core/src/util/units';
+import { formatDuration, formatNumber } from '../../core/src/util/units';
 
 export interface Style { color: boolean }
 
@@ -14,7 +14,7 @@ export function paint(st: Style, c: keyof typeof codes, s: string): string {
   return st.color ? `\x1b[${codes[c]}m${s}\x1b[0m` : s;
 }
 
-export const fmtNum = (x: number) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : String(Number(x.toPrecision(4))));
+export const fmtNum = formatNumber;
 export const fmtElapsed = (s: number) => formatDuration(Math.round(s));
 
 /** `[██████░░░░]` of width `w` for done/total. */

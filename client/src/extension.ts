@@ -2,14 +2,13 @@
 // results store that runner processes write — code lenses, the Experiments view, the status bar,
 // log terminals, panels and the commands that tie them together. Activation is lazy (package.json:
 // YAML files, our file names, the view, the commands) and timed in the output channel.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind } from 'vscode-languageclient/node';
 import type { LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
 import type { InitOptions } from '../../server/src/protocol';
 import { planFile } from '../../core/src/runner/runner';
-import type { FileHost } from '../../core/src/rules/api';
+import { diskHost } from '../../core/src/util/disk-host';
 import { Results } from './results';
 import { Launcher } from './launch';
 import { LENS_SELECTOR, RunLenses } from './lenses';
@@ -20,10 +19,6 @@ import { Panels } from './panels';
 
 let client: LanguageClient | undefined;
 
-const diskHost: FileHost = {
-  readFile(p) { try { return fs.readFileSync(p, 'utf8'); } catch { return undefined; } },
-  exists(p) { return fs.existsSync(p); },
-};
 
 export async function activate(context: vscode.ExtensionContext): Promise<{ activationMs: number }> {
   const t0 = performance.now();

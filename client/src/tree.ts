@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import type { AttemptRecord, RunRecord } from '../../core/src/store/store';
 import type { SweepStatus } from '../../core/src/runner/status';
-import { formatDuration } from '../../core/src/util/units';
+import { formatDuration, formatNumber as fmt } from '../../core/src/util/units';
 import type { Results } from './results';
 
 export type Node =
@@ -25,7 +25,6 @@ const icon = (status: string) => {
   return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
 };
 
-const fmt = (x: number) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : String(Number(x.toPrecision(4))));
 const dur = (s: number | undefined) => (s === undefined ? '' : s < 60 ? `${s.toFixed(1)} s` : formatDuration(Math.round(s)));
 
 export class ExperimentsTree implements vscode.TreeDataProvider<Node> {

@@ -13,7 +13,8 @@
 //   day                 the UTC day of Start Time, else Submit Time.
 //
 // Missing cells add nothing to a sum and are left out of a distribution.
-import { quantileSorted, isoUtc, parseTimestamp, utcDay } from './values';
+import { isoUtc, parseTimestamp, utcDay } from './values';
+import { quantileSorted } from '../stats/quantile';
 import type { Attempt, LoadedCampaign } from './load';
 import type { DailyCounts, DailyPoint, Distribution, GpuTypeStats, JobTypeStats, ResourceStats } from './types';
 

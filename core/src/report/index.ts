@@ -13,7 +13,7 @@ export {
 } from './columns';
 export { loadCampaign, SUCCESS_STATUSES, PENDING_STATUSES, type Attempt, type Outcome, type LoadOptions, type LoadedCampaign } from './load';
 export { filterAttempts, attemptTime, type ReportFilters } from './compute';
-export { jobType, parseTimestamp, parseNumber, quantileSorted } from './values';
+export { jobType, parseTimestamp, parseNumber } from './values';
 export { renderMarkdown };
 
 export interface ReportOptions extends ReportFilters {

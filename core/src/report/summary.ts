@@ -3,7 +3,7 @@
 import { epochsOf, type Figures } from './compute';
 import { count, duration, hours, num, pct } from './format';
 import type { Attempt } from './load';
-import { quantileSorted } from './values';
+import { quantileSorted } from '../stats/quantile';
 import type { Recommendation, ResourceStats, Severity, Summary } from './types';
 
 /** Losses smaller than this many hours are not worth a recommendation. */
@@ -86,7 +86,7 @@ function recommend(f: Figures, attempts: Attempt[], hasEpochs: boolean): Recomme
     const evicted = r.statusHours.evicted ?? 0;
     if (evicted >= MIN_HOURS && evicted / r.hours >= MEDIUM_SHARE) {
       const runs = Float64Array.from(mine.filter((a) => a.status === 'evicted' && a.execSeconds !== undefined), (a) => a.execSeconds!).sort();
-      const median = quantileSorted(runs, 0.5);
+      const median = runs.length ? quantileSorted(runs, 0.5) : NaN;
       const better = comparable.filter((c) => c.resource !== r.resource && c.successRate! > (r.successRate ?? 0))
         .sort((x, y) => y.successRate! - x.successRate!)[0];
       out.push({
@@ -132,7 +132,7 @@ function recommend(f: Figures, attempts: Attempt[], hasEpochs: boolean): Recomme
     if (t && t.count >= MIN_ATTEMPTS) {
       allTransfers ??= new Float64Array([...transfers.values()].flat()).sort();
       const others = withoutSorted(allTransfers, new Float64Array(transfers.get(r.resource)!).sort());
-      const othersMedian = quantileSorted(others, 0.5);
+      const othersMedian = others.length ? quantileSorted(others, 0.5) : NaN;
       if (others.length > 0 && t.median >= 60 && t.median >= TRANSFER_FACTOR * othersMedian) {
         out.push({
           rule: 'slow-transfer', severity: t.median >= 4 * othersMedian ? 'medium' : 'low', resource: r.resource,

@@ -139,16 +139,3 @@ export function jobType(name: string): string {
   lastType = t;
   return t;
 }
-
-/** numpy.quantile(..., method='linear') of values sorted ascending, to the last bit; NaN when empty. */
-export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  const h = (n - 1) * q;
-  const lo = Math.floor(h);
-  const t = h - lo;
-  const a = sorted[lo];
-  const b = sorted[Math.min(lo + 1, n - 1)];
-  // numpy's _lerp interpolates from the nearer end.
-  return t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t;
-}

@@ -32,6 +32,11 @@ export function parseDuration(s: string | number): number | undefined {
 }
 
 /** `5400` → `1h30m`, `90` → `1m30s`, `0.5` → `500ms`, `86400` → `1d`; parseDuration reads it back. */
+/** A number in four significant digits, exponent form when very large or very small: for tables and labels. */
+export function formatNumber(x: number): string {
+  return Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : String(Number(x.toPrecision(4)));
+}
+
 export function formatDuration(seconds: number): string {
   if (typeof seconds !== 'number' || !Number.isFinite(seconds)) return String(seconds);
   if (seconds < 0) return `-${formatDuration(-seconds)}`;
