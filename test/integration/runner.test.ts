@@ -244,7 +244,11 @@ test('kill -9 of the runner at 20 random moments: every trial succeeds exactly o
   const counts = new Map<string, number>();
   for (const line of fs.readFileSync(path.join(dir, 'counter'), 'utf8').trim().split('\n')) counts.set(line, (counts.get(line) ?? 0) + 1);
   const twice = [...counts].filter(([, n]) => n !== 1);
-  assert.deepEqual(twice, [], 'trials that ran more than once');
+  // On failure, the story of the first trial that ran twice, from the journal.
+  const story = () => fs.readFileSync(path.join(dir, '.expctl', 'journal.jsonl'), 'utf8').split('\n').filter((l) => l.includes(`"t${twice[0][0]}-`)).join('\n');
+  assert.deepEqual(twice, [], twice.length ? `trials that ran more than once; the first one's journal:\n${story()}` : '');
+  const litter = fs.readdirSync(path.join(dir, '.expctl', 'runs')).flatMap((id) => fs.readdirSync(path.join(dir, '.expctl', 'runs', id)).filter((f) => f.endsWith('.tmp')));
+  assert.deepEqual(litter, [], 'temp files left in run folders');
   assert.equal(counts.size, TRIALS);
   const runs = path.join(dir, '.expctl', 'runs');
   let succeeded = 0;

@@ -219,6 +219,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
           prev.attempts.push(orphan);
         }
         run = { ...prev, status: 'queued' };
+        store.removeStaleTemps(prev.id);
         store.save({ ...prev, status: 'interrupted' }, 'run-interrupted');
       }
     }
@@ -235,7 +236,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
       if (!run) prepared = (async () => { await ahead.acquire(0); aheadHeld = true; return newRun(trial, config); })();
       gpus = await slot;
     } catch (e) {
-      run ??= await newRun(trial, config);
+      run ??= newRun(trial, config);
       run.status = 'failed';
       run.attempts.push({ n: run.attempts.length + 1, started: now(), ended: now(), failure_class: 'unschedulable', message: (e as Error).message });
       store.save(run, 'run-ended');
@@ -252,11 +253,13 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
         summary.cancelled++;
         return;
       }
-      run ??= await newRun(trial, config);
+      run ??= newRun(trial, config);
       const dir = store.runDir(run.id);
       fs.rmSync(path.join(dir, CANCEL_MARKER), { force: true }); // an earlier cancel does not stop this run
       Object.assign(run, { status: 'running', started: run.started ?? now(), runner_pid: process.pid, gpus });
-      store.save(run, 'run-started');
+      // Journaled now; run.json says `running` with the first attempt's pid, one write later.
+      // (A runner killed in between leaves a `queued` run whose attempt resume finds by its traces.)
+      store.journal({ event: 'run-started', run_id: run.id, sweep_id: run.sweep_id, status: run.status });
       emit({ type: 'started', run });
       const metricsFile = path.join(dir, 'metrics.jsonl');
       const telemetry = new TelemetryAccumulator();
@@ -355,14 +358,14 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
 
   const attemptRef = (runId: string, attempt: number): AttemptRef => ({ runId, attempt, runDir: store.runDir(runId) });
 
-  const newRun = async (trial: Trial, config: Experiment): Promise<RunRecord> => {
+  const newRun = (trial: Trial, config: Experiment): RunRecord => {
     const id = store.newRunId(trial.name, trial.key);
     const rec: RunRecord = {
       schema_version: 1, id, sweep_id: plan.sweepId, experiment: plan.experiment.name, experiment_file: plan.experimentFile,
       trial: { index: trial.index, key: trial.key, name: trial.name, repeat: trial.repeat }, params: trial.params,
       target: target.name, status: 'queued', created: now(), attempts: [], host, runner_pid: process.pid, git, summary: {},
     };
-    await store.create(rec, stringify(config));
+    store.create(rec, stringify(config));
     return rec;
   };
 

@@ -66,6 +66,8 @@ export interface RunRecord {
 export interface JournalEvent { ts: string; event: string; run_id?: string; sweep_id?: string; [k: string]: unknown }
 
 export const STORE_DIR = '.expctl';
+/** How soon a passing state (queued, running) reaches run.json. */
+export const STATE_DELAY_MS = 1000;
 
 interface PendingWrite { text?: string; durable: boolean; done: Promise<void> }
 
@@ -74,6 +76,9 @@ export class FileStore {
   private loaded = false;
   private writes = new Map<string, PendingWrite>();
   private writeError?: Error;
+  /** Passing states (queued, running) not yet written to run.json, by run id. */
+  private due = new Map<string, string>();
+  private dueTimer?: NodeJS.Timeout;
   private journalFd?: number;
   /** Bumped by every save, so cached table rows know they are stale. */
   private versions = new Map<string, number>();
@@ -135,32 +140,36 @@ export class FileStore {
 
   /**
    * Creates the run's folder with its config, parameters and run.json — built under a temporary
-   * name and renamed into place, so a run folder is either complete or absent. The files are
-   * written in libuv's thread pool: creating files is the slowest part of starting a run on many
-   * file systems, and the runner's thread has runs to start and follow meanwhile.
+   * name and renamed into place, so a run folder is either complete or absent. Synchronous: small
+   * writes to the page cache take microseconds, a trip through libuv's thread pool far more CPU.
    */
-  async create(rec: RunRecord, configYaml: string): Promise<void> {
+  create(rec: RunRecord, configYaml: string): void {
     this.runs.set(rec.id, rec); // the id is taken from now on
     const dir = this.runDir(rec.id);
     const tmp = path.join(path.dirname(dir), `.${rec.id}.${process.pid}.tmp`);
-    const fsp = fs.promises;
-    await fsp.rm(tmp, { recursive: true, force: true });
-    await fsp.mkdir(tmp, { recursive: true });
+    try {
+      fs.mkdirSync(tmp);
+    } catch (e) {
+      // A new store has no runs/ yet; a killed runner that had this pid may have left its folder.
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') fs.rmSync(tmp, { recursive: true, force: true });
+      else fs.mkdirSync(path.dirname(tmp), { recursive: true });
+      fs.mkdirSync(tmp);
+    }
     // Plain writes: nobody sees the folder until the rename.
-    await Promise.all([
-      fsp.writeFile(path.join(tmp, 'config.yaml'), configYaml),
-      fsp.writeFile(path.join(tmp, 'params.json'), `${JSON.stringify(rec.params, null, 2)}\n`),
-      fsp.writeFile(path.join(tmp, 'run.json'), `${JSON.stringify(rec, null, 2)}\n`),
-    ]);
-    await fsp.rename(tmp, dir);
+    fs.writeFileSync(path.join(tmp, 'config.yaml'), configYaml);
+    fs.writeFileSync(path.join(tmp, 'params.json'), `${JSON.stringify(rec.params, null, 2)}\n`);
+    fs.writeFileSync(path.join(tmp, 'run.json'), `${JSON.stringify(rec, null, 2)}\n`);
+    fs.renameSync(tmp, dir);
     this.journal({ event: 'run-created', run_id: rec.id, sweep_id: rec.sweep_id, status: rec.status });
   }
 
   /**
-   * Journals the event and replaces run.json atomically (final states are also fsynced) — in the
-   * background, in order per run, a newer state superseding one not yet written. A kill -9 can
-   * lose only the newest state, which resume recovers from the attempt's own status file.
-   * flush() waits for every write.
+   * Journals the event at once and replaces run.json atomically. A final state is written and
+   * fsynced in the background, in order per run, a newer state superseding one not yet written.
+   * A passing state (queued, running) is written within STATE_DELAY_MS — replacing a file costs
+   * far more than appending a journal line, and a run of a few seconds would otherwise pay that
+   * several times; a runner killed meanwhile leaves an older state, which resume completes from the
+   * attempt's own traces. settled() and flush() write at once what is due.
    */
   save(rec: RunRecord, event: string, extra: Record<string, unknown> = {}): void {
     const final = rec.status !== 'running' && rec.status !== 'queued';
@@ -170,6 +179,12 @@ export class FileStore {
     const text = `${JSON.stringify(rec, null, 2)}\n`;
     const slot = this.writes.get(rec.id);
     if (slot) { slot.text = text; slot.durable ||= final; return; }
+    if (!final) {
+      this.due.set(rec.id, text);
+      this.dueTimer ??= setTimeout(() => this.writeDue(), STATE_DELAY_MS);
+      return;
+    }
+    this.due.delete(rec.id);
     const s: PendingWrite = { text, durable: final, done: Promise.resolve() };
     this.writes.set(rec.id, s);
     s.done = (async () => {
@@ -178,7 +193,7 @@ export class FileStore {
           const durable = s.durable;
           s.text = undefined;
           s.durable = false;
-          await writeFileAtomicAsync(path.join(this.runDir(rec.id), 'run.json'), t, durable);
+          await writeFileAtomicAsync(this.runFile(rec.id), t, durable);
         }
       } catch (e) {
         this.writeError ??= e as Error;
@@ -188,13 +203,37 @@ export class FileStore {
     })();
   }
 
+  private runFile(id: string): string { return path.join(this.runDir(id), 'run.json'); }
+
+  /** Writes the passing states not yet written (all, or one run's). */
+  private writeDue(id?: string): void {
+    for (const [run, text] of this.due) {
+      if (id !== undefined && run !== id) continue;
+      this.due.delete(run);
+      try { writeFileAtomic(this.runFile(run), text, false); } catch (e) { this.writeError ??= e as Error; }
+    }
+    if (id === undefined || !this.due.size) { clearTimeout(this.dueTimer); this.dueTimer = undefined; }
+  }
+
+  /** Removes the temp files of run.json writes a killed runner left unfinished in this run's folder. */
+  removeStaleTemps(id: string): void {
+    let names: string[] = [];
+    try { names = fs.readdirSync(this.runDir(id)); } catch { return; }
+    for (const n of names) {
+      const m = /^\.run\.json\.(\d+)\.\d+\.tmp$/.exec(n);
+      if (m && !alive(Number(m[1]))) fs.rmSync(path.join(this.runDir(id), n), { force: true });
+    }
+  }
+
   /** Waits until run.json of this run holds what the last save() gave it. */
   async settled(id: string): Promise<void> {
+    this.writeDue(id);
     await this.writes.get(id)?.done;
   }
 
-  /** Waits for every run.json write save() started; throws the first that failed (a full disk). */
+  /** Writes everything save() was given; throws the first write that failed (a full disk). */
   async flush(): Promise<void> {
+    this.writeDue();
     while (this.writes.size) await Promise.all([...this.writes.values()].map((w) => w.done));
     if (this.writeError) { const e = this.writeError; this.writeError = undefined; throw e; }
   }

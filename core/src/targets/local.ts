@@ -1,9 +1,9 @@
 // The local target: one attempt = one process group on this machine, that does not depend on
 // the runner staying alive. Its stdout/stderr go straight to the run's log files (the runner
-// follows them), and a small sh wrapper records `<base>.pid` when it starts and `<base>.exit`
-// (atomically) when the command ends — so a runner that was killed can, on restart, adopt the
-// result of an attempt that finished without it, or wait for one still running, instead of
-// running a trial twice. A timeout or a cancel sends SIGTERM to the group, SIGKILL after a grace.
+// follows them), and the spawner helper records `attempt-N.pid` when it starts and
+// `attempt-N.exit` when it ends — so a runner that was killed can, on restart, adopt the result of
+// an attempt that finished without it, or wait for one still running, instead of running a trial
+// twice. A timeout or a cancel sends SIGTERM to the group, SIGKILL after a grace.
 import * as fs from 'node:fs';
 import { constants } from 'node:os';
 import * as path from 'node:path';
@@ -44,12 +44,6 @@ const files = (req: AttemptRef) => ({
   status: path.join(req.runDir, `attempt-${req.attempt}`),
 });
 
-// $1 = status base; the rest is the command. `exec` is not used: the wrapper must outlive the
-// command to record how it ended. A signal death shows as 128+N, as in any shell. Each status file
-// is one short `echo` (one write); readers take it as written only once its newline is there —
-// cheaper than a temp file and `mv`, which would cost a process per attempt.
-const WRAPPER = 'b=$1; shift; echo $$ > "$b.pid"; "$@"; s=$?; echo $s > "$b.exit"; exit $s';
-
 const STDERR_TAIL_BYTES = 8192;
 const FOLLOW_MS = 100;
 
@@ -60,9 +54,9 @@ function startLocal(spec: AttemptRequest, onLine: LineSink): RunningAttempt {
   let timedOut = false;
   let cancelled = false;
   const logs = [follow(f.stdout, 'stdout', onLine), follow(f.stderr, 'stderr', onLine)];
-  // detached (in the helper): the wrapper leads a new process group, so signals reach everything
-  // the command started (accelerate and torchrun fork one worker per GPU).
-  const child = spawner().spawn({ argv: ['/bin/sh', '-c', WRAPPER, 'expctl-attempt', f.status, ...argv], cwd, env, stdoutFile: f.stdout, stderrFile: f.stderr });
+  // detached (in the helper): the command leads a new process group, so signals reach everything
+  // it started (accelerate and torchrun fork one worker per GPU).
+  const child = spawner().spawn({ argv, cwd, env, stdoutFile: f.stdout, stderrFile: f.stderr, status: f.status });
   let pid: number | undefined;
   let owed: NodeJS.Signals | undefined; // a signal asked for before the pid was known
   const signalGroup = (sig: NodeJS.Signals) => {
@@ -95,7 +89,7 @@ function startLocal(spec: AttemptRequest, onLine: LineSink): RunningAttempt {
   return { pid: child.pid, done, cancel() { cancelled = true; terminate(); } };
 }
 
-/** How the wrapper's status translates: 127/126 from sh are a missing or non-executable program; 128+N a signal. */
+/** How a recorded status translates: 127/126 (with sh's message) are a missing or non-executable program; 128+N a signal. */
 function outcomeOf(code: number | null, signal: NodeJS.Signals | null,
   o: { timedOut: boolean; cancelled: boolean; stderrTail: string; program: string; spawnError?: NodeJS.ErrnoException }): AttemptOutcome {
   let spawnError = o.spawnError;
@@ -155,14 +149,14 @@ function orphanStatus(statusBase: string): { state: 'finished'; code: number } |
   return { state: 'lost' };
 }
 
-/** The number in a status file the wrapper writes; undefined while it is absent. */
+/** The number in a status file the helper writes; undefined while it is absent. */
 function statusNumber(file: string): number | undefined {
   for (let tries = 0; ; tries++) {
     let text: string;
     try { text = fs.readFileSync(file, 'utf8'); } catch { return undefined; }
     const m = /^(\d+)\n$/.exec(text);
     if (m) return Number(m[1]);
-    // Created but not yet written: the echo is microseconds away.
+    // Created but not yet written: the write is microseconds away.
     if (tries === 20) return undefined;
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
   }

@@ -1,8 +1,12 @@
 // Starting processes from a small helper process. fork() copies the parent's page tables, so its
 // cost grows with the parent's memory: ~1.7 ms from a bare Node process, ~4.5 ms from a runner
 // holding a 10,000-trial sweep — on the runner's only thread. The helper (plain Node, no bundle
-// loaded) does the spawning on its own thread and reports pids and exits over IPC. Attempts are
-// detached (their own process groups), so they outlive both the helper and the runner.
+// loaded) does the spawning on its own thread and reports pids and exits over IPC.
+//
+// It also keeps each attempt's status files, `<status>.pid` when it starts and `<status>.exit`
+// when it ends, so that the runner's successor after a kill -9 learns how an attempt ended
+// without it: the helper outlives its runner until the attempts it started have ended. Attempts
+// are detached (their own session and process group); signals go to the whole group.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 
@@ -12,6 +16,8 @@ export interface SpawnRequest {
   env: NodeJS.ProcessEnv;
   stdoutFile: string;
   stderrFile: string;
+  /** `<status>.pid` and `<status>.exit` are written here: one line each, the number and a newline. */
+  status: string;
 }
 
 export interface Spawned {
@@ -20,28 +26,53 @@ export interface Spawned {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>;
 }
 
-// Runs in the helper. Output goes straight to the log files (opened here, in append mode); SIGINT
-// from the terminal is the runner's to handle; the helper leaves when the runner does, and never
-// starts anything for a runner that is gone.
+// Runs in the helper. Output goes straight to the log files (opened here, in append mode). SIGINT
+// from the terminal and SIGHUP from a closed one are the runner's to handle. Each status file is
+// one write of a short line: readers take it as written once its newline is there. A signal death
+// is recorded as 128 + its number, as shells do; a program that cannot start as 127 (126 when not
+// executable), with sh's message in stderr.log.
 const HELPER = `
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
+const { constants } = require('node:os');
 process.on('SIGINT', () => {});
-process.on('disconnect', () => process.exit(0));
-const parent = process.ppid;
+process.on('SIGHUP', () => {});
+// The runner that started this helper. A request is served only while it is still the parent:
+// one still in the pipe when its runner was killed (even before this helper had booted) is the
+// runner's successor's to decide about; starting it here too could run a trial twice. The live
+// parent comes from /proc: process.ppid is only read once, at start.
+const parent = Number(process.env.EXPCTL_SPAWNER_PARENT);
+const ppid = () => { try { return Number(fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[1]); } catch { return process.ppid; } };
+let live = 0;
+let orphaned = false;
+process.on('disconnect', () => { orphaned = true; if (!live) process.exit(0); });
 const err = (e) => ({ code: e.code, message: e.message });
+// The channel may close under a send (its runner killed): that must not take the helper down.
+const send = (m) => { if (process.connected) process.send(m, () => {}); };
+const record = (file, n) => { try { fs.writeFileSync(file, n + '\\n'); } catch {} };
 process.on('message', (m) => {
-  // A request still in the pipe when its runner was killed: the runner's successor decides about
-  // that trial; starting it here too could run it twice.
-  if (process.ppid !== parent) process.exit(0);
+  if (ppid() !== parent) return;
   let out, errFd;
   try { out = fs.openSync(m.stdoutFile, 'a'); errFd = fs.openSync(m.stderrFile, 'a'); }
-  catch (e) { process.send({ id: m.id, error: err(e) }); return; }
+  catch (e) { send({ id: m.id, error: err(e) }); return; }
   const c = spawn(m.argv[0], m.argv.slice(1), { cwd: m.cwd, env: m.env, detached: true, stdio: ['ignore', out, errFd] });
   fs.closeSync(out); fs.closeSync(errFd);
-  if (c.pid !== undefined) process.send({ id: m.id, pid: c.pid });
-  c.once('error', (e) => process.send({ id: m.id, error: err(e) }));
-  c.once('exit', (code, signal) => process.send({ id: m.id, exit: { code, signal } }));
+  live++;
+  if (c.pid !== undefined) { record(m.status + '.pid', c.pid); send({ id: m.id, pid: c.pid }); }
+  let ended = false;
+  const end = (code, reply) => {
+    if (ended) return;
+    ended = true;
+    record(m.status + '.exit', code);
+    send(reply);
+    if (--live === 0 && orphaned) process.exit(0);
+  };
+  c.once('error', (e) => {
+    if (c.pid !== undefined) return; // it started: its exit follows
+    try { fs.appendFileSync(m.stderrFile, 'expctl: ' + m.argv[0] + ': ' + (e.code === 'EACCES' ? 'Permission denied' : 'not found') + '\\n'); } catch {}
+    end(e.code === 'EACCES' ? 126 : 127, { id: m.id, error: err(e) });
+  });
+  c.once('exit', (code, signal) => end(signal ? 128 + constants.signals[signal] : code, { id: m.id, exit: { code, signal } }));
 });
 `;
 
@@ -72,7 +103,7 @@ export class Spawner {
   private ensure(): ChildProcess {
     if (this.helper && this.helper.connected) return this.helper;
     // In VS Code the runtime is Electron: run it as Node.
-    const h = spawn(process.execPath, ['-e', HELPER], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+    const h = spawn(process.execPath, ['-e', HELPER], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', EXPCTL_SPAWNER_PARENT: String(process.pid) } });
     h.on('message', (m: Reply) => {
       const p = this.pending.get(m.id);
       if (!p) return;
