@@ -18,6 +18,7 @@ import { spawn } from 'node:child_process';
 import type { Plan } from '../../core/src/runner/runner';
 import { FileStore, storeDirFor } from '../../core/src/store/store';
 import { follow } from '../../core/src/targets/local';
+import { spawner } from '../../core/src/targets/spawner';
 import { version } from '../../package.json';
 import type * as Analyze from './analyze';
 import type * as Server from '../../server/src/server';
@@ -166,6 +167,8 @@ function cmdRun(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('run needs one sweep or experiment file, e.g. `expctl run examples/quickstart/grid.sweep.yaml`');
   const maxParallel = positiveInt('--max-parallel', values['max-parallel']);
   const file = positionals[0];
+  // The helper that starts local attempts boots on the other core while the file is validated.
+  if (!values.detach && !values['dry-run']) spawner().warm();
   const plan = planOrReport(file, 'run');
   if (!plan) return Promise.resolve(1);
   const storeDir = path.resolve(values.store ?? storeDirFor(file));

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { planFile, runPlan, scaleOnOom } from '../../core/src/runner/runner';
+import { cancelRuns, planFile, runPlan, scaleOnOom } from '../../core/src/runner/runner';
 import type { RunnerEvent } from '../../core/src/runner/runner';
 import { FileStore } from '../../core/src/store/store';
 import type { RunRecord } from '../../core/src/store/store';
@@ -162,6 +162,25 @@ test('cancel: SIGTERM reaches the whole process group; the run is recorded cance
   assert.equal(r.attempts[0].failure_class, 'cancelled');
   const child = Number(fs.readFileSync(path.join(dir, 'child.pid'), 'utf8'));
   await waitFor(() => !alive(child), `the grandchild ${child} to die with its group`, 5000);
+});
+
+test('cancel of a queued run (expctl cancel <run>): it never starts; the others run', async () => {
+  const dir = workspace({
+    'e.experiment.yaml': 'name: e\ncommand: [sh, -c, "sleep 0.3; echo {params.i} >> ran"]\nparams: { i: 0 }\n',
+    's.sweep.yaml': 'experiment: ./e.experiment.yaml\nmethod: grid\nparameters:\n  params.i: { values: [1, 2, 3] }\nmax_parallel: 1\nname_template: "t{params.i}"\n',
+  });
+  let cancelled: string[] = [];
+  const { summary } = await run(dir, 's.sweep.yaml', { onEvent: (e) => {
+    if (e.type !== 'started' || e.run.trial.name !== 't1') return;
+    // Another process's view: the store on disk, where t2 waits as a run made ahead.
+    const outside = new FileStore(path.join(dir, '.expctl'));
+    cancelled = cancelRuns(outside, outside.all().filter((r) => r.trial.name === 't2'), false);
+  } });
+  const runs = byName(summary.runs);
+  assert.deepEqual(cancelled, [runs.t2.id]);
+  assert.deepEqual([runs.t2.status, runs.t2.attempts.length], ['cancelled', 0]);
+  assert.deepEqual([runs.t1.status, runs.t3.status], ['succeeded', 'succeeded']);
+  assert.deepEqual(fs.readFileSync(path.join(dir, 'ran'), 'utf8').trim().split('\n').sort(), ['1', '3']);
 });
 
 test('resume: failed trials run again only with retryFailed; an interrupted run is picked up', async () => {

@@ -5,7 +5,6 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { stringify } from 'yaml';
 import type { Experiment, Goal, Sweep } from '../config/types';
 import type { Diagnostic } from '../diagnostic';
 import type { FileHost, ValidationSettings } from '../rules/api';
@@ -19,6 +18,7 @@ import { FileStore, runName, sweepIdFor } from '../store/store';
 import { alive } from '../util/process';
 import type { AttemptRecord, RunRecord } from '../store/store';
 import { appendLine, readJsonLines } from '../store/atomic';
+import { toYaml } from '../yaml/emit';
 import { buildLaunch, gpusRequested } from './launch';
 import { backoffSeconds, classify, retryable } from './failure';
 import { MetricSummarizer, parseStdoutLine } from './metrics';
@@ -159,6 +159,8 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
   const host = os.hostname();
   const git = gitInfo(path.dirname(plan.experimentFile));
   const target = o.target ?? localTarget();
+  // A plain copy: every read of process.env is a call into the C++ environment.
+  const baseEnv = { ...process.env };
   const inventory = o.gpus ?? await target.inventory();
   const sched = new Scheduler(effectiveParallel(plan, target, o.maxParallel), inventory?.length ? inventory : undefined, { held: true });
   const ahead = new Scheduler(2 * effectiveParallel(plan, target, o.maxParallel), undefined);
@@ -220,6 +222,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
         }
         run = { ...prev, status: 'queued' };
         store.removeStaleTemps(prev.id);
+        fs.rmSync(path.join(store.runDir(prev.id), CANCEL_MARKER), { force: true }); // an earlier cancel does not stop it now
         store.save({ ...prev, status: 'interrupted' }, 'run-interrupted');
       }
     }
@@ -255,7 +258,15 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
       }
       run ??= newRun(trial, config);
       const dir = store.runDir(run.id);
-      fs.rmSync(path.join(dir, CANCEL_MARKER), { force: true }); // an earlier cancel does not stop this run
+      if (fs.existsSync(path.join(dir, CANCEL_MARKER))) {
+        // `expctl cancel` of this run while it was queued: it never starts.
+        Object.assign(run, { status: 'cancelled', ended: now() });
+        store.save(run, 'run-ended');
+        summary.cancelled++;
+        summary.runs.push(run);
+        emit({ type: 'ended', run });
+        return;
+      }
       Object.assign(run, { status: 'running', started: run.started ?? now(), runner_pid: process.pid, gpus });
       // Journaled now; run.json says `running` with the first attempt's pid, one write later.
       // (A runner killed in between leaves a `queued` run whose attempt resume finds by its traces.)
@@ -299,7 +310,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
           run.attempts.push(attempt);
           const launch = buildLaunch(config, {
             file: plan.experimentFile, runId: run.id, runDir: dir, trialName: trial.name, index: trial.index, repeat: trial.repeat,
-            attempt: n, paramsFile: path.join(dir, 'params.json'), metricsFile, gpus, baseEnv: process.env,
+            attempt: n, paramsFile: path.join(dir, 'params.json'), metricsFile, gpus, baseEnv,
           });
           const ra = target.submit({ ...attemptRef(run.id, n), launch, timeoutS, graceS: o.graceS }, onLine);
           running.add(ra);
@@ -365,7 +376,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
       trial: { index: trial.index, key: trial.key, name: trial.name, repeat: trial.repeat }, params: trial.params,
       target: target.name, status: 'queued', created: now(), attempts: [], host, runner_pid: process.pid, git, summary: {},
     };
-    store.create(rec, stringify(config));
+    store.create(rec, toYaml(config));
     return rec;
   };
 

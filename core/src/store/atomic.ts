@@ -28,8 +28,9 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, durable
 /**
  * The same for the runner's hot path, where the main thread keeps spawning and following runs:
  * the temp file is written and renamed in place synchronously (microseconds in the page cache),
- * and only the fsyncs, which wait milliseconds for the disk, go to libuv's thread pool. Each trip
- * to the pool costs far more CPU than a small synchronous write, so nothing else goes there.
+ * and only the fsync, which waits milliseconds for the disk, goes to libuv's thread pool — each
+ * trip there costs far more CPU than a small synchronous write. The folder is not fsynced: after
+ * a power loss the file may hold its previous state (as after a kill -9), never a torn one.
  */
 export async function writeFileAtomicAsync(file: string, data: string, durable: boolean): Promise<void> {
   if (!durable) return writeFileAtomic(file, data, false);
@@ -37,7 +38,7 @@ export async function writeFileAtomicAsync(file: string, data: string, durable: 
   const fd = fs.openSync(tmp, 'w', 0o644);
   try {
     fs.writeFileSync(fd, data);
-    await fsyncAsync(fd);
+    await new Promise<void>((resolve, reject) => fs.fsync(fd, (e) => (e ? reject(e) : resolve())));
   } finally {
     fs.closeSync(fd);
   }
@@ -47,18 +48,7 @@ export async function writeFileAtomicAsync(file: string, data: string, durable: 
     fs.rmSync(tmp, { force: true });
     throw e;
   }
-  let dir: number | undefined;
-  try {
-    dir = fs.openSync(path.dirname(file), 'r');
-    await fsyncAsync(dir);
-  } catch {
-    // Some filesystems refuse fsync on folders; the rename is still atomic there.
-  } finally {
-    if (dir !== undefined) fs.closeSync(dir);
-  }
 }
-
-const fsyncAsync = (fd: number) => new Promise<void>((resolve, reject) => fs.fsync(fd, (e) => (e ? reject(e) : resolve())));
 
 export function fsyncDir(dir: string): void {
   let fd: number | undefined;

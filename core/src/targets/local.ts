@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import { constants } from 'node:os';
 import * as path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AttemptOutcome } from '../runner/failure';
 import { LineSplitter } from '../runner/metrics';
@@ -46,6 +47,8 @@ const files = (req: AttemptRef) => ({
 
 const STDERR_TAIL_BYTES = 8192;
 const FOLLOW_MS = 100;
+/** One buffer for every follower: reads are synchronous, and a fresh 64 KB per read is garbage. */
+const READ_BUF = Buffer.allocUnsafe(64 * 1024);
 
 function startLocal(spec: AttemptRequest, onLine: LineSink): RunningAttempt {
   const { argv, env, cwd } = spec.launch;
@@ -53,7 +56,9 @@ function startLocal(spec: AttemptRequest, onLine: LineSink): RunningAttempt {
   const startedAt = new Date().toISOString();
   let timedOut = false;
   let cancelled = false;
-  const logs = [follow(f.stdout, 'stdout', onLine), follow(f.stderr, 'stderr', onLine)];
+  // A first attempt's output starts the logs; a later one's follows what earlier ones wrote.
+  const from = spec.attempt === 1 ? 0 : undefined;
+  const logs = [follow(f.stdout, 'stdout', onLine, from), follow(f.stderr, 'stderr', onLine, from)];
   // detached (in the helper): the command leads a new process group, so signals reach everything
   // it started (accelerate and torchrun fork one worker per GPU).
   const child = spawner().spawn({ argv, cwd, env, stdoutFile: f.stdout, stderrFile: f.stderr, status: f.status });
@@ -110,17 +115,17 @@ export function follow(file: string, stream: 'stdout' | 'stderr', onLine: LineSi
     try { offset = fs.statSync(file).size; } catch { /* created by the command */ }
   }
   const split = new LineSplitter();
+  const decoder = new StringDecoder('utf8'); // a character split across two reads stays whole
   let tail = '';
   const read = () => {
     let fd: number;
     try { fd = fs.openSync(file, 'r'); } catch { return; }
     try {
-      const buf = Buffer.alloc(64 * 1024);
       for (;;) {
-        const n = fs.readSync(fd, buf, 0, buf.length, offset);
+        const n = fs.readSync(fd, READ_BUF, 0, READ_BUF.length, offset);
         if (n <= 0) break;
         offset += n;
-        const chunk = buf.subarray(0, n).toString('utf8');
+        const chunk = decoder.write(READ_BUF.subarray(0, n));
         tail = (tail + chunk).slice(-STDERR_TAIL_BYTES);
         for (const line of split.push(chunk)) onLine(stream, line);
       }

@@ -88,6 +88,11 @@ export class Spawner {
   private next = 0;
   private pending = new Map<number, Pending>();
 
+  /** Boots the helper ahead of the first spawn (it takes a Node start-up, ~50 ms). */
+  warm(): void {
+    this.ensure();
+  }
+
   spawn(req: SpawnRequest): Spawned {
     const id = this.next++;
     let p!: Pending;
@@ -124,6 +129,7 @@ export class Spawner {
       if (this.helper === h) this.helper = undefined;
     });
     h.unref();
+    h.channel?.unref(); // spawn() holds the runner open while attempts are out
     this.helper = h;
     return h;
   }
