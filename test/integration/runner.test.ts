@@ -2,7 +2,7 @@
 // (missing binary, crash by signal, timeout, OOM-like exit with on_oom scaling), cancel, resume.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -162,6 +162,31 @@ test('cancel: SIGTERM reaches the whole process group; the run is recorded cance
   assert.equal(r.attempts[0].failure_class, 'cancelled');
   const child = Number(fs.readFileSync(path.join(dir, 'child.pid'), 'utf8'));
   await waitFor(() => !alive(child), `the grandchild ${child} to die with its group`, 5000);
+});
+
+test('git: a run records the commit and whether the repository has changes, its own store aside', async () => {
+  const dir = workspace({ 'e.experiment.yaml': 'name: e\ncommand: ["true"]\nrepeat: 2\n' });
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { cwd: dir }).toString().trim();
+  git('init', '-q');
+  git('add', '.');
+  git('commit', '-q', '-m', 'experiment');
+  const head = git('rev-parse', 'HEAD');
+  const first = await run(dir, 'e.experiment.yaml');
+  assert.deepEqual(first.summary.runs[0].git, { commit: head, dirty: false });
+  // A new commit; the store (.expctl, untracked and full of files now) does not make it dirty.
+  fs.writeFileSync(path.join(dir, 'e.experiment.yaml'), 'name: e\ncommand: ["true"]\nrepeat: 3\n');
+  git('commit', '-q', '-am', 'three');
+  const head2 = git('rev-parse', 'HEAD');
+  const second = await run(dir, 'e.experiment.yaml');
+  assert.deepEqual(second.summary.runs[0].git, { commit: head2, dirty: false });
+  fs.writeFileSync(path.join(dir, 'e.experiment.yaml'), 'name: e\ncommand: ["true"]\nrepeat: 4\n');
+  const third = await run(dir, 'e.experiment.yaml');
+  assert.deepEqual(third.summary.runs[0].git, { commit: head2, dirty: true }, 'an uncommitted edit makes it dirty');
+  // A store outside the repository.
+  const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'expctl-store-'));
+  const { plan } = planFile(path.join(dir, 'e.experiment.yaml'), host);
+  const outside = await runPlan(plan!, { store: new FileStore(elsewhere) });
+  assert.deepEqual(outside.runs[0].git, { commit: head2, dirty: true });
 });
 
 test('cancel of a queued run (expctl cancel <run>): it never starts; the others run', async () => {

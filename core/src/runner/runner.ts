@@ -135,14 +135,23 @@ export interface RunSummary { succeeded: number; failed: number; cancelled: numb
 
 const now = () => new Date().toISOString();
 
-function gitInfo(dir: string): RunRecord['git'] {
+/** The commit of the experiment's repository and whether it has changes — the results store's own files aside. */
+function gitInfo(dir: string, storeRoot: string): RunRecord['git'] {
+  // One git process: `# branch.oid <commit>` (or `(initial)`), then one line per changed file.
+  const status = (exclude: boolean) => execFileSync('git', ['status', '--porcelain=v2', '--branch', '--', ':/', ...(exclude ? [`:(exclude)${path.relative(dir, storeRoot)}`] : [])],
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  let out: string;
   try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() !== '';
-    return { commit, dirty };
-  } catch {
-    return undefined;
+    out = status(true);
+  } catch (e) {
+    // A store outside the repository (--store elsewhere) cannot be excluded, nor needs to be.
+    if (!/outside repository/.test(String((e as { stderr?: Buffer }).stderr))) return undefined;
+    try { out = status(false); } catch { return undefined; }
   }
+  const lines = out.split('\n');
+  const commit = lines.find((l) => l.startsWith('# branch.oid '))?.slice('# branch.oid '.length).trim();
+  if (!commit || commit === '(initial)') return undefined;
+  return { commit, dirty: lines.some((l) => l !== '' && !l.startsWith('#')) };
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -157,7 +166,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
   const { store } = o;
   const emit = o.onEvent ?? (() => undefined);
   const host = os.hostname();
-  const git = gitInfo(path.dirname(plan.experimentFile));
+  const git = gitInfo(path.dirname(plan.experimentFile), store.root);
   const target = o.target ?? localTarget();
   // A plain copy: every read of process.env is a call into the C++ environment.
   const baseEnv = { ...process.env };
