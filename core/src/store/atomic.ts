@@ -82,6 +82,8 @@ export function appendLine(file: string, line: string, durable = false): void {
  */
 export function readJsonLines<T>(file: string): { items: T[]; bad: number } {
   let text: string;
+  // A missing file is common (a run that reported no metrics); an exception costs more than a look.
+  if (!fs.existsSync(file)) return { items: [], bad: 0 };
   try { text = fs.readFileSync(file, 'utf8'); } catch { return { items: [], bad: 0 }; }
   const items: T[] = [];
   let bad = 0;
