@@ -1,0 +1,47 @@
+// The spawner helper with real processes: what it reports and the status files it leaves
+// (attempt-N.pid, attempt-N.exit) for a runner that was not there to see the end.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Spawner } from '../../core/src/targets/spawner';
+
+function start(s: Spawner, argv: string[]) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'expctl-spawner-'));
+  const status = path.join(dir, 'attempt-1');
+  const req = { argv, cwd: dir, env: { PATH: process.env.PATH }, stdoutFile: path.join(dir, 'stdout.log'), stderrFile: path.join(dir, 'stderr.log'), status };
+  const spawned = s.spawn(req);
+  const read = (f: string) => fs.readFileSync(f, 'utf8');
+  return { ...spawned, status, read, dir };
+}
+
+test('an exit code, a signal and a missing program: reported, and recorded in the status files', async () => {
+  const s = new Spawner();
+  const code = start(s, ['sh', '-c', 'echo out; echo err >&2; exit 3']);
+  const pid = await code.pid;
+  assert.ok(pid && pid > 0);
+  assert.deepEqual(await code.exit, { code: 3, signal: null, error: undefined });
+  assert.equal(code.read(`${code.status}.pid`), `${pid}\n`);
+  assert.equal(code.read(`${code.status}.exit`), '3\n');
+  assert.equal(code.read(path.join(code.dir, 'stdout.log')), 'out\n');
+  assert.equal(code.read(path.join(code.dir, 'stderr.log')), 'err\n');
+
+  const sig = start(s, ['sh', '-c', 'kill -TERM $$']);
+  assert.deepEqual(await sig.exit, { code: null, signal: 'SIGTERM', error: undefined });
+  assert.equal(sig.read(`${sig.status}.exit`), '143\n', 'a signal death as a shell writes it: 128 + 15');
+
+  const missing = start(s, ['expctl-no-such-program']);
+  const e = await missing.exit;
+  assert.equal(await missing.pid, undefined);
+  assert.equal(e.error?.code, 'ENOENT');
+  assert.equal(missing.read(`${missing.status}.exit`), '127\n');
+  assert.match(missing.read(path.join(missing.dir, 'stderr.log')), /expctl-no-such-program: not found\n$/);
+});
+
+test('a runtime that refuses one of the helper flags gets a plain helper, and the attempt still runs', async () => {
+  const s = new Spawner(['--expctl-no-such-flag']);
+  const r = start(s, ['sh', '-c', 'echo ran']);
+  assert.deepEqual(await r.exit, { code: 0, signal: null, error: undefined });
+  assert.equal(r.read(path.join(r.dir, 'stdout.log')), 'ran\n');
+});
