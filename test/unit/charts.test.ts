@@ -177,6 +177,24 @@ test('error bars: bounds travel with the dataset and the value axis reaches them
   assert.equal(cfg.options!.plugins!.legend!.display, true);
 });
 
+test('error bars: fixed value bounds (a share) clamp the intervals and replace the padding', () => {
+  const cfg = errorBarsConfig({
+    categories: ['a', 'b', 'c'], valueTitle: 'Success rate', unit: '%', min: 0, max: 100,
+    series: [{ label: 'share', values: [100, 97, 2], lower: [93, 90, -3], upper: [104, 101, 6] }],
+  }, light);
+  const y = cfg.options!.scales!.y as { min: number; max: number; suggestedMin?: number; suggestedMax?: number; beginAtZero: boolean };
+  assert.equal(y.min, 0);
+  assert.equal(y.max, 100);
+  assert.equal(y.suggestedMin, undefined);
+  assert.equal(y.suggestedMax, undefined);
+  assert.deepEqual(cfg.data.datasets[0].errorBars, [{ lower: 93, upper: 100 }, { lower: 90, upper: 100 }, { lower: 0, upper: 6 }]);
+  assert.deepEqual(cfg.data.datasets[0].data, [100, 97, 2], 'values are shown as they are');
+  // horizontal: the same bounds on the x axis
+  const h = errorBarsConfig({ categories: ['a'], valueTitle: 'Share', max: 100, horizontal: true, series: [{ label: 's', values: [99] }] }, light);
+  assert.equal((h.options!.scales!.x as { max: number }).max, 100);
+  assert.equal((h.options!.scales!.x as { min?: number }).min, undefined);
+});
+
 test('metric lines: decimation-ready data and options for 100 runs × 10,000 points', () => {
   const runs = manyRuns(100, 10_000);
   const cfg = metricLinesConfig({ title: 'Validation loss', runs, metric: 'val_loss' }, light);

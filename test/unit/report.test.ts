@@ -10,7 +10,9 @@ import {
   buildReport, campaignReport, jobType, loadCampaign, parseTimestamp, renderMarkdown, ReportInputError,
   type CampaignReport, type ResourceStats,
 } from '../../core/src/report';
+import { reportCharts } from '../../core/src/report/charts';
 import { hours, pct } from '../../core/src/report/format';
+import { createTheme } from '../../core/src/charts';
 import { FileStore, type RunRecord } from '../../core/src/store/store';
 import { generateJobSummary } from '../../examples/campaign-report/generate';
 
@@ -324,4 +326,21 @@ test('markdown: sections, well-formed tables, no undefined or NaN', () => {
   assert.match(bad, /Scope: 5 of 12 rows used \(htcondor columns\); 6 skipped as bad \(see Problems\); 1 outside the filters; filters: to 2025-03-03\./);
   assert.match(bad, /## Problems\n\n- line 4: expected 25 columns, found 6\n- line 5: Start Time: not a date .*\("2025-13-01T00:00:00"\)/);
   assert.match(bad, /\| delta \| NVIDIA A100, 80GB "SXM" \| 163,840 \|/);
+});
+
+test('success-rate chart: a share, so the value axis is 0–100 % and nothing is drawn above it', () => {
+  // A resource at 100 %: padding past the largest value used to let chart.js round the axis up to 120.
+  const r = example();
+  const full: CampaignReport = { ...r, resources: r.resources.map((x, i) => (i === 0 ? { ...x, successRate: 1, attemptSuccessRate: 1 } : x)) };
+  for (const report of [r, full]) {
+    const chart = reportCharts(report, createTheme()).find((c) => c.name === 'success-rate')!;
+    const y = chart.config.options!.scales!.y as { min?: number; max?: number; suggestedMax?: number };
+    assert.equal(y.min, 0);
+    assert.equal(y.max, 100);
+    assert.equal(y.suggestedMax, undefined, 'fixed bounds leave nothing to suggest');
+    for (const d of chart.config.data.datasets as Array<{ data: Array<number | null>; errorBars?: Array<{ lower: number; upper: number } | null> }>) {
+      assert.ok(d.data.every((v) => v === null || (v >= 0 && v <= 100)), `${d.data.join(', ')}`);
+      assert.ok((d.errorBars ?? []).every((b) => b === null || (b.lower >= 0 && b.upper <= 100)));
+    }
+  }
 });

@@ -21,6 +21,7 @@ import {
   compareSelection, CurvesFeed, JsonLinesTail, MAX_CURVE_RUNS, RunFeed, runRow, SeriesSet, sweepInfo, type ResultsSource,
 } from '../../client/src/panels/data';
 import type { CompareData, RunRow, SweepInfo, ToWebview } from '../../webviews/src/contract';
+import type { NamedChart } from '../../core/src/report/charts';
 import { exportNote, route, sameKey } from '../../webviews/src/lib/messages';
 import { modeOf, panelTheme } from '../../webviews/src/lib/theme';
 import { filterRows, sortRows, tableCsv, toggleSort, type Column } from '../../webviews/src/lib/table';
@@ -233,13 +234,19 @@ describe('incremental JSON lines', () => {
     const s = new SeriesSet();
     s.add([{ step: 10, loss: 1, ts: 5 }, { step: 20, loss: 0.5, note: 'x' }, { val_loss: 0.7 }, { val_loss: 0.6 }, { step: 30, loss: Infinity }]);
     assert.deepEqual([...s.series.keys()], ['loss', 'val_loss']);
-    assert.deepEqual(s.series.get('loss'), { x: [10, 20], y: [1, 0.5] });
+    assert.deepEqual(s.series.get('loss'), { x: [10, 20], y: [1, 0.5], steps: true });
     assert.deepEqual(s.series.get('val_loss'), { x: [0, 1], y: [0.7, 0.6] });
     const sent = new Map<string, number>();
     assert.deepEqual(Object.keys(s.since(sent)), ['loss', 'val_loss']);
     s.add([{ step: 40, loss: 0.25 }]);
-    assert.deepEqual(s.since(sent), { loss: { x: [40], y: [0.25] } });
+    assert.deepEqual(s.since(sent), { loss: { x: [40], y: [0.25], steps: true } });
     assert.deepEqual(s.since(sent), {});
+  });
+
+  test('a series says whether its x are steps or the metric\'s count of reports', () => {
+    const s = new SeriesSet();
+    s.add([{ step: 10, loss: 1 }, { val_loss: 0.7 }, { val_loss: 0.6 }]);
+    assert.deepEqual(s.since(new Map()), { loss: { x: [10], y: [1], steps: true }, val_loss: { x: [0, 1], y: [0.7, 0.6] } });
   });
 });
 
@@ -293,21 +300,21 @@ describe('data from a results store', () => {
     const run = source().run('r2')!.run;
     const init = feed.init(run);
     assert.equal(init.config, 'name: r2\n');
-    assert.deepEqual(init.metrics, { loss: { x: [0, 1], y: [1, 0.8] } });
+    assert.deepEqual(init.metrics, { loss: { x: [0, 1], y: [1, 0.8], steps: true } });
     assert.equal(init.telemetry.length, 1);
     assert.equal(feed.update(run), undefined, 'nothing new');
     fs.appendFileSync(path.join(dir, 'metrics.jsonl'), '{"step":2,"loss":0.7,"acc":0.5}\n');
     fs.appendFileSync(path.join(dir, 'telemetry.jsonl'), `${JSON.stringify({ t: iso(T0 + 1000), cpu_pct: 90 })}\n`);
     const u = feed.update(run);
     assert.ok(u && u !== 'reset');
-    assert.deepEqual(u.metrics, { loss: { x: [2], y: [0.7] }, acc: { x: [2], y: [0.5] } });
+    assert.deepEqual(u.metrics, { loss: { x: [2], y: [0.7], steps: true }, acc: { x: [2], y: [0.5], steps: true } });
     assert.equal(u.telemetry.length, 1);
     assert.equal(u.run, undefined, 'the same record is not sent again');
     const changed = { ...run, status: 'succeeded' as const };
     assert.deepEqual((feed.update(changed) as { run?: RunRecord }).run?.status, 'succeeded');
     fs.writeFileSync(path.join(dir, 'metrics.jsonl'), '{"step":0,"loss":5}\n');
     assert.equal(feed.update(changed), 'reset', 'a replaced file: send everything again');
-    assert.deepEqual(feed.init(changed).metrics, { loss: { x: [0], y: [5] } });
+    assert.deepEqual(feed.init(changed).metrics, { loss: { x: [0], y: [5], steps: true } });
   });
 
   test('a comparison selection: sweeps\' runs and single runs once each, their sweeps, what is missing', () => {
@@ -323,11 +330,11 @@ describe('data from a results store', () => {
     const dirs = new Map(['r0', 'r1'].map((id) => [id, store.runDir(id)]));
     const feed = new CurvesFeed();
     const all = feed.all(dirs, 'val_loss');
-    assert.deepEqual(all, { metric: 'val_loss', reset: true, omitted: 0, runs: { r0: { x: [0], y: [1] }, r1: { x: [0], y: [1] } } });
+    assert.deepEqual(all, { metric: 'val_loss', reset: true, omitted: 0, runs: { r0: { x: [0], y: [1], steps: true }, r1: { x: [0], y: [1], steps: true } } });
     assert.equal(feed.since(dirs), undefined);
     fs.appendFileSync(path.join(store.runDir('r1'), 'metrics.jsonl'), '{"step":1,"val_loss":0.5}\n');
-    assert.deepEqual(feed.since(dirs), { metric: 'val_loss', reset: false, omitted: 0, runs: { r1: { x: [1], y: [0.5] } } });
-    assert.deepEqual(feed.all(dirs, 'loss').runs, { r0: { x: [0], y: [2] }, r1: { x: [0], y: [2] } });
+    assert.deepEqual(feed.since(dirs), { metric: 'val_loss', reset: false, omitted: 0, runs: { r1: { x: [1], y: [0.5], steps: true } } });
+    assert.deepEqual(feed.all(dirs, 'loss').runs, { r0: { x: [0], y: [2], steps: true }, r1: { x: [0], y: [2], steps: true } });
     const many = new Map(Array.from({ length: MAX_CURVE_RUNS + 5 }, (_, i) => [`x${i}`, path.join(tmp, 'none', String(i))]));
     assert.equal(feed.all(many, 'loss').omitted, 5);
   });
@@ -460,6 +467,18 @@ describe('run panel model', () => {
     assert.equal(c.options?.parsing, false);
     assert.equal(c.options?.plugins?.legend?.display, false);
     assert.match(String(c.options?.plugins?.subtitle?.text), /^last 0\.5 · min 0\.5 · max 0\.5 · 2 points$/);
+  });
+
+  test('a metric chart\'s x axis: "Step" when the records have a step, else "Report #"', () => {
+    const xTitle = (c: NamedChart) => (c.config.options?.scales?.x as { title: { text: string } }).title.text;
+    const s = new SeriesSet();
+    s.add([{ step: 100, loss: 1 }, { val_loss: 0.7 }, { step: 200, loss: 0.8 }, { val_loss: 0.6 }]);
+    const m = new RunModel({ ...data(), metrics: s.since(new Map()) });
+    assert.equal(xTitle(metricChart(m, 'loss', theme)), 'Step');
+    assert.equal(xTitle(metricChart(m, 'val_loss', theme)), 'Report #');
+    // a metric that gains steps later is plotted over them from then on
+    m.apply({ metrics: { val_loss: { x: [300], y: [0.5], steps: true } }, telemetry: [] });
+    assert.equal(xTitle(metricChart(m, 'val_loss', theme)), 'Step');
   });
 
   test('telemetry: per-GPU utilisation, memory and power, CPU and RSS, over minutes here', () => {
@@ -660,6 +679,20 @@ describe('compare panel model', () => {
     s.apply({ metric: 'b', runs: { q: { x: [0], y: [1] } }, reset: false, omitted: 3 });
     assert.deepEqual([...s.runs.keys()], ['q']);
     assert.match(String(curvesChart(s, [row('q')], createTheme())?.config.options?.plugins?.subtitle?.text), /3 more not drawn/);
+  });
+
+  test('curves over steps, or over the count of reports when the runs record no step', () => {
+    const axis = (s: CurveStore) => {
+      const c = curvesChart(s, [], createTheme())!.config;
+      return [String(c.options?.plugins?.title?.text), (c.options?.scales?.x as { title: { text: string } }).title.text];
+    };
+    const s = new CurveStore();
+    s.apply({ metric: 'val_loss', runs: { r: { x: [0, 1], y: [1, 0.5] } }, reset: true, omitted: 0 });
+    assert.deepEqual(axis(s), ['val_loss over reports', 'Report #']);
+    s.apply({ metric: 'val_loss', runs: { q: { x: [10], y: [1], steps: true } }, reset: false, omitted: 0 });
+    assert.deepEqual(axis(s), ['val_loss over steps', 'Step']);
+    s.apply({ metric: 'val_loss', runs: { r: { x: [0], y: [1] } }, reset: true, omitted: 0 });
+    assert.deepEqual(axis(s), ['val_loss over reports', 'Report #'], 'a reset forgets the old runs\' steps');
   });
 });
 

@@ -53,7 +53,12 @@ test('generated data: 2,000 random documents read back the same', () => {
 
 test('every example config reads back the same', () => {
   const files: string[] = [];
-  const walk = (d: string) => { for (const e of fs.readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(path.join(d, e.name)) : /\.ya?ml$/.test(e.name) && files.push(path.join(d, e.name)); };
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(path.join(d, e.name));
+      else if (/\.ya?ml$/.test(e.name)) files.push(path.join(d, e.name));
+    }
+  };
   walk('examples');
   assert.ok(files.length >= 5);
   for (const f of files) for (const doc of parseAllDocuments(fs.readFileSync(f, 'utf8'))) roundTrips(doc.toJS());

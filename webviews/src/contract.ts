@@ -28,7 +28,12 @@ export interface PanelKeys {
 }
 
 /** Points as two parallel arrays: half the JSON of `{x, y}` objects for 10,000-point series. */
-export interface Series { x: number[]; y: number[] }
+export interface Series {
+  x: number[];
+  y: number[];
+  /** x are the records' `step`s; absent: the metric was reported without one and x counts its reports (0, 1, 2…). */
+  steps?: boolean;
+}
 
 /** A run as tables and comparisons need it (RunRecord's field names, so key paths such as `sweep_id`, `params.lr` or `trial.name` group the same as in the CLI); attempts are counted, not sent. */
 export type RunRow = Pick<RunRecord, 'id' | 'sweep_id' | 'experiment' | 'trial' | 'params' | 'status' | 'target' | 'created' | 'started' | 'ended' | 'duration_s' | 'summary'> & {

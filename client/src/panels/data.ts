@@ -82,6 +82,8 @@ export class SeriesSet {
         let s = this.series.get(k);
         if (!s) this.series.set(k, (s = { x: [], y: [] }));
         s.x.push(step ?? s.x.length);
+        // the chart's x axis is titled by this: a step, or the n-th report of the metric
+        if (step !== undefined) s.steps = true;
         s.y.push(v);
       }
     }
@@ -94,7 +96,7 @@ export class SeriesSet {
       if (only !== undefined && k !== only) continue;
       const from = sent.get(k) ?? 0;
       if (from >= s.x.length) continue;
-      out[k] = { x: s.x.slice(from), y: s.y.slice(from) };
+      out[k] = { x: s.x.slice(from), y: s.y.slice(from), ...(s.steps ? { steps: true } : {}) };
       sent.set(k, s.x.length);
     }
     return out;

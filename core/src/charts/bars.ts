@@ -22,6 +22,9 @@ export interface ErrorBarsInput extends Headings {
   unit?: string;
   categoryTitle?: string;
   horizontal?: boolean;
+  /** Fixed value-axis ends for a bounded quantity (a share: 0 and 100); error bars are clamped into them. */
+  min?: number;
+  max?: number;
 }
 
 export function errorBarsConfig(input: ErrorBarsInput, theme: ChartTheme): ChartConfiguration<'bar', Array<number | null>, string> {
@@ -29,12 +32,14 @@ export function errorBarsConfig(input: ErrorBarsInput, theme: ChartTheme): Chart
   const valueAxisId = input.horizontal ? 'x' : 'y';
   // the axis must reach the interval ends: chart.js scales only see the bar values
   const extent = input.series.flatMap((s) => [...s.values, ...(s.lower ?? []), ...(s.upper ?? [])]).filter((v): v is number => v !== null);
+  // an interval of a bounded quantity (e.g. a Wald interval of a share near 100 %) cannot leave its range
+  const clamp = (v: number | null | undefined) => (v == null ? v : Math.min(input.max ?? Infinity, Math.max(input.min ?? -Infinity, v)));
   const datasets: Array<ChartDataset<'bar', Array<number | null>>> = input.series.map((s, i) => {
     const color = seriesColor(theme, i);
     return {
       label: s.label,
       data: input.categories.map((_, c) => s.values[c] ?? null),
-      errorBars: input.categories.map((_, c) => errorBar(s.lower?.[c], s.upper?.[c])),
+      errorBars: input.categories.map((_, c) => errorBar(clamp(s.lower?.[c]), clamp(s.upper?.[c]))),
       backgroundColor: withAlpha(color, 0.75),
       borderColor: color,
       borderWidth: 1,
@@ -55,7 +60,7 @@ export function errorBarsConfig(input: ErrorBarsInput, theme: ChartTheme): Chart
       scales: {
         [axis]: categoryAxis(theme, { title: input.categoryTitle }),
         [valueAxisId]: valueAxis(theme, {
-          title: input.valueTitle, unit: input.unit, beginAtZero: true, ...paddedExtent(extent),
+          title: input.valueTitle, unit: input.unit, beginAtZero: true, ...paddedExtent(extent), min: input.min, max: input.max,
         }),
       },
     },
@@ -143,10 +148,10 @@ export function statusBarsConfig(input: StatusBarsInput, theme: ChartTheme): Cha
       },
       scales: {
         [axis]: categoryAxis(theme, { title: input.categoryTitle, stacked: true }),
-        [valueAxisId]: {
-          ...valueAxis(theme, { title: input.countTitle ?? (input.percent ? 'Share' : 'Runs'), unit: input.percent ? '%' : undefined, beginAtZero: true, stacked: true }),
-          ...(input.percent ? { max: 100 } : {}),
-        },
+        [valueAxisId]: valueAxis(theme, {
+          title: input.countTitle ?? (input.percent ? 'Share' : 'Runs'), unit: input.percent ? '%' : undefined, beginAtZero: true, stacked: true,
+          ...(input.percent ? { min: 0, max: 100 } : {}),
+        }),
       },
     },
   };

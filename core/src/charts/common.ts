@@ -58,6 +58,9 @@ export interface ValueAxisSpec {
   /** Extent the axis must show beyond the dataset's own values (error bars, outliers); see paddedExtent. */
   suggestedMin?: number;
   suggestedMax?: number;
+  /** Fixed ends for a bounded quantity (a share: 0 and 100): chart.js would round past them to a nice number. */
+  min?: number;
+  max?: number;
   position?: 'left' | 'right' | 'top' | 'bottom';
   stacked?: boolean;
   /** Draw grid lines (off for a secondary axis, whose lines would not match the primary's). */
@@ -69,8 +72,9 @@ export function valueAxis(theme: ChartTheme, spec: ValueAxisSpec): ScaleOptions<
   const common = {
     position: spec.position,
     stacked: spec.stacked,
-    suggestedMin: spec.suggestedMin,
-    suggestedMax: spec.suggestedMax,
+    // a fixed end overrides the suggestion; dropping it keeps the config saying what is drawn
+    ...(spec.min === undefined ? { suggestedMin: spec.suggestedMin } : { min: spec.min }),
+    ...(spec.max === undefined ? { suggestedMax: spec.suggestedMax } : { max: spec.max }),
     title: axisTitle(theme, withUnit(spec.title, spec.unit)),
     grid: { display: spec.grid ?? true, color: theme.grid },
     border: { color: theme.axis },

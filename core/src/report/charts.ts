@@ -31,7 +31,7 @@ export function reportCharts(r: CampaignReport, theme: ChartTheme): NamedChart[]
   }, theme) as ChartConfiguration);
   add('success-rate', 'Success rate per resource', errorBarsConfig({
     title: 'Success rate per resource', subtitle: 'completed and checkpointed count as successful',
-    categories: labels, categoryTitle: 'Resource', valueTitle: 'Success rate', unit: '%',
+    categories: labels, categoryTitle: 'Resource', valueTitle: 'Success rate', unit: '%', min: 0, max: 100,
     series: [{ label: 'share of execution hours', values: res.map((x) => pct(x.successRate)) },
       { label: 'share of attempts', values: res.map((x) => pct(x.attemptSuccessRate)) }],
   }, theme) as ChartConfiguration);

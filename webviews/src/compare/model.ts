@@ -9,7 +9,7 @@ import { compareGroups, groupItems, type ComparedGroup, type Comparison, type Co
 import type { CompareData, Curves, PanelSettings, RunRow, UiStates } from '../contract';
 import { isMetricName, num, paramLabel } from '../lib/format';
 import type { Column } from '../lib/table';
-import { appendSeries } from '../lib/series';
+import { appendSeries, metricXTitle } from '../lib/series';
 import type { Option } from '../ui/dom';
 
 export type CompareUi = UiStates['compare'];
@@ -173,20 +173,28 @@ export class CurveStore {
   metric?: string;
   omitted = 0;
   readonly runs = new Map<string, Point[]>();
+  /** Runs whose curve is over steps; the others are over their count of reports. */
+  readonly steps = new Set<string>();
 
   apply(c: Curves): void {
-    if (c.reset || c.metric !== this.metric) this.runs.clear();
+    if (c.reset || c.metric !== this.metric) {
+      this.runs.clear();
+      this.steps.clear();
+    }
     this.metric = c.metric;
     this.omitted = c.omitted;
-    appendSeries(this.runs, c.runs);
+    appendSeries(this.runs, c.runs, this.steps);
   }
 }
 
 export function curvesChart(store: CurveStore, runs: readonly RunRow[], theme: ChartTheme): NamedChart | undefined {
   if (!store.metric || !store.runs.size) return undefined;
   const name = new Map(runs.map((r) => [r.id, r.trial.name]));
+  // steps as soon as one run has them: a mix of steps and report counts has no better title
+  const steps = store.steps.size > 0;
   const config = metricLinesConfig({
-    title: `${store.metric} over steps`,
+    title: `${store.metric} over ${steps ? 'steps' : 'reports'}`,
+    xTitle: metricXTitle(steps),
     subtitle: store.omitted ? `the first ${store.runs.size} runs; ${store.omitted} more not drawn` : undefined,
     metric: store.metric,
     runs: [...store.runs].map(([id, points]) => ({ label: name.get(id) ?? id, points })),

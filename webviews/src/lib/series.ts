@@ -2,10 +2,11 @@
 import type { Point } from '../../../core/src/charts';
 import type { Series } from '../contract';
 
-/** Appends series points; returns the names that got any. */
-export function appendSeries(into: Map<string, Point[]>, add: Record<string, Series>): string[] {
+/** Appends series points; returns the names that got any. Names of series over steps go into `steps`. */
+export function appendSeries(into: Map<string, Point[]>, add: Record<string, Series>, steps?: Set<string>): string[] {
   const changed: string[] = [];
   for (const [name, s] of Object.entries(add)) {
+    if (s.steps) steps?.add(name);
     let pts = into.get(name);
     if (!pts) into.set(name, (pts = []));
     const n = Math.min(s.x.length, s.y.length);
@@ -13,4 +14,9 @@ export function appendSeries(into: Map<string, Point[]>, add: Record<string, Ser
     if (n) changed.push(name);
   }
   return changed;
+}
+
+/** The x axis of metric charts: records without a `step` are plotted against the metric's count of reports. */
+export function metricXTitle(steps: boolean): string {
+  return steps ? 'Step' : 'Report #';
 }

@@ -8,7 +8,7 @@ import type { AttemptRecord, RunRecord } from '../../../core/src/store/store';
 import { csvTable } from '../../../core/src/util/csv';
 import type { PanelUpdates, RunData, SweepInfo } from '../contract';
 import { isMetricName, localTime, num } from '../lib/format';
-import { appendSeries } from '../lib/series';
+import { appendSeries, metricXTitle } from '../lib/series';
 import type { Column } from '../lib/table';
 
 export class RunModel {
@@ -16,6 +16,8 @@ export class RunModel {
   sweep?: SweepInfo;
   config: string;
   readonly metrics = new Map<string, Point[]>();
+  /** Metrics whose x are steps; the others are over their count of reports. */
+  readonly steps = new Set<string>();
   telemetry: TelemetryRecord[];
 
   constructor(d: RunData) {
@@ -23,14 +25,14 @@ export class RunModel {
     this.sweep = d.sweep;
     this.config = d.config;
     this.telemetry = d.telemetry.slice();
-    appendSeries(this.metrics, d.metrics);
+    appendSeries(this.metrics, d.metrics, this.steps);
   }
 
   /** What the update changed: metrics that got points, new telemetry, a new record. */
   apply(u: PanelUpdates['run']): { metrics: string[]; telemetry: boolean; run: boolean } {
     if (u.run) this.run = u.run;
     for (const t of u.telemetry) this.telemetry.push(t);
-    return { metrics: appendSeries(this.metrics, u.metrics), telemetry: u.telemetry.length > 0, run: !!u.run };
+    return { metrics: appendSeries(this.metrics, u.metrics, this.steps), telemetry: u.telemetry.length > 0, run: !!u.run };
   }
 
   /** The sweep's primary metric first, then by name. */
@@ -52,7 +54,7 @@ export function metricChart(model: RunModel, name: string, theme: ChartTheme): N
   const pts = model.metrics.get(name) ?? [];
   const count = `${pts.length} point${pts.length === 1 ? '' : 's'}`;
   const subtitle = s ? `last ${num(s.last)} · min ${num(s.min)} · max ${num(s.max)} · ${count}` : count;
-  return lines(`metric-${name}`, name, [{ label: model.run.trial.name, points: pts }], theme, { subtitle });
+  return lines(`metric-${name}`, name, [{ label: model.run.trial.name, points: pts }], theme, { subtitle, xTitle: metricXTitle(model.steps.has(name)) });
 }
 
 /** Time axis unit for a span of seconds: seconds, minutes or hours, whichever reads best. */
