@@ -39,9 +39,18 @@ test('an exit code, a signal and a missing program: reported, and recorded in th
   assert.match(missing.read(path.join(missing.dir, 'stderr.log')), /expctl-no-such-program: not found\n$/);
 });
 
-test('a runtime that refuses one of the helper flags gets a plain helper, and the attempt still runs', async () => {
-  const s = new Spawner(['--expctl-no-such-flag']);
-  const r = start(s, ['sh', '-c', 'echo ran']);
-  assert.deepEqual(await r.exit, { code: 0, signal: null, error: undefined });
-  assert.equal(r.read(path.join(r.dir, 'stdout.log')), 'ran\n');
+test('a runtime that refuses one of the helper flags gets a plain helper, and the attempts still run', async () => {
+  // Requested while the helper starts, once it has died (started ahead by warm()), and plainly.
+  const racing = new Spawner(['--expctl-no-such-flag']);
+  racing.warm();
+  const early = start(racing, ['sh', '-c', 'echo ran']);
+  const warmed = new Spawner(['--expctl-no-such-flag']);
+  warmed.warm();
+  await new Promise((r) => setTimeout(r, 1000));
+  const late = start(warmed, ['sh', '-c', 'echo ran']);
+  const plain = start(new Spawner(['--expctl-no-such-flag']), ['sh', '-c', 'echo ran']);
+  for (const r of [early, late, plain]) {
+    assert.deepEqual(await r.exit, { code: 0, signal: null, error: undefined });
+    assert.equal(r.read(path.join(r.dir, 'stdout.log')), 'ran\n');
+  }
 });

@@ -87,7 +87,9 @@ type Reply = { id: number; pid?: number; exit?: { code: number | null; signal: N
 // fork() copies the forking process's page tables, so the helper is kept small: no JIT (its
 // JavaScript is a few lines per attempt), no helper threads, a small young generation.
 // Measured: ~25% less CPU per spawned process than a default Node.
-const SMALL = ['--jitless', '--no-expose-wasm', '--single-threaded', '--max-semi-space-size=1', '--v8-pool-size=0'];
+// (Node 20 warns that --jitless disables WebAssembly unless told; Node 24 refuses that flag.)
+const SMALL = ['--jitless', ...(Number(process.versions.node.split('.')[0]) <= 20 ? ['--no-expose-wasm'] : []),
+  '--single-threaded', '--max-semi-space-size=1', '--v8-pool-size=0'];
 
 export class Spawner {
   private helper?: ChildProcess;
@@ -110,7 +112,8 @@ export class Spawner {
     this.pending.set(id, p);
     const h = this.ensure();
     hold(h, true);
-    h.send({ id, ...req });
+    // A helper that dies under the send (EPIPE) is seen by its exit, which settles this request.
+    h.send({ id, ...req }, () => undefined);
     return { pid, exit };
   }
 
@@ -136,12 +139,14 @@ export class Spawner {
     // learns their end from the attempt's status file instead.
     h.on('exit', (code) => {
       if (this.helper === h) this.helper = undefined;
-      // Exit 9 is Node's "bad option": a runtime that refuses a flag, and ran nothing. Again, plain.
+      // Exit 9 is Node's "bad option": a runtime that refuses a flag, and ran nothing. Again, plain
+      // (the helper may have been started ahead of any request, or have requests it never read).
       if (code === 9 && !heard && this.flags.length) {
         this.flags = [];
+        if (!this.pending.size) return;
         const again = this.ensure();
-        if (this.pending.size) hold(again, true);
-        for (const [id, p] of this.pending) again.send({ id, ...p.req });
+        hold(again, true);
+        for (const [id, p] of this.pending) again.send({ id, ...p.req }, () => undefined);
         return;
       }
       for (const [, p] of this.pending) { p.pid(undefined); p.exit({ code: null, signal: null, error: Object.assign(new Error('the spawner helper exited'), { code: 'ESPAWNER' }) }); }
