@@ -442,7 +442,7 @@ describe('run panel model', () => {
   const data = () => ({
     run: record('r', { status: 'running', metrics: { loss: 0.5, step: 3 } }),
     config: '', sweep: { metric: { name: 'val_loss', goal: 'minimize' } } as SweepInfo,
-    metrics: { loss: { x: [0, 1], y: [1, 0.9] }, val_loss: { x: [0], y: [2] }, acc: { x: [0], y: [0.1] } },
+    metrics: { loss: { x: [0, 1], y: [1, 0.9], steps: true }, val_loss: { x: [0], y: [2] }, acc: { x: [0], y: [0.1] } },
     telemetry: [
       { t: iso(T0), cpu_pct: 100, rss_mb: 1000, gpus: [{ index: 1, util: 80, mem_mb: 2000, power_w: 200 }, { index: 0, util: 90 }] },
       { t: iso(T0 + 600_000), cpu_pct: 120, rss_mb: 1100, gpus: [{ index: 0, util: 70 }] },
@@ -492,10 +492,10 @@ describe('run panel model', () => {
     assert.deepEqual(timeUnit(3 * 3600), { unit: 'h', div: 3600 });
   });
 
-  test('summary rows without step; metrics CSV in long form', () => {
+  test('summary rows without step; metrics CSV in long form (a metric without steps numbered by report)', () => {
     const m = new RunModel(data());
     assert.deepEqual(summaryRows(m.run).map((r) => r.metric), ['loss']);
-    assert.equal(metricsCsv(m), 'metric,step,value\nval_loss,0,2\nacc,0,0.1\nloss,0,1\nloss,1,0.9\n');
+    assert.equal(metricsCsv(m), 'metric,step,report,value\nval_loss,,0,2\nacc,,0,0.1\nloss,0,,1\nloss,1,,0.9\n');
   });
 
   test('100 runs × 10,000 points: one decimated config, built quickly', () => {

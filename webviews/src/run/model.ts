@@ -115,9 +115,12 @@ export function summaryRows(run: RunRecord): SummaryRow[] {
   return Object.entries(run.summary).filter(([metric]) => isMetricName(metric)).map(([metric, s]) => ({ metric, ...s })).sort((a, b) => a.metric.localeCompare(b.metric));
 }
 
-/** Every metric point, long format: metric, step, value. */
+/** Every metric point, long format: metric, step (or, for a metric reported without one, the report's number), value. */
 export function metricsCsv(model: RunModel): string {
   const rows: unknown[][] = [];
-  for (const name of model.metricNames()) for (const p of model.metrics.get(name)!) rows.push([name, p.x, p.y]);
-  return csvTable(['metric', 'step', 'value'], rows);
+  for (const name of model.metricNames()) {
+    const steps = model.steps.has(name);
+    for (const p of model.metrics.get(name)!) rows.push([name, steps ? p.x : '', steps ? '' : p.x, p.y]);
+  }
+  return csvTable(['metric', 'step', 'report', 'value'], rows);
 }
