@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { findTargets, validateText } from '../../core/src/validate';
 import type { Validation } from '../../core/src/validate';
 import { formatDiagnostic, severityRank } from '../../core/src/diagnostic';
-import { kindFromFileName } from '../../core/src/schema/registry';
+import { kindFromFileName, preferFastCompile } from '../../core/src/schema/registry';
 import { csvTable } from '../../core/src/util/csv';
 import { cancelRuns, effectiveParallel, openStore, planFile, runPlan } from '../../core/src/runner/runner';
 import { resolveTarget, TargetError } from '../../core/src/targets';
@@ -407,6 +407,7 @@ export function main(argv: string[]): number | Promise<number> {
 async function run(): Promise<void> {
   // `expctl plan … | head` closes the pipe early: that is not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
+  if (process.argv[2] !== 'lsp') preferFastCompile(); // a language server lives long: it keeps ajv's optimised code
   try {
     const code = await main(process.argv.slice(2));
     if (code >= 0) process.exitCode = code;
