@@ -45,8 +45,8 @@ test('a runtime that refuses one of the helper flags gets a plain helper, and th
   racing.warm();
   const early = start(racing, ['sh', '-c', 'echo ran']);
   const warmed = new Spawner(['--expctl-no-such-flag']);
-  warmed.warm();
-  await new Promise((r) => setTimeout(r, 1000));
+  const refused = warmed.warm();
+  assert.equal(await new Promise((r) => refused.once('exit', r)), 9, 'the runtime refuses the flag');
   const late = start(warmed, ['sh', '-c', 'echo ran']);
   const plain = start(new Spawner(['--expctl-no-such-flag']), ['sh', '-c', 'echo ran']);
   for (const r of [early, late, plain]) {

@@ -251,10 +251,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
       run ??= newRun(trial, config);
       run.status = 'failed';
       run.attempts.push({ n: run.attempts.length + 1, started: now(), ended: now(), failure_class: 'unschedulable', message: (e as Error).message });
-      store.save(run, 'run-ended');
-      summary.failed++;
-      summary.runs.push(run);
-      emit({ type: 'ended', run });
+      ended(run);
       return;
     }
     try {
@@ -269,11 +266,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
       const dir = store.runDir(run.id);
       if (fs.existsSync(path.join(dir, CANCEL_MARKER))) {
         // `expctl cancel` of this run while it was queued: it never starts.
-        Object.assign(run, { status: 'cancelled', ended: now() });
-        store.save(run, 'run-ended');
-        summary.cancelled++;
-        summary.runs.push(run);
-        emit({ type: 'ended', run });
+        ended(Object.assign(run, { status: 'cancelled', ended: now() }));
         return;
       }
       Object.assign(run, { status: 'running', started: run.started ?? now(), runner_pid: process.pid, gpus });
@@ -366,14 +359,19 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
       const tel = telemetry.summary();
       if (tel.samples) run.telemetry = tel;
       run.duration_s = (Date.parse(run.ended!) - Date.parse(run.started!)) / 1000;
-      store.save(run, 'run-ended');
-      summary[run.status === 'succeeded' ? 'succeeded' : run.status === 'cancelled' ? 'cancelled' : 'failed']++;
-      summary.runs.push(run);
-      emit({ type: 'ended', run });
-      tables();
+      ended(run);
     } finally {
       sched.release(gpus);
     }
+  };
+
+  /** A run reached its final state: stored, counted, reported, and the tables due. */
+  const ended = (run: RunRecord) => {
+    store.save(run, 'run-ended');
+    summary[run.status === 'succeeded' ? 'succeeded' : run.status === 'cancelled' ? 'cancelled' : 'failed']++;
+    summary.runs.push(run);
+    emit({ type: 'ended', run });
+    tables();
   };
 
   const attemptRef = (runId: string, attempt: number): AttemptRef => ({ runId, attempt, runDir: store.runDir(runId) });

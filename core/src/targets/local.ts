@@ -94,7 +94,7 @@ function startLocal(spec: AttemptRequest, onLine: LineSink): RunningAttempt {
   return { pid: child.pid, done, cancel() { cancelled = true; terminate(); } };
 }
 
-/** How a recorded status translates: 127/126 (with sh's message) are a missing or non-executable program; 128+N a signal. */
+/** How a recorded status translates: 127/126 (with a shell's message in stderr) are a missing or non-executable program; 128+N a signal. */
 function outcomeOf(code: number | null, signal: NodeJS.Signals | null,
   o: { timedOut: boolean; cancelled: boolean; stderrTail: string; program: string; spawnError?: NodeJS.ErrnoException }): AttemptOutcome {
   let spawnError = o.spawnError;

@@ -99,9 +99,9 @@ export class Spawner {
   /** `flags`: the helper's runtime flags (a runtime that refuses one gets a plain helper). */
   constructor(private flags: string[] = SMALL) {}
 
-  /** Boots the helper ahead of the first spawn (it takes a Node start-up, ~50 ms). */
-  warm(): void {
-    this.ensure();
+  /** Boots the helper ahead of the first spawn (it takes a Node start-up, ~50 ms); returns it. */
+  warm(): ChildProcess {
+    return this.ensure();
   }
 
   spawn(req: SpawnRequest): Spawned {
