@@ -1,7 +1,7 @@
 // The local target: one attempt = one process group on this machine, that does not depend on
 // the runner staying alive. Its stdout/stderr go straight to the run's log files (the runner
-// follows them), and the spawner helper records `attempt-N.pid` when it starts and
-// `attempt-N.exit` when it ends — so a runner that was killed can, on restart, adopt the result of
+// follows them), and the spawner helper records in `attempt-N.status` the pid when it starts and
+// the exit status when it ends — so a runner that was killed can, on restart, adopt the result of
 // an attempt that finished without it, or wait for one still running, instead of running a trial
 // twice. A timeout or a cancel sends SIGTERM to the group, SIGKILL after a grace.
 import * as fs from 'node:fs';
@@ -42,7 +42,7 @@ export function localTarget(name = 'local', config?: LocalTargetConfig): Target 
 const files = (req: AttemptRef) => ({
   stdout: path.join(req.runDir, 'stdout.log'),
   stderr: path.join(req.runDir, 'stderr.log'),
-  status: path.join(req.runDir, `attempt-${req.attempt}`),
+  status: path.join(req.runDir, `attempt-${req.attempt}.status`),
 });
 
 const STDERR_TAIL_BYTES = 8192;
@@ -146,23 +146,22 @@ export function follow(file: string, stream: 'stdout' | 'stderr', onLine: LineSi
 }
 
 /** An attempt left behind by a runner that stopped: finished (its status file), still running, or lost. */
-function orphanStatus(statusBase: string): { state: 'finished'; code: number } | { state: 'running'; pid: number } | { state: 'lost' } {
-  const code = statusNumber(`${statusBase}.exit`);
-  if (code !== undefined) return { state: 'finished', code };
-  const pid = statusNumber(`${statusBase}.pid`);
-  if (pid && alive(pid)) return { state: 'running', pid };
+function orphanStatus(statusFile: string): { state: 'finished'; code: number } | { state: 'running'; pid: number } | { state: 'lost' } {
+  const s = readStatus(statusFile);
+  if (s.exit !== undefined) return { state: 'finished', code: s.exit };
+  if (s.pid && alive(s.pid)) return { state: 'running', pid: s.pid };
   return { state: 'lost' };
 }
 
-/** The number in a status file the helper writes; undefined while it is absent. */
-function statusNumber(file: string): number | undefined {
+/** The lines of a status file the helper writes (`pid <n>`, then `exit <code>`); {} while it is absent. */
+function readStatus(file: string): { pid?: number; exit?: number } {
   for (let tries = 0; ; tries++) {
     let text: string;
-    try { text = fs.readFileSync(file, 'utf8'); } catch { return undefined; }
-    const m = /^(\d+)\n$/.exec(text);
-    if (m) return Number(m[1]);
-    // Created but not yet written: the write is microseconds away.
-    if (tries === 20) return undefined;
+    try { text = fs.readFileSync(file, 'utf8'); } catch { return {}; }
+    const m = /^(?:pid (\d+)\n)?(?:exit (\d+)\n)?$/.exec(text);
+    if (m && text) return { pid: m[1] === undefined ? undefined : Number(m[1]), exit: m[2] === undefined ? undefined : Number(m[2]) };
+    // Created, or a line being written: it is microseconds away.
+    if (tries === 20) return {};
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
   }
 }
@@ -173,18 +172,18 @@ function statusNumber(file: string): number | undefined {
  * no process left).
  */
 async function adopt(req: AttemptRef & { timeoutS?: number }, attempt: AttemptRecord, signal?: AbortSignal): Promise<AttemptOutcome | undefined> {
-  const { status: base, stderr: stderrFile } = files(req);
+  const { status, stderr: stderrFile } = files(req);
   const { runId, timeoutS } = req;
   let timedOut = false;
   let cancelled = false;
   const result = (code: number | null, sig: NodeJS.Signals | null) =>
     outcomeOf(code, sig, { timedOut, cancelled, stderrTail: fileTail(stderrFile), program: '(adopted attempt)' });
   for (;;) {
-    const s = orphanStatus(base);
+    const s = orphanStatus(status);
     if (s.state === 'finished') return result(s.code, null);
     const pids = s.state === 'running' ? [s.pid] : findAttemptProcesses(runId, attempt.n);
     if (!pids.length) {
-      const again = orphanStatus(base); // it may have finished between the two looks
+      const again = orphanStatus(status); // it may have finished between the two looks
       if (again.state === 'finished') return result(again.code, null);
       return timedOut || cancelled ? result(null, 'SIGTERM') : undefined;
     }

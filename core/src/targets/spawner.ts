@@ -1,14 +1,17 @@
-// Starting processes from a small helper process. fork() copies the parent's page tables, so its
+// Starting processes from small helper processes. fork() copies the parent's page tables, so its
 // cost grows with the parent's memory: ~1.7 ms from a bare Node process, ~4.5 ms from a runner
-// holding a 10,000-trial sweep — on the runner's only thread. The helper (plain Node, no bundle
-// loaded) does the spawning on its own thread and reports pids and exits over IPC.
+// holding a 10,000-trial sweep — on the runner's only thread. The helpers (plain Node, no bundle
+// loaded) do the spawning on their own threads and report pids and exits over IPC. Node's spawn
+// blocks until the child has exec'd (~0.5 ms here), so two helpers start twice as many processes
+// a second on two cores.
 //
-// It also keeps each attempt's status files, `<status>.pid` when it starts and `<status>.exit`
-// when it ends, so that the runner's successor after a kill -9 learns how an attempt ended
-// without it: the helper outlives its runner until the attempts it started have ended. Attempts
-// are detached (their own session and process group); signals go to the whole group.
+// A helper also keeps each attempt's status file: `pid N` when it starts, `exit N` when it ends,
+// one line each, so that the runner's successor after a kill -9 learns how an attempt ended
+// without it: a helper outlives its runner until the attempts it started have ended. Attempts are
+// detached (their own session and process group); signals go to the whole group.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import * as os from 'node:os';
 
 export interface SpawnRequest {
   argv: string[];
@@ -16,7 +19,7 @@ export interface SpawnRequest {
   env: NodeJS.ProcessEnv;
   stdoutFile: string;
   stderrFile: string;
-  /** `<status>.pid` and `<status>.exit` are written here: one line each, the number and a newline. */
+  /** The attempt's status file: `pid <n>` when it starts, `exit <code>` when it ends, a line each. */
   status: string;
 }
 
@@ -26,10 +29,12 @@ export interface Spawned {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>;
 }
 
-// Runs in the helper. Output goes straight to the log files (opened here, in append mode). SIGINT
-// from the terminal and SIGHUP from a closed one are the runner's to handle. Each status file is
-// one write of a short line: readers take it as written once its newline is there. A signal death
-// is recorded as 128 + its number, as shells do; a program that cannot start as 127 (126 when not
+// Runs in the helper. The first message is the runner's environment; a request carries only what
+// its attempt's environment changes in it (a few EXPCTL_ variables), not kilobytes of it each
+// time. Output goes straight to the log files (opened here, in append mode). SIGINT from the
+// terminal and SIGHUP from a closed one are the runner's to handle. Each status line is one write
+// of a short line: readers take a line as written once its newline is there. A signal death is
+// recorded as 128 + its number, as shells do; a program that cannot start as 127 (126 when not
 // executable), with sh's message in stderr.log.
 const HELPER = `
 const { spawn } = require('node:child_process');
@@ -43,27 +48,31 @@ process.on('SIGHUP', () => {});
 // parent comes from /proc: process.ppid is only read once, at start.
 const parent = Number(process.env.EXPCTL_SPAWNER_PARENT);
 const ppid = () => { try { return Number(fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[1]); } catch { return process.ppid; } };
+let base = {};
 let live = 0;
 let orphaned = false;
 process.on('disconnect', () => { orphaned = true; if (!live) process.exit(0); });
 const err = (e) => ({ code: e.code, message: e.message });
 // The channel may close under a send (its runner killed): that must not take the helper down.
 const send = (m) => { if (process.connected) process.send(m, () => {}); };
-const record = (file, n) => { try { fs.writeFileSync(file, n + '\\n'); } catch {} };
+const record = (file, line) => { try { fs.appendFileSync(file, line + '\\n'); } catch {} };
 process.on('message', (m) => {
+  if (m.base) { base = m.base; return; }
   if (ppid() !== parent) return;
   let out, errFd;
   try { out = fs.openSync(m.stdoutFile, 'a'); errFd = fs.openSync(m.stderrFile, 'a'); }
   catch (e) { send({ id: m.id, error: err(e) }); return; }
-  const c = spawn(m.argv[0], m.argv.slice(1), { cwd: m.cwd, env: m.env, detached: true, stdio: ['ignore', out, errFd] });
+  const env = Object.assign({}, base, m.set);
+  for (const k of m.unset) delete env[k];
+  const c = spawn(m.argv[0], m.argv.slice(1), { cwd: m.cwd, env, detached: true, stdio: ['ignore', out, errFd] });
   fs.closeSync(out); fs.closeSync(errFd);
   live++;
-  if (c.pid !== undefined) { record(m.status + '.pid', c.pid); send({ id: m.id, pid: c.pid }); }
+  if (c.pid !== undefined) { record(m.status, 'pid ' + c.pid); send({ id: m.id, pid: c.pid }); }
   let ended = false;
   const end = (code, reply) => {
     if (ended) return;
     ended = true;
-    record(m.status + '.exit', code);
+    record(m.status, 'exit ' + code);
     send(reply);
     if (--live === 0 && orphaned) process.exit(0);
   };
@@ -76,95 +85,120 @@ process.on('message', (m) => {
 });
 `;
 
+type Exit = { code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException };
+
 interface Pending {
   req: SpawnRequest;
   pid: (pid: number | undefined) => void;
-  exit: (e: { code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }) => void;
+  exit: (e: Exit) => void;
 }
 
 type Reply = { id: number; pid?: number; exit?: { code: number | null; signal: NodeJS.Signals | null }; error?: { code?: string; message: string } };
 
-// fork() copies the forking process's page tables, so the helper is kept small: no JIT (its
+/** One helper process and the requests it has not finished. */
+interface Helper { proc: ChildProcess; flags: string[]; pending: Map<number, Pending>; heard: boolean }
+
+// fork() copies the forking process's page tables, so a helper is kept small: no JIT (its
 // JavaScript is a few lines per attempt), no helper threads, a small young generation.
 // Measured: ~25% less CPU per spawned process than a default Node.
 // (Node 20 warns that --jitless disables WebAssembly unless told; Node 24 refuses that flag.)
 const SMALL = ['--jitless', ...(Number(process.versions.node.split('.')[0]) <= 20 ? ['--no-expose-wasm'] : []),
   '--single-threaded', '--max-semi-space-size=1', '--v8-pool-size=0'];
 
+/** Two helpers, one per core on a one-core machine: a third measured no faster on two cores. */
+const HELPERS = Math.min(2, os.availableParallelism());
+
 export class Spawner {
-  private helper?: ChildProcess;
+  private helpers: Helper[] = [];
   private next = 0;
-  private pending = new Map<number, Pending>();
+  /** The environment the helpers get once; a request sends what differs. */
+  private readonly base: NodeJS.ProcessEnv = { ...process.env };
 
-  /** `flags`: the helper's runtime flags (a runtime that refuses one gets a plain helper). */
-  constructor(private flags: string[] = SMALL) {}
+  /** `flags`: the helpers' runtime flags (a runtime that refuses one gets plain helpers). */
+  constructor(private flags: string[] = SMALL, private readonly count = HELPERS) {}
 
-  /** Boots the helper ahead of the first spawn (it takes a Node start-up, ~50 ms); returns it. */
-  warm(): ChildProcess {
-    return this.ensure();
+  /** Boots the helpers ahead of the first spawn (each takes a Node start-up, ~50 ms); returns them. */
+  warm(): ChildProcess[] {
+    while (this.helpers.length < this.count) this.boot();
+    return this.helpers.map((h) => h.proc);
   }
 
   spawn(req: SpawnRequest): Spawned {
     const id = this.next++;
     let p!: Pending;
     const pid = new Promise<number | undefined>((resolve) => { p = { req, pid: resolve, exit: () => undefined }; });
-    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>((resolve) => { p.exit = resolve; });
-    this.pending.set(id, p);
-    const h = this.ensure();
-    hold(h, true);
-    // A helper that dies under the send (EPIPE) is seen by its exit, which settles this request.
-    h.send({ id, ...req }, () => undefined);
+    const exit = new Promise<Exit>((resolve) => { p.exit = resolve; });
+    this.send(this.pick(), id, p);
     return { pid, exit };
   }
 
-  private ensure(): ChildProcess {
-    if (this.helper && this.helper.connected) return this.helper;
-    // In VS Code the runtime is Electron: run it as Node.
-    const h = spawn(process.execPath, [...this.flags, '-e', HELPER], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', EXPCTL_SPAWNER_PARENT: String(process.pid) } });
-    let heard = false;
-    h.on('message', (m: Reply) => {
-      heard = true;
-      const p = this.pending.get(m.id);
+  /** The helper with the fewest attempts out, booting one while there are fewer than `count`. */
+  private pick(): Helper {
+    if (this.helpers.length < this.count) return this.boot();
+    return this.helpers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+  }
+
+  private send(h: Helper, id: number, p: Pending): void {
+    h.pending.set(id, p);
+    hold(h.proc, true);
+    const { env, ...rest } = p.req;
+    const set: Record<string, string> = {};
+    const unset: string[] = [];
+    for (const k in env) if (env[k] !== undefined && env[k] !== this.base[k]) set[k] = env[k]!;
+    for (const k in this.base) if (env[k] === undefined) unset.push(k);
+    // A helper that dies under the send (EPIPE) is seen by its exit, which settles this request.
+    h.proc.send({ id, ...rest, set, unset }, () => undefined);
+  }
+
+  private boot(): Helper {
+    // In VS Code the runtime is Electron: run it as Node. The user's Node settings (a preloaded
+    // module, extra CA certificates: ~35 ms of start-up) are for their programs, not this one.
+    const env: NodeJS.ProcessEnv = { ...process.env, ELECTRON_RUN_AS_NODE: '1', EXPCTL_SPAWNER_PARENT: String(process.pid) };
+    delete env.NODE_OPTIONS;
+    delete env.NODE_EXTRA_CA_CERTS;
+    const { flags } = this;
+    const proc = spawn(process.execPath, [...flags, '-e', HELPER], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env });
+    const h: Helper = { proc, flags, pending: new Map(), heard: false };
+    proc.send({ base: this.base }, () => undefined);
+    proc.on('message', (m: Reply) => {
+      h.heard = true;
+      const p = h.pending.get(m.id);
       if (!p) return;
       if (m.pid !== undefined) p.pid(m.pid);
       if (m.exit || m.error) {
         const error = m.error ? Object.assign(new Error(m.error.message), { code: m.error.code }) as NodeJS.ErrnoException : undefined;
         p.pid(undefined);
         p.exit({ code: m.exit?.code ?? null, signal: m.exit?.signal ?? null, error });
-        this.pending.delete(m.id);
-        if (!this.pending.size) hold(h, false); // idle: do not keep the runner alive
+        h.pending.delete(m.id);
+        if (!h.pending.size) hold(proc, false); // idle: do not keep the runner alive
       }
     });
     // The helper died (killed from outside): its attempts go on, detached; who waits for them
     // learns their end from the attempt's status file instead.
-    h.on('exit', (code) => {
-      if (this.helper === h) this.helper = undefined;
+    proc.on('exit', (code) => {
+      this.helpers = this.helpers.filter((x) => x !== h);
       // Exit 9 is Node's "bad option": a runtime that refuses a flag, and ran nothing. Again, plain
       // (the helper may have been started ahead of any request, or have requests it never read).
-      if (code === 9 && !heard && this.flags.length) {
+      if (code === 9 && !h.heard && h.flags.length) {
         this.flags = [];
-        if (!this.pending.size) return;
-        const again = this.ensure();
-        hold(again, true);
-        for (const [id, p] of this.pending) again.send({ id, ...p.req }, () => undefined);
+        for (const [id, p] of h.pending) this.send(this.pick(), id, p);
         return;
       }
-      for (const [, p] of this.pending) { p.pid(undefined); p.exit({ code: null, signal: null, error: Object.assign(new Error('the spawner helper exited'), { code: 'ESPAWNER' }) }); }
-      this.pending.clear();
+      for (const [, p] of h.pending) { p.pid(undefined); p.exit({ code: null, signal: null, error: Object.assign(new Error('the spawner helper exited'), { code: 'ESPAWNER' }) }); }
     });
-    hold(h, false); // spawn() holds the runner open while attempts are out
-    this.helper = h;
+    hold(proc, false); // spawn() holds the runner open while attempts are out
+    this.helpers.push(h);
     return h;
   }
 }
 
-/** Whether the helper keeps this process alive: its channel for replies, its process for its exit. */
+/** Whether a helper keeps this process alive: its channel for replies, its process for its exit. */
 function hold(h: ChildProcess, on: boolean): void {
   if (on) { h.ref(); h.channel?.ref(); } else { h.unref(); h.channel?.unref(); }
 }
 
 let shared: Spawner | undefined;
-/** One helper per process. */
+/** One set of helpers per process. */
 export function spawner(): Spawner {
   return (shared ??= new Spawner());
 }
