@@ -1,6 +1,8 @@
 // The one build: every bundle that ships (client, server, cli, webviews).
 // Flags: --production (minify, no source maps), --watch (rebuild on change).
 import * as esbuild from 'esbuild';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tsImport } from 'tsx/esm/api';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -20,6 +22,16 @@ const node = {
   external: ['vscode', '@napi-rs/canvas', 'dejavu-fonts-ttf'],
 };
 
+// Our JSON Schemas' validators, compiled to code here rather than on every start (precompile.ts).
+const SCHEMAS = ['experiment', 'sweep', 'targets'];
+async function precompileValidators() {
+  const { precompiledSource } = await tsImport('./core/src/schema/precompile.ts', import.meta.url);
+  const schemas = Object.fromEntries(SCHEMAS.map((k) => [k, JSON.parse(readFileSync(`schemas/${k}.schema.json`, 'utf8'))]));
+  writeFileSync('core/src/schema/validators.gen.cjs', precompiledSource(schemas));
+}
+/** Regenerates them before every (re)build, so that --watch follows edits to the schemas. */
+const validatorsPlugin = { name: 'validators', setup(build) { build.onStart(precompileValidators); } };
+
 const builds = [
   {
     ...node,
@@ -28,6 +40,7 @@ const builds = [
       server: 'server/src/main.ts',
       cli: 'cli/src/main.ts',
     },
+    plugins: [validatorsPlugin],
   },
   {
     // Webview panels: browser code, one script per panel plus the shared stylesheet, loaded by

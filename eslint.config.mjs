@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.cache/**', 'bench/.work/**', 'test/.tmp/**', 'examples/**/*.py'] },
+  { ignores: ['dist/**', 'node_modules/**', 'core/src/schema/validators.gen.cjs', '.cache/**', 'bench/.work/**', 'test/.tmp/**', 'examples/**/*.py'] },
   ...tseslint.configs.recommended,
   {
     rules: {

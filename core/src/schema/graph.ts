@@ -33,6 +33,14 @@ function pointer(root: Schema, frag: string): Schema | undefined {
   return cur && typeof cur === 'object' ? cur as Schema : undefined;
 }
 
+/** The schema object at a JSON pointer inside a registered root (precompiled validators refer to ours so). */
+export function schemaAt(id: string, ptr: string): Schema {
+  const root = byId.get(id.replace(/#$/, ''));
+  const found = root && (ptr ? pointer(root, ptr) : root);
+  if (!found) throw new Error(`no schema at ${id}#${ptr}`);
+  return found;
+}
+
 /** Follows `$ref` chains (local fragments and registered `$id`s); returns the schema itself otherwise. */
 export function resolveRef(schema: Schema, root: Schema | undefined): Schema {
   let cur = schema;

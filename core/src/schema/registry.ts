@@ -1,16 +1,17 @@
-// Which JSON Schema a YAML file is checked against, and the compiled validators (compiled once,
-// cached). Our three schemas ship inside the bundle; any other JSON Schema file can be named by a
-// `# yaml-language-server: $schema=…` modeline or a top-level `$schema` key.
-import Ajv2020 from 'ajv/dist/2020';
-import Ajv2019 from 'ajv/dist/2019';
-import AjvDraft7 from 'ajv';
+// Which JSON Schema a YAML file is checked against, and the validators. Our three schemas ship
+// inside the bundle, their validators compiled at build time (precompile.ts); any other JSON Schema
+// file can be named by a `# yaml-language-server: $schema=…` modeline or a top-level `$schema` key,
+// and is compiled when first used (cached).
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import * as path from 'node:path';
 import experimentSchema from '../../../schemas/experiment.schema.json';
 import sweepSchema from '../../../schemas/sweep.schema.json';
 import targetsSchema from '../../../schemas/targets.schema.json';
 import type { FileKind } from '../config/types';
-import { registerRoot } from './graph';
+import { makeAjv } from './ajv';
+import { registerRoot, schemaAt } from './graph';
+// Written by `npm run build` (esbuild.mjs); missing in a fresh checkout until then.
+import precompiled from './validators.gen.cjs';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -22,45 +23,23 @@ export const builtinSchemas: Record<FileKind, JsonSchema> = {
 
 for (const s of Object.values(builtinSchemas)) registerRoot(s);
 
-/** VS Code's and our own annotation keywords: known to ajv so that it stays quiet about them. */
-const ANNOTATIONS = ['markdownDescription', 'enumDescriptions', 'markdownEnumDescriptions', 'defaultSnippets',
-  'patternErrorMessage', 'errorMessage', 'deprecationMessage', 'doNotSuggest', 'suggestSortText'];
+let builtinValidators: Record<FileKind, ValidateFunction> | undefined;
 
-type AnyAjv = Ajv2020 | Ajv2019 | AjvDraft7;
+/** The validator of one of our schemas. */
+export function builtinValidator(kind: FileKind): ValidateFunction {
+  builtinValidators ??= precompiled(schemaAt);
+  return builtinValidators[kind];
+}
 
 let optimize = true;
 
 /**
- * For one-shot processes (the CLI), which validate a few documents once: ajv's optimisation of
- * the code it generates takes about a third of compiling our schemas (~50 ms of a ~350 ms
- * `expctl run` start) and makes validation ~20% faster — worth it only in a long-lived server.
+ * For one-shot processes (the CLI), which validate a document once: ajv's optimisation of the
+ * code it generates takes about a third of compiling a schema and makes validation ~20% faster —
+ * worth it only in a long-lived server. (Our own schemas come optimised from the build.)
  */
 export function preferFastCompile(): void {
   optimize = false;
-}
-
-function makeAjv(kind: 'draft2020' | 'draft2019' | 'draft7'): AnyAjv {
-  const opts = { allErrors: true, strict: false, verbose: true, allowUnionTypes: true, validateFormats: false, code: { optimize } };
-  const ajv = kind === 'draft2020' ? new Ajv2020(opts) : kind === 'draft2019' ? new Ajv2019(opts) : new AjvDraft7(opts);
-  for (const k of ANNOTATIONS) ajv.addKeyword(k);
-  return ajv;
-}
-
-let builtinAjv: AnyAjv | undefined;
-const builtinValidators = new Map<FileKind, ValidateFunction>();
-
-/** The compiled validator of one of our schemas (all three are added so cross-$refs resolve). */
-export function builtinValidator(kind: FileKind): ValidateFunction {
-  let v = builtinValidators.get(kind);
-  if (!v) {
-    if (!builtinAjv) {
-      builtinAjv = makeAjv('draft2020');
-      for (const s of Object.values(builtinSchemas)) builtinAjv.addSchema(s);
-    }
-    v = builtinAjv.getSchema(builtinSchemas[kind].$id as string)!;
-    builtinValidators.set(kind, v);
-  }
-  return v;
 }
 
 /** The kind of one of our files from its name alone. */
@@ -123,7 +102,7 @@ export function customValidator(file: string, text: string): { validate?: Valida
   try {
     const schema = JSON.parse(text) as JsonSchema;
     const dialect = String(schema.$schema ?? '');
-    const ajv = makeAjv(dialect.includes('2020-12') ? 'draft2020' : dialect.includes('2019-09') ? 'draft2019' : 'draft7');
+    const ajv = makeAjv(dialect.includes('2020-12') ? 'draft2020' : dialect.includes('2019-09') ? 'draft2019' : 'draft7', { optimize });
     registerRoot(schema);
     entry = { text, validate: ajv.compile(schema) };
   } catch (e) {
