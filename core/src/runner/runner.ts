@@ -388,8 +388,18 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
   };
 
   try {
-    // Every trial has queued for its GPUs (adopted attempts reclaiming theirs) before any is handed out.
-    const all = Promise.all(plan.trials.map(one));
+    // Trials enter in order, a bounded number at a time: a queued trial is a plain object, not a
+    // suspended function with its config — 10,000 of those kept the runner's heap, and V8's next
+    // collection, tens of MB higher. Trials that may resume an attempt enter first, so that every
+    // adopted attempt has reclaimed its GPUs before any is handed out.
+    const resumes = (t: Trial) => ['running', 'queued', 'interrupted', 'cancelled'].includes(latest.get(t.key)?.status ?? '');
+    const first = plan.trials.filter(resumes);
+    const order = [...first, ...plan.trials.filter((t) => !resumes(t))];
+    let next = 0;
+    const worker = async () => { while (next < order.length) await one(order[next++]); };
+    // Enough at once for max_parallel running, 2×max_parallel prepared ahead and as many waiting.
+    const width = first.length + 4 * effectiveParallel(plan, target, o.maxParallel);
+    const all = Promise.all(Array.from({ length: Math.min(width, order.length) }, worker));
     sched.start();
     await all;
   } finally {
