@@ -118,6 +118,9 @@ export function follow(file: string, stream: 'stdout' | 'stderr', onLine: LineSi
   const decoder = new StringDecoder('utf8'); // a character split across two reads stays whole
   let tail = '';
   const read = () => {
+    // Most looks find nothing new: one stat instead of an open, a read and a close.
+    const size = fs.statSync(file, { throwIfNoEntry: false })?.size;
+    if (size === undefined || size <= offset) return;
     let fd: number;
     try { fd = fs.openSync(file, 'r'); } catch { return; }
     try {
