@@ -53,12 +53,17 @@ let live = 0;
 let orphaned = false;
 process.on('disconnect', () => { orphaned = true; if (!live) process.exit(0); });
 const err = (e) => ({ code: e.code, message: e.message });
-// The channel may close under a send (its runner killed): that must not take the helper down.
-const send = (m) => { if (process.connected) process.send(m, () => {}); };
+// Replies of one turn of the event loop go as one message: fewer writes and wake-ups on both
+// sides. The channel may close under a send (its runner killed): that must not take the helper down.
+let replies = [];
+const flush = () => { const batch = replies; replies = []; if (process.connected) process.send(batch, () => {}); };
+const send = (m) => { if (replies.push(m) === 1) setImmediate(flush); };
 const record = (file, line) => { try { fs.appendFileSync(file, line + '\\n'); } catch {} };
-process.on('message', (m) => {
-  if (m.base) { base = m.base; return; }
-  if (ppid() !== parent) return;
+process.on('message', (batch) => {
+  if (!Array.isArray(batch)) { base = batch.base; return; }
+  for (const m of batch) if (ppid() === parent) start(m);
+});
+function start(m) {
   let out, errFd;
   try { out = fs.openSync(m.stdoutFile, 'a'); errFd = fs.openSync(m.stderrFile, 'a'); }
   catch (e) { send({ id: m.id, error: err(e) }); return; }
@@ -82,7 +87,7 @@ process.on('message', (m) => {
     end(e.code === 'EACCES' ? 126 : 127, { id: m.id, error: err(e) });
   });
   c.once('exit', (code, signal) => end(signal ? 128 + constants.signals[signal] : code, { id: m.id, exit: { code, signal } }));
-});
+}
 `;
 
 type Exit = { code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException };
@@ -96,7 +101,7 @@ interface Pending {
 type Reply = { id: number; pid?: number; exit?: { code: number | null; signal: NodeJS.Signals | null }; error?: { code?: string; message: string } };
 
 /** One helper process and the requests it has not finished. */
-interface Helper { proc: ChildProcess; flags: string[]; pending: Map<number, Pending>; heard: boolean }
+interface Helper { proc: ChildProcess; flags: string[]; pending: Map<number, Pending>; outbox: object[]; heard: boolean }
 
 // fork() copies the forking process's page tables, so a helper is kept small: no JIT (its
 // JavaScript is a few lines per attempt), no helper threads, a small young generation.
@@ -146,8 +151,9 @@ export class Spawner {
     const unset: string[] = [];
     for (const k in env) if (env[k] !== undefined && env[k] !== this.base[k]) set[k] = env[k]!;
     for (const k in this.base) if (env[k] === undefined) unset.push(k);
-    // A helper that dies under the send (EPIPE) is seen by its exit, which settles this request.
-    h.proc.send({ id, ...rest, set, unset }, () => undefined);
+    // Requests of one turn of the event loop go as one message. A helper that dies under the send
+    // (EPIPE) is seen by its exit, which settles them.
+    if (h.outbox.push({ id, ...rest, set, unset }) === 1) setImmediate(() => { const batch = h.outbox; h.outbox = []; h.proc.send(batch, () => undefined); });
   }
 
   private boot(): Helper {
@@ -158,20 +164,22 @@ export class Spawner {
     delete env.NODE_EXTRA_CA_CERTS;
     const { flags } = this;
     const proc = spawn(process.execPath, [...flags, '-e', HELPER], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env });
-    const h: Helper = { proc, flags, pending: new Map(), heard: false };
+    const h: Helper = { proc, flags, pending: new Map(), outbox: [], heard: false };
     proc.send({ base: this.base }, () => undefined);
-    proc.on('message', (m: Reply) => {
+    proc.on('message', (batch: Reply[]) => {
       h.heard = true;
-      const p = h.pending.get(m.id);
-      if (!p) return;
-      if (m.pid !== undefined) p.pid(m.pid);
-      if (m.exit || m.error) {
-        const error = m.error ? Object.assign(new Error(m.error.message), { code: m.error.code }) as NodeJS.ErrnoException : undefined;
-        p.pid(undefined);
-        p.exit({ code: m.exit?.code ?? null, signal: m.exit?.signal ?? null, error });
-        h.pending.delete(m.id);
-        if (!h.pending.size) hold(proc, false); // idle: do not keep the runner alive
+      for (const m of batch) {
+        const p = h.pending.get(m.id);
+        if (!p) continue;
+        if (m.pid !== undefined) p.pid(m.pid);
+        if (m.exit || m.error) {
+          const error = m.error ? Object.assign(new Error(m.error.message), { code: m.error.code }) as NodeJS.ErrnoException : undefined;
+          p.pid(undefined);
+          p.exit({ code: m.exit?.code ?? null, signal: m.exit?.signal ?? null, error });
+          h.pending.delete(m.id);
+        }
       }
+      if (!h.pending.size) hold(proc, false); // idle: do not keep the runner alive
     });
     // The helper died (killed from outside): its attempts go on, detached; who waits for them
     // learns their end from the attempt's status file instead.
