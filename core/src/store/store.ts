@@ -312,7 +312,6 @@ export class FileStore {
 
 }
 
-/** Safe in a file name and readable: lowercase letters, digits, `.`, `_`, `-`. */
 /** A sweep's id in the store: its name, readable, and a hash of the file's absolute path. */
 export function sweepIdFor(name: string, absFile: string): string {
   return `${slug(name).slice(0, 60)}-${createHash('sha256').update(absFile).digest('hex').slice(0, 8)}`;
@@ -337,6 +336,7 @@ export function storeDirFor(file: string): string {
 /** Code-point order: ISO times and ids sort right without the cost of localeCompare. */
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/** Safe in a file name and readable: lowercase letters, digits, `.`, `_`, `-`. */
 export function slug(s: string): string {
   // No leading or trailing dots: an id of '..' would escape the runs folder.
   return s.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[.-]+|[.-]+$/g, '') || 'run';
