@@ -17,8 +17,7 @@ import type { FileKind } from '../../core/src/config/types';
 const root = resolve(__dirname, '../..');
 
 test('validators.gen.cjs is generated from the schemas as they are now (run `npm run build` after editing them)', () => {
-  const schemas = Object.fromEntries(Object.keys(builtinSchemas).map((k) => [k, JSON.parse(readFileSync(join(root, 'schemas', `${k}.schema.json`), 'utf8'))]));
-  assert.equal(readFileSync(join(root, 'core/src/schema/validators.gen.cjs'), 'utf8'), precompiledSource(schemas));
+  assert.equal(readFileSync(join(root, 'core/src/schema/validators.gen.cjs'), 'utf8'), precompiledSource(builtinSchemas));
 });
 
 test('precompiled validators report what run-time compiled ones do, on every invalid fixture, pointing at our schema objects', () => {
