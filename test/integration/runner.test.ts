@@ -208,6 +208,25 @@ test('cancel of a queued run (expctl cancel <run>): it never starts; the others 
   assert.deepEqual(fs.readFileSync(path.join(dir, 'ran'), 'utf8').trim().split('\n').sort(), ['1', '3']);
 });
 
+test('the helper watching an attempt is killed: SIGTERM is ignored; after SIGKILL the attempt is lost, not failed, and the trial runs again', async () => {
+  const dir = workspace({ 'e.experiment.yaml': 'name: e\ncommand: [sh, -c, "echo $EXPCTL_ATTEMPT >> ran; sleep 0.4"]\n' });
+  // An attempt's parent is the helper that started it.
+  const parentOf = (pid: number) => Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+  let survivedTerm: Promise<boolean> | undefined;
+  const { summary } = await run(dir, 'e.experiment.yaml', { onEvent: (e) => {
+    if (e.type !== 'attempt' || e.attempt.n !== 1 || !e.attempt.pid) return;
+    const helper = parentOf(e.attempt.pid);
+    process.kill(helper, 'SIGTERM');
+    survivedTerm = new Promise((resolve) => setTimeout(() => { resolve(alive(helper)); process.kill(helper, 'SIGKILL'); }, 100));
+  } });
+  assert.equal(await survivedTerm, true, 'a stray SIGTERM (pkill node) does not stop a helper');
+  const [r] = summary.runs;
+  assert.equal(r.status, 'succeeded');
+  assert.deepEqual(r.attempts.map((a) => a.failure_class ?? 'ok'), ['interrupted', 'ok']);
+  assert.match(r.attempts[0].message!, /watching this attempt was killed/);
+  assert.equal(fs.readFileSync(path.join(dir, 'ran'), 'utf8'), '1\n2\n', 'the lost attempt ran on to its end, and the trial ran again');
+});
+
 test('resume: failed trials run again only with retryFailed; an interrupted run is picked up', async () => {
   const dir = workspace({
     'e.experiment.yaml': 'name: e\ncommand: [sh, -c, "exit {params.code}"]\nparams: { code: 0 }\n',

@@ -293,15 +293,13 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
       for (let done = run.attempts.filter(counted).length; ;) {
         let attempt: AttemptRecord;
         let outcome: AttemptOutcome | undefined;
+        /** Why the attempt is lost, if its end cannot be known. */
+        let lost: string;
         if (orphan) {
           attempt = orphan;
           outcome = await target.adopt({ ...attemptRef(run.id, attempt.n), timeoutS, record: attempt }, o.signal);
           orphan = undefined;
-          if (!outcome) {
-            Object.assign(attempt, { ended: now(), failure_class: 'interrupted', message: 'the runner stopped during this attempt, and the attempt did not finish' });
-            store.save(run, 'attempt-lost', { attempt: attempt.n });
-            continue;
-          }
+          lost = 'the runner stopped during this attempt, and the attempt did not finish';
         } else {
           const n = run.attempts.length + 1;
           // A runner killed during this attempt is succeeded by one that knows only what run.json
@@ -326,6 +324,14 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
           outcome = await ra.done;
           unwatch?.();
           running.delete(ra);
+          lost = 'the process watching this attempt was killed before it ended, so how it ended is unknown';
+        }
+        if (!outcome) {
+          // Lost: it does not count against max_retries, and the trial runs again unless stopping.
+          Object.assign(attempt, { ended: now(), failure_class: 'interrupted', message: lost });
+          store.save(run, 'attempt-lost', { attempt: attempt.n });
+          if (o.signal?.aborted) { run.status = 'cancelled'; break; }
+          continue;
         }
         const n = attempt.n;
         done++;

@@ -26,8 +26,11 @@ export interface AttemptRequest extends AttemptRef {
 export interface RunningAttempt {
   /** The local process group's leader once started; undefined for remote targets or when it could not start. */
   pid: Promise<number | undefined>;
-  /** The status stream's end: resolves once the attempt has ended and its logs are read. */
-  done: Promise<AttemptOutcome>;
+  /**
+   * The status stream's end: resolves once the attempt has ended and its logs are read; undefined
+   * when how it ended cannot be known (what watched it locally was killed) — a lost attempt, as after a reboot.
+   */
+  done: Promise<AttemptOutcome | undefined>;
   cancel(): void;
 }
 

@@ -77,12 +77,15 @@ function startLocal(spec: AttemptRequest, onLine: LineSink): RunningAttempt {
   };
   const timer = spec.timeoutS !== undefined ? setTimeout(() => { timedOut = true; terminate(); }, spec.timeoutS * 1000) : undefined;
 
-  const done = child.exit.then(async (e): Promise<AttemptOutcome> => {
+  const done = child.exit.then(async (e): Promise<AttemptOutcome | undefined> => {
     clearTimeout(timer);
     if (e.error?.code === 'ESPAWNER') {
-      // The helper is gone but the attempt is not: learn its end from its status file.
+      // The helper was killed (SIGKILL: it ignores the rest) but the attempt goes on: wait for it.
+      // Its end is in its status file if the helper saw it; otherwise nobody can know its exit
+      // status, and the attempt is lost — the runner runs the trial again rather than guess.
       const adopted = await adopt({ ...spec, timeoutS: spec.timeoutS }, { n: spec.attempt, started: startedAt });
-      if (adopted) { logs.forEach((l) => l.stop()); return { ...adopted, timedOut: adopted.timedOut || timedOut, cancelled }; }
+      logs.forEach((l) => l.stop());
+      return adopted && { ...adopted, timedOut: adopted.timedOut || timedOut, cancelled };
     }
     // The run ends with its leader: whatever it left behind in its group goes too.
     signalGroup('SIGKILL');

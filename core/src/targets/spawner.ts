@@ -42,6 +42,9 @@ const fs = require('node:fs');
 const { constants } = require('node:os');
 process.on('SIGINT', () => {});
 process.on('SIGHUP', () => {});
+// Nor is a stray SIGTERM (pkill node) a reason to stop: its attempts would run on unwatched, and
+// their ends be lost. It exits by itself once its runner is gone and its attempts have ended.
+process.on('SIGTERM', () => {});
 // The runner that started this helper. A request is served only while it is still the parent:
 // one still in the pipe when its runner was killed (even before this helper had booted) is the
 // runner's successor's to decide about; starting it here too could run a trial twice. The live
