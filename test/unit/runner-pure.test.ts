@@ -161,7 +161,7 @@ describe('telemetry', () => {
   });
   it('parses /proc/<pid>/stat when the command name holds spaces and parentheses', () => {
     const line = '4242 (my (odd) prog) S 1 4240 4240 0 -1 4194304 1 0 0 0 150 50 7 3 20 0 1 0 100 123456789 2560 18446744073709551615';
-    assert.deepEqual(parseProcStat(line), { pid: 4242, pgrp: 4240, cpuTicks: 210, rssPages: 2560 });
+    assert.deepEqual(parseProcStat(line), { pid: 4242, ppid: 1, pgrp: 4240, cpuTicks: 210, rssPages: 2560 });
     assert.equal(parseProcStat('garbage'), undefined);
   });
   it('integrates power over time (trapezoid) and keeps peaks; a gap starts a new interval', () => {

@@ -22,18 +22,18 @@ export function parseGpuSamples(text: string): GpuSample[] {
   return out;
 }
 
-export interface ProcStat { pid: number; pgrp: number; cpuTicks: number; rssPages: number }
+export interface ProcStat { pid: number; ppid: number; pgrp: number; cpuTicks: number; rssPages: number }
 
 /** One /proc/<pid>/stat line. The command name may hold spaces and parentheses: fields start after the last ')'. */
 export function parseProcStat(text: string): ProcStat | undefined {
   const close = text.lastIndexOf(')');
   if (close < 0) return undefined;
   const f = text.slice(close + 2).split(' ');
-  // f[0] is field 3 (state): pgrp is field 5, utime..cstime 14..17, rss 24.
+  // f[0] is field 3 (state): ppid is field 4, pgrp 5, utime..cstime 14..17, rss 24.
   const n = (i: number) => Number(f[i - 3]);
   const pid = Number(text.slice(0, text.indexOf(' ')));
   if (!Number.isFinite(pid) || f.length < 22) return undefined;
-  return { pid, pgrp: n(5), cpuTicks: n(14) + n(15) + n(16) + n(17), rssPages: n(24) };
+  return { pid, ppid: n(4), pgrp: n(5), cpuTicks: n(14) + n(15) + n(16) + n(17), rssPages: n(24) };
 }
 
 export interface TelemetrySummary {

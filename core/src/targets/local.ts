@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AttemptOutcome } from '../runner/failure';
 import { LineSplitter } from '../runner/metrics';
 import { overrideIndices, discoverGpus } from '../runner/gpus';
+import { parseProcStat } from '../runner/telemetry';
 import type { LocalTarget as LocalTargetConfig } from '../config/types';
 import type { AttemptRecord } from '../store/store';
 import { alive } from '../util/process';
@@ -205,8 +206,7 @@ async function adopt(req: AttemptRef & { timeoutS?: number }, attempt: AttemptRe
 
 function pgidOf(pid: number): number {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) || pid;
+    return parseProcStat(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))?.pgrp || pid;
   } catch {
     return pid;
   }
