@@ -23,10 +23,12 @@ export interface SpawnRequest {
   status: string;
 }
 
+type Exit = { code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException };
+
 export interface Spawned {
   /** The process group leader's pid, once started (undefined if it could not start). */
   pid: Promise<number | undefined>;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>;
+  exit: Promise<Exit>;
 }
 
 // Runs in the helper. The first message is the runner's environment; a request carries only what
@@ -92,8 +94,6 @@ function start(m) {
   c.once('exit', (code, signal) => end(signal ? 128 + constants.signals[signal] : code, { id: m.id, exit: { code, signal } }));
 }
 `;
-
-type Exit = { code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException };
 
 interface Pending {
   req: SpawnRequest;
@@ -184,8 +184,8 @@ export class Spawner {
       }
       if (!h.pending.size) hold(proc, false); // idle: do not keep the runner alive
     });
-    // The helper died (killed from outside): its attempts go on, detached; who waits for them
-    // learns their end from the attempt's status file instead.
+    // The helper died (SIGKILL from outside: it ignores the rest): its attempts go on, detached;
+    // who waits for them learns their end from the status file if the helper saw it, else never.
     proc.on('exit', (code) => {
       this.helpers = this.helpers.filter((x) => x !== h);
       // Exit 9 is Node's "bad option": a runtime that refuses a flag, and ran nothing. Again, plain
