@@ -135,6 +135,9 @@ export interface RunSummary { succeeded: number; failed: number; cancelled: numb
 
 const now = () => new Date().toISOString();
 
+/** A run a stopped runner left unfinished: its last attempt may be adopted, else it runs again. */
+const unfinished = (r: RunRecord | undefined) => r?.status === 'running' || r?.status === 'queued' || r?.status === 'interrupted' || r?.status === 'cancelled';
+
 /** The commit of the experiment's repository and whether it has changes — the results store's own files aside. */
 function gitInfo(dir: string, storeRoot: string): RunRecord['git'] {
   // One git process: `# branch.oid <commit>` (or `(initial)`), then one line per changed file.
@@ -216,7 +219,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
         emit({ type: 'skipped', trial, runId: prev.id, reason: 'failed before (use --retry-failed to run it again)' });
         return;
       }
-      if (prev.status === 'running' || prev.status === 'queued' || prev.status === 'interrupted' || prev.status === 'cancelled') {
+      if (unfinished(prev)) {
         // The runner that owned it is gone. Its last attempt may have finished without it, or may
         // still be running: adopt that result (never run a trial twice); else record it as interrupted.
         // The last recorded attempt, if unfinished; else one the runner may have started just
@@ -398,7 +401,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
     // suspended function with its config — 10,000 of those kept the runner's heap, and V8's next
     // collection, tens of MB higher. Trials that may resume an attempt enter first, so that every
     // adopted attempt has reclaimed its GPUs before any is handed out.
-    const resumes = (t: Trial) => ['running', 'queued', 'interrupted', 'cancelled'].includes(latest.get(t.key)?.status ?? '');
+    const resumes = (t: Trial) => unfinished(latest.get(t.key));
     const first = plan.trials.filter(resumes);
     const order = [...first, ...plan.trials.filter((t) => !resumes(t))];
     let next = 0;
