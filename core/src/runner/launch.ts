@@ -2,7 +2,7 @@
 // working directory, built from a resolved experiment config. Pure: no process is started here.
 import * as path from 'node:path';
 import type { Experiment } from '../config/types';
-import { getDotted, renderTemplate } from '../config/template';
+import { getDotted, renderTemplate, templateVars } from '../config/template';
 
 export interface RunContext {
   /** Absolute path of the experiment file (relative paths resolve from its folder). */
@@ -17,6 +17,8 @@ export interface RunContext {
   metricsFile: string;
   /** GPU indices reserved for this run; undefined on a machine without GPUs. */
   gpus?: number[];
+  /** A free TCP port picked for this attempt (the launcher's rendezvous, `{port}`); see needsPort. */
+  port?: number;
   /** The environment the runner itself has (process.env). */
   baseEnv: Record<string, string | undefined>;
 }
@@ -34,7 +36,7 @@ const PYTHON = /^python(\d+(\.\d+)?)?$/;
 export function runLookup(cfg: Experiment, ctx: RunContext): (name: string) => unknown {
   const vars: Record<string, unknown> = {
     run_id: ctx.runId, run_dir: ctx.runDir, trial: ctx.trialName, index: ctx.index, repeat: ctx.repeat,
-    attempt: ctx.attempt, metrics_file: ctx.metricsFile, params_file: ctx.paramsFile,
+    attempt: ctx.attempt, metrics_file: ctx.metricsFile, params_file: ctx.paramsFile, port: ctx.port,
   };
   return (name) => {
     if (name in vars) return vars[name];
@@ -54,7 +56,7 @@ export function buildLaunch(cfg: Experiment, ctx: RunContext): LaunchSpec {
     const text = typeof cfg.command === 'string' ? render(cfg.command) : cfg.command.map(render).join(' ');
     argv = ['/bin/sh', '-c', text];
   } else {
-    argv = launcherArgv(cfg, cfg.command.map(render), ctx);
+    argv = launcherArgv(cfg, cfg.command.map(render), ctx, render);
   }
 
   const env: Record<string, string> = {};
@@ -70,38 +72,72 @@ export function buildLaunch(cfg: Experiment, ctx: RunContext): LaunchSpec {
     EXPCTL_ATTEMPT: String(ctx.attempt),
   });
   // The run owns exactly the GPUs it was given; an empty list hides every GPU (CPU-only run).
-  if (ctx.gpus) env.CUDA_VISIBLE_DEVICES = ctx.gpus.join(',');
+  // CUDA numbers GPUs fastest first unless told otherwise: PCI order makes its indices
+  // nvidia-smi's, which are the ones the scheduler reserved.
+  if (ctx.gpus) Object.assign(env, { CUDA_VISIBLE_DEVICES: ctx.gpus.join(','), CUDA_DEVICE_ORDER: 'PCI_BUS_ID' });
   return { argv, env, cwd };
 }
 
 /** `accelerate launch …` / `torchrun …` in front of the script, or the command as is. */
-function launcherArgv(cfg: Experiment, command: string[], ctx: RunContext): string[] {
+function launcherArgv(cfg: Experiment, command: string[], ctx: RunContext, render: (s: string) => string): string[] {
   const l = cfg.launcher;
   if (!l || l.type === 'none') return command;
   // Launchers take the script, not the interpreter: `python train.py` → `train.py`.
   const script = PYTHON.test(path.basename(command[0] ?? '')) ? command.slice(1) : command;
   const gpuCount = ctx.gpus?.length || gpusRequested(cfg) || 1;
+  const args = (l.args ?? []).map(render);
+  const port = (p: number | 'auto' | undefined) => (p === undefined || p === 'auto' ? ctx.port : p);
   if (l.type === 'accelerate') {
     const out = ['accelerate', 'launch', '--num_processes', String(l.num_processes ?? gpuCount)];
     if (l.num_machines !== undefined) out.push('--num_machines', String(l.num_machines));
-    // Explicit gpu_ids win; otherwise accelerate sees the reserved GPUs through CUDA_VISIBLE_DEVICES.
-    if (l.gpu_ids !== undefined) out.push('--gpu_ids', Array.isArray(l.gpu_ids) ? l.gpu_ids.join(',') : String(l.gpu_ids));
+    // accelerate replaces CUDA_VISIBLE_DEVICES with --gpu_ids: pinned GPUs were reserved as such,
+    // so the ids it gets are the very GPUs the run holds.
+    const pinned = pinnedGpus(cfg);
+    if (pinned) out.push('--gpu_ids', (ctx.gpus ?? pinned).join(','));
     if (l.mixed_precision !== undefined) out.push('--mixed_precision', l.mixed_precision);
-    if (l.main_process_port !== undefined) out.push('--main_process_port', String(l.main_process_port));
+    const p = port(l.main_process_port);
+    if (p !== undefined) out.push('--main_process_port', String(p));
     if ((l.num_processes ?? gpuCount) > 1) out.push('--multi_gpu');
-    return [...out, ...(l.args ?? []), ...script];
+    return [...out, ...args, ...script];
   }
   const out = ['torchrun', '--nproc-per-node', String(l.nproc_per_node ?? gpuCount)];
   if (l.nnodes !== undefined) out.push('--nnodes', String(l.nnodes));
   if (l.node_rank !== undefined) out.push('--node-rank', String(l.node_rank));
-  if (l.master_port !== undefined) out.push('--master-port', String(l.master_port));
   if (l.rdzv_backend !== undefined) out.push('--rdzv-backend', l.rdzv_backend);
-  if (l.rdzv_endpoint !== undefined) out.push('--rdzv-endpoint', l.rdzv_endpoint);
-  return [...out, ...(l.args ?? []), ...script];
+  // An endpoint names the rendezvous port itself (`localhost:{port}`); else the master port.
+  if (l.rdzv_endpoint !== undefined) out.push('--rdzv-endpoint', render(l.rdzv_endpoint));
+  else {
+    const p = port(l.master_port);
+    if (p !== undefined) out.push('--master-port', String(p));
+  }
+  return [...out, ...args, ...script];
 }
 
-/** GPUs a config asks for: `resources.gpus` as a count or `TYPE:N`; 0 when unset. */
+/**
+ * The physical GPUs `launcher.gpu_ids` pins the run to — a request the scheduler grants exactly and
+ * exclusively — or undefined when unset or `all` (the run gets whichever GPUs are free).
+ */
+export function pinnedGpus(cfg: Experiment): number[] | undefined {
+  const l = cfg.launcher;
+  if (l?.type !== 'accelerate' || l.gpu_ids === undefined) return undefined;
+  if (Array.isArray(l.gpu_ids)) return [...l.gpu_ids];
+  if (String(l.gpu_ids).trim().toLowerCase() === 'all') return undefined;
+  return String(l.gpu_ids).split(',').map((x) => Number(x.trim()));
+}
+
+/** Whether an attempt needs a free port picked for it: a launcher's rendezvous, or `{port}` anywhere it is rendered. */
+export function needsPort(cfg: Experiment): boolean {
+  const l = cfg.launcher;
+  if (l?.type === 'accelerate' && (l.main_process_port === undefined || l.main_process_port === 'auto')) return true;
+  if (l?.type === 'torchrun' && l.rdzv_endpoint === undefined && (l.master_port === undefined || l.master_port === 'auto')) return true;
+  const texts = [cfg.command, cfg.workdir, Object.values(cfg.env ?? {}), l && 'args' in l ? l.args : undefined, l?.type === 'torchrun' ? l.rdzv_endpoint : undefined];
+  return texts.flat().some((t) => typeof t === 'string' && templateVars(t).some((v) => v.name === 'port'));
+}
+
+/** GPUs a config asks for: `resources.gpus` as a count or `TYPE:N`, or the GPUs it pins; 0 when unset. */
 export function gpusRequested(cfg: Experiment): number {
+  const pinned = pinnedGpus(cfg);
+  if (pinned) return pinned.length;
   const g = cfg.resources?.gpus;
   if (typeof g === 'number') return g;
   if (typeof g === 'string') {

@@ -14,6 +14,7 @@
 // template-var           error             ['name_template']
 // sweep-param-path       warning           ['parameters', key] or ['trials', i, key] (key), with a rename fix
 // exclude-unknown-param  warning           ['exclude', i, key] (key), with a rename fix
+// parallel-exclusive     warning           ['max_parallel']: pinned gpu_ids or a fixed rendezvous port with max_parallel > 1
 import { basename } from 'node:path';
 import type { Experiment, Sweep } from '../config/types';
 import { getDotted, templateVars } from '../config/template';
@@ -272,7 +273,37 @@ const excludeUnknown = rule('exclude-unknown-param', (ctx, sweep) => {
   });
 });
 
+/**
+ * Trials that run at once must not share GPUs or a rendezvous port. Pinned GPUs cannot be shared
+ * (the scheduler makes such trials wait for each other, so max_parallel is moot); a fixed port
+ * would make the second trial fail with "address already in use".
+ */
+const parallelExclusive = rule('parallel-exclusive', (ctx, sweep) => {
+  const mp = sweep.max_parallel;
+  const exp = experimentOf(ctx, sweep);
+  if (typeof mp !== 'number' || mp <= 1 || !exp || !isObj(exp.launcher)) return;
+  // A sweep over the launcher's own fields may give each trial different ones.
+  if (sweptKeys(sweep).some((k) => k.startsWith('launcher.'))) return;
+  const l = exp.launcher as Obj;
+  const report = (message: string) => ctx.report({ rule: 'parallel-exclusive', severity: 'warning', path: ['max_parallel'], message });
+  const ids = l.type === 'accelerate' ? l.gpu_ids : undefined;
+  if (ids !== undefined && !(typeof ids === 'string' && ids.trim().toLowerCase() === 'all')) {
+    report(`every trial pins GPUs ${Array.isArray(ids) ? ids.join(',') : String(ids)} (launcher.gpu_ids), so trials run one at a time whatever max_parallel says; `
+      + 'remove gpu_ids to let expctl give each trial its own free GPUs');
+  }
+  for (const [field, type] of [['main_process_port', 'accelerate'], ['master_port', 'torchrun']] as const) {
+    if (l.type === type && typeof l[field] === 'number' && !(type === 'torchrun' && l.rdzv_endpoint !== undefined)) {
+      report(`every trial uses port ${l[field]} (launcher.${field}), so trials running at the same time would fail with "address already in use"; `
+        + `set ${field}: auto (the default) to give each attempt a free port`);
+    }
+  }
+  if (l.type === 'torchrun' && typeof l.rdzv_endpoint === 'string' && !templateVars(l.rdzv_endpoint).some((v) => v.name === 'port')) {
+    report(`every trial uses the rendezvous endpoint ${l.rdzv_endpoint} (launcher.rdzv_endpoint), so trials running at the same time would collide; `
+      + 'write localhost:{port} to give each attempt a free port');
+  }
+});
+
 /** The sweep rules, in the order their diagnostics are most useful. */
 export const sweepRules: Rule[] = [
-  gridContinuous, range, paramSpec, methodFields, size, duplicateNames, templateVar, paramPath, excludeUnknown,
+  gridContinuous, range, paramSpec, methodFields, size, duplicateNames, templateVar, paramPath, excludeUnknown, parallelExclusive,
 ];
