@@ -5,7 +5,7 @@ import { validateText } from '../../core/src/validate';
 import { complete } from '../../core/src/lang/completion';
 import { hover } from '../../core/src/lang/hover';
 import { documentSymbols } from '../../core/src/lang/symbols';
-import { sweepIdFor } from '../../core/src/store/store';
+import { sweepIdOf } from '../../core/src/runner/resume';
 import { fileInfo } from '../../core/src/lang/info';
 import { memHost } from '../helpers/memfs';
 
@@ -158,12 +158,16 @@ test('outline: nested symbols with ranges; list items named by their name key', 
 
 test('file info for lenses: sweep trials, parallelism, targets', () => {
   const text = 'experiment: ./train.experiment.yaml\nmethod: grid\nparameters:\n  params.learning_rate: { values: [1, 2, 3] }\n  params.batch_size: { values: [1, 2] }\nmax_parallel: 4\n';
-  const info = fileInfo(validateText(`${D}/s.sweep.yaml`, text, memHost({ ...files })));
+  const { trialHashes, ...info } = fileInfo(validateText(`${D}/s.sweep.yaml`, text, memHost({ ...files })));
+  // Each trial's config hash as the runner would record it, for the lenses' count of changed trials.
+  assert.equal(Object.keys(trialHashes!).length, 6);
+  assert.ok(Object.values(trialHashes!).every((h) => /^[0-9a-f]{16}$/.test(h)));
   assert.deepEqual(info, {
     kind: 'sweep', errors: 0, warnings: 0, line: 0, trials: { count: 6, exact: true }, method: 'grid', maxParallel: 4,
     targets: ['local', 'gpu-box', 'cluster'], launchable: ['local', 'gpu-box'], name: 'demo', experimentFile: `${D}/train.experiment.yaml`, targetsFile: `${D}/targets.yaml`,
-    sweepId: sweepIdFor('s', `${D}/s.sweep.yaml`),
+    sweepId: sweepIdOf('sweep', {}, 'demo', ['params.learning_rate', 'params.batch_size']),
   });
-  // The same id the runner files its runs under: a sweep without a name runs as its file name.
-  assert.match(info.sweepId!, /^s-[0-9a-f]{8}$/);
+  // The same id the runner files its runs under: a sweep without a name is its experiment's and
+  // swept keys' — the file's name and place play no part.
+  assert.match(info.sweepId!, /^demo-sweep-[0-9a-f]{8}$/);
 });

@@ -116,7 +116,7 @@ describe('rule set', () => {
 
   test('ids and kinds', () => {
     assert.deepEqual(experimentRules.map((r) => r.id), [
-      'command-shell', 'kafka-split-sum', 'kafka-offsets', 'kafka-partition-duplicate', 'launcher-gpu-ids', 'gpu-count',
+      'command-shell', 'kafka-split-sum', 'kafka-offsets', 'kafka-partition-duplicate', 'metrics-source-kafka', 'launcher-gpu-ids', 'gpu-count',
       'gpu-type', 'precision-support', 'template-var', 'file-exists', 'k8s-name', 'k8s-pytorchjob', 'on-oom-param',
       'retry-backoff', 'unknown-target', 'timeout',
     ]);
@@ -472,7 +472,7 @@ describe('template-var', () => {
     assert.deepEqual(r.path, ['command', 3]);
     assert.equal(r.message, 'Unknown template variable {params.batchsize} in command[3]; did you mean {params.batch_size}?; '
       + 'use a dotted path of this experiment (such as {params.NAME}, {resources.gpus} or {name}) or a run variable '
-      + '({run_id}, {run_dir}, {trial}, {repeat}, {index}, {attempt}, {metrics_file}, {params_file}, {env.NAME}); write {{ and }} for literal braces');
+      + '({run_id}, {run_dir}, {trial}, {repeat}, {index}, {attempt}, {metrics_file}, {params_file}, {port}, {env.NAME}); write {{ and }} for literal braces');
     assert.deepEqual(r.fixes, [{ title: 'Change to {params.batch_size}', edits: [{ path: ['command', 3], target: 'value', newText: '"{params.batch_size}"' }], preferred: true }]);
   });
 
@@ -675,6 +675,21 @@ describe('k8s-pytorchjob', () => {
   });
 });
 
+describe('metrics-source-kafka', () => {
+  test('kafka in metrics.sources is an error on that item, with the message expctl run gives', () => {
+    const r = one(cfg((c) => { c.metrics = { primary: 'loss', sources: ['stdout', 'kafka'] }; }), 'metrics-source-kafka');
+    assert.equal(r.severity, 'error');
+    assert.deepEqual(r.path, ['metrics', 'sources', 1]);
+    assert.match(r.message, /^metrics from Kafka are not supported yet: .*remove "kafka" from metrics\.sources/);
+  });
+
+  test('stdout and file, and no sources at all, are fine', () => {
+    none(cfg((c) => { c.metrics = { sources: ['stdout', 'file'] }; }), 'metrics-source-kafka');
+    none(cfg((c) => { c.metrics = { primary: 'loss' }; }), 'metrics-source-kafka');
+    none(cfg((c) => { c.metrics = { sources: 'kafka' }; }), 'metrics-source-kafka'); // not a list: the schema says so
+  });
+});
+
 describe('on-oom-param', () => {
   test('missing path with a close numeric match', () => {
     const r = one(cfg((c) => { c.on_oom.param = 'params.batchsize'; }), 'on-oom-param');
@@ -708,11 +723,12 @@ describe('retry-backoff', () => {
     const r = one(cfg((c) => { c.retry = { max_retries: 10, backoff_base_s: 2, on: ['oom'] }; }), 'retry-backoff');
     assert.equal(r.severity, 'information');
     assert.deepEqual(r.path, ['retry', 'backoff_base_s']);
-    assert.equal(r.message, 'Retry backoff reaches backoff_base_s^max_retries = 2^10 = 1024 s, above max_backoff_s 300 (the default), '
-      + 'so the cap applies and the longest waits are 300 s; raise retry.max_backoff_s if you want longer waits, or lower backoff_base_s or max_retries');
-    const explicit = one(cfg((c) => { c.retry = { max_retries: 3, backoff_base_s: 5, max_backoff_s: 60, on: ['oom'] }; }), 'retry-backoff');
-    assert.match(explicit.message, /= 5\^3 = 125 s, above max_backoff_s 60, so the cap applies and the longest waits are 60 s;/);
-    none(cfg((c) => { c.retry = { max_retries: 8, backoff_base_s: 2, on: ['oom'] }; }), 'retry-backoff'); // 256 ≤ 300
+    assert.equal(r.message, 'Retry backoff reaches backoff_initial_s × backoff_base_s^(max_retries-1) = 1 × 2^9 = 512 s before the last retry, '
+      + 'above max_backoff_s 300 (the default), so the cap applies and the longest waits are 300 s; raise retry.max_backoff_s if you want longer waits, '
+      + 'or lower backoff_initial_s, backoff_base_s or max_retries');
+    const explicit = one(cfg((c) => { c.retry = { max_retries: 4, backoff_base_s: 5, max_backoff_s: 60, on: ['oom'] }; }), 'retry-backoff');
+    assert.match(explicit.message, /= 1 × 5\^3 = 125 s before the last retry, above max_backoff_s 60, so the cap applies and the longest waits are 60 s;/);
+    none(cfg((c) => { c.retry = { max_retries: 8, backoff_base_s: 2, on: ['oom'] }; }), 'retry-backoff'); // 128 ≤ 300
     none(cfg((c) => { c.retry = { max_retries: 10, backoff_base_s: 2, max_backoff_s: 1024, on: ['oom'] }; }), 'retry-backoff');
   });
 

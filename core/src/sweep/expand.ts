@@ -3,10 +3,13 @@
 //
 // Trial key (stable across machines, processes and languages):
 //   sha256(canonicalJson(params) + "#" + repeat), first 16 hex digits
-// where canonicalJson is JSON with object keys sorted at every level and no whitespace — the same
-// text as Python's json.dumps(params, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-// for strings, integers, booleans and most floats. The key depends on the resolved values only,
-// never on the order the parameters are written in, the sweep method or the trial's position.
+// where canonicalJson is the text of Python's
+//   json.dumps(params, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+// (keys sorted by code point at every level, numbers as Python writes them) and the hash is over its
+// UTF-8 bytes. JS has one number type, so a whole number below 1e16 is keyed as Python's int
+// (`1.0` as `1`, `-0.0` as `0`) and every other number as Python's float. The key depends on the
+// resolved values only, never on the order the parameters are written in, the sweep method or the
+// trial's position. test/unit/trial-key.test.ts checks all of this against python3.
 import * as crypto from 'node:crypto';
 import type { Experiment, ParamSpec, Sweep } from '../config/types';
 import { getDotted, templateVars } from '../config/template';
@@ -382,8 +385,49 @@ export function countTrials(sweep: Sweep): { count: number; exact: boolean; erro
 // ---------------------------------------------------------------------------------------------
 // Keys
 
-/** JSON with object keys sorted at every level, no whitespace; undefined object members are dropped, like JSON. */
+/**
+ * A number as Python's json.dumps writes it: a whole number below 1e16 as an int; any other as
+ * Python's float repr (shortest round-trip digits — the same digits as JS — but in exponent form
+ * below 1e-4 and from 1e16, exponent signed and at least two digits: 5e-07, 1e+16), NaN, Infinity.
+ */
+function pyJsonNumber(v: number, js?: string): string {
+  const a = Math.abs(v);
+  // Whole numbers (String(-0) is "0"), and fractions where JS and Python both write fixed notation:
+  // JS's own text (`js`, when the caller has it already).
+  if (a < 1e16 && (a >= 1e-4 || Number.isInteger(v))) return js ?? String(v);
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+  // Left: |v| ≥ 1e16 or a fraction below 1e-4, both in exponent form. toExponential() gives the
+  // shortest round-trip digits, e.g. "-1.5e+300", "5e-7".
+  const [mant, exp] = v.toExponential().split('e');
+  return `${mant}e${exp[0]}${exp.slice(1).padStart(2, '0')}`;
+}
+
+/**
+ * Python's order of str keys: by code point. JS's default sort compares UTF-16 code units, which puts
+ * characters above U+FFFF (surrogate pairs, D800–DFFF) before U+E000–U+FFFF; remap those two ranges.
+ */
+function byCodePoint(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800) x += x < 0xe000 ? 0x2000 : -0x800;
+    if (y >= 0xd800) y += y < 0xe000 ? 0x2000 : -0x800;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/**
+ * Python's json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False): object keys
+ * sorted by code point at every level, numbers as pyJsonNumber, no whitespace; undefined object
+ * members are dropped, like JSON. Strings are JSON.stringify's, which escapes exactly what Python
+ * escapes (`"`, `\`, control characters as `\n` or `\u001f`) except a lone surrogate: Python leaves
+ * it raw (and then cannot encode the text as UTF-8), JS writes `\ud800` — so such a key still exists.
+ */
 export function canonicalJson(v: unknown): string {
+  if (typeof v === 'number') return pyJsonNumber(v);
   if (v === null || typeof v !== 'object') {
     const s = JSON.stringify(v);
     return s === undefined ? 'null' : s;
@@ -394,7 +438,7 @@ export function canonicalJson(v: unknown): string {
     return out + ']';
   }
   const o = v as Obj;
-  const keys = Object.keys(o).sort();
+  const keys = Object.keys(o).sort(byCodePoint);
   let out = '{';
   let first = true;
   for (const k of keys) {
@@ -641,7 +685,7 @@ export function expandSweep(sweep: Sweep, experiment: Experiment | undefined, op
   // its rendered form for the name. A grid caches both per value, so a trial costs only concatenation.
   const { dims } = plan;
   const caches = plan.method === 'grid' && limit > 0 ? dims.map(dimCache) : undefined;
-  const sorted = dims.map((_, i) => i).sort((x, y) => (dims[x].key < dims[y].key ? -1 : 1));
+  const sorted = dims.map((_, i) => i).sort((x, y) => byCodePoint(dims[x].key, dims[y].key));
   const keyJsons = dims.map((d) => JSON.stringify(d.key) + ':');
   const strs = new Array<string>(dims.length).fill('');
   /** Canonical JSON of `p`, filling `strs` on the way. */
@@ -661,8 +705,8 @@ export function expandSweep(sweep: Sweep, experiment: Experiment | undefined, op
           f = keyJsons[i] + JSON.stringify(v);
           strs[i] = v;
         } else if (v === null || typeof v !== 'object') {
-          const j = JSON.stringify(v); // numbers, booleans: the same text in JSON and in names
-          f = keyJsons[i] + j;
+          const j = JSON.stringify(v); // names show numbers as JSON does, keys as Python does
+          f = keyJsons[i] + (typeof v === 'number' ? pyJsonNumber(v, j) : j);
           strs[i] = j;
         } else {
           f = keyJsons[i] + canonicalJson(v);
