@@ -118,7 +118,7 @@ test('metrics protocol: stdout marker lines and JSON lines', () => {
   assert.deepEqual(parseStdoutLine('@expctl {"step": 10, "loss": 0.31}'), { record: { step: 10, loss: 0.31 } });
   assert.deepEqual(parseStdoutLine('[rank0]: @expctl {"loss": 1}'), { record: { loss: 1 } }, 'rank prefixes allowed');
   assert.match(parseStdoutLine('@expctl {loss: 1}')!.error!, /^not JSON/);
-  assert.deepEqual(parseJsonRecord('[1,2]'), { error: 'not a JSON object' });
+  assert.deepEqual(parseJsonRecord('[1,2]'), { error: 'expected a JSON object like {"loss": 0.31}, found an array' });
 });
 
 test('summaries: last, min, max, mean of every numeric field', () => {
@@ -164,14 +164,18 @@ describe('telemetry', () => {
     assert.deepEqual(parseProcStat(line), { pid: 4242, ppid: 1, pgrp: 4240, cpuTicks: 210, rssPages: 2560 });
     assert.equal(parseProcStat('garbage'), undefined);
   });
-  it('integrates power over time (trapezoid) and keeps peaks; a gap starts a new interval', () => {
+  it('integrates power over time (trapezoid) and keeps peaks; a new attempt starts a new interval', () => {
     const acc = new TelemetryAccumulator();
     const gpu = (w: number, util = 50) => [{ index: 0, util, memMb: 1000, powerW: w }];
+    acc.begin(0, true);
     acc.add(0, { cpuS: 0, rssBytes: 100 * 2 ** 20, procs: 2 }, gpu(100));
     const r = acc.add(3_600_000, { cpuS: 1800, rssBytes: 300 * 2 ** 20, procs: 3 }, gpu(300, 90)); // 1 h: (100+300)/2 W
     assert.deepEqual(r, { t: new Date(3_600_000).toISOString(), rss_mb: 300, procs: 3, cpu_pct: 50, gpus: [{ index: 0, util: 90, mem_mb: 1000, power_w: 300 }] });
-    acc.gap();
-    acc.add(7_200_000, undefined, gpu(1000)); // after a gap: no energy for the hour in between
-    assert.deepEqual(acc.summary(), { samples: 3, cpu_pct_peak: 50, cpu_pct_mean: 50, rss_mb_peak: 300, gpu_util_mean: 63.3, gpu_util_peak: 90, gpu_mem_mb_peak: 1000, power_w_peak: 1000, energy_wh: 200 });
+    acc.end(3_600_000);
+    acc.begin(7_200_000, true);
+    acc.add(7_200_000, undefined, gpu(1000)); // the next attempt: no energy for the hour in between
+    acc.end(7_200_000);
+    assert.deepEqual(acc.summary(), { samples: 3, cpu_pct_peak: 50, cpu_pct_mean: 50, rss_mb_peak: 300, gpu_util_mean: 63.3, gpu_util_peak: 90, gpu_mem_mb_peak: 1000, power_w_peak: 1000,
+      energy_wh: 200, energy_method: 'power_samples', energy_coverage: 1 });
   });
 });

@@ -31,7 +31,10 @@ export interface RunningAttempt {
    * when how it ended cannot be known (what watched it locally was killed) — a lost attempt, as after a reboot.
    */
   done: Promise<AttemptOutcome | undefined>;
+  /** Stops it: SIGTERM, then SIGKILL after the grace. */
   cancel(): void;
+  /** Stops it at once, with no grace (SIGKILL to its process group): it broke a limit such as resources.memory. */
+  kill(): void;
 }
 
 export interface Target {

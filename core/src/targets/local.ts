@@ -3,7 +3,8 @@
 // follows them), and the spawner helper records in `attempt-N.status` the pid when it starts and
 // the exit status when it ends — so a runner that was killed can, on restart, adopt the result of
 // an attempt that finished without it, or wait for one still running, instead of running a trial
-// twice. A timeout or a cancel sends SIGTERM to the group, SIGKILL after a grace.
+// twice. A timeout or a cancel sends SIGTERM to the group, SIGKILL after a grace; a broken limit
+// (resources.memory, which the runner's telemetry sampler watches) SIGKILL at once.
 import * as fs from 'node:fs';
 import { constants } from 'node:os';
 import * as path from 'node:path';
@@ -95,7 +96,7 @@ function startLocal(spec: AttemptRequest, onLine: LineSink): RunningAttempt {
     logs[0].stop();
     return outcomeOf(e.code, e.signal, { timedOut, cancelled, stderrTail: tail, program: argv[0], spawnError: e.error });
   });
-  return { pid: child.pid, done, cancel() { cancelled = true; terminate(); } };
+  return { pid: child.pid, done, cancel() { cancelled = true; terminate(); }, kill() { signalGroup('SIGKILL'); } };
 }
 
 /** How a recorded status translates: 127/126 (with a shell's message in stderr) are a missing or non-executable program; 128+N a signal. */
