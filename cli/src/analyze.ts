@@ -10,7 +10,7 @@ import type { RunRecord } from '../../core/src/store/store';
 import { formatDiagnostic } from '../../core/src/diagnostic';
 import { parseCsv } from '../../core/src/util/csv';
 import { compareGroups, groupItems, summarizeGroups } from '../../core/src/stats';
-import type { Comparison, Description, GroupItem, Reduce } from '../../core/src/stats';
+import type { Comparison, Description, GroupItem, MetricColumn, Reduce } from '../../core/src/stats';
 import { boxPlotConfig, createTheme } from '../../core/src/charts';
 import type { BoxGroup } from '../../core/src/charts';
 import type * as Png from '../../core/src/charts/png';
@@ -107,7 +107,7 @@ function metricOf(sources: Source[], given: string | undefined): { name: string;
   throw new UsageError(`which metric? pass --metric NAME${names.size ? ` (found: ${[...names].slice(0, 12).join(', ')})` : ''}`);
 }
 
-interface Grouped { key: string; values: Float64Array; ids: string[]; missing: number; size: number; source: Source }
+interface Grouped { key: string; values: Float64Array; ids: string[]; missing: number; reasons: MetricColumn['reasons']; size: number; source: Source }
 
 function group(sources: Source[], metric: string, by: string | undefined, reduce: Reduce): Grouped[] {
   const out: Grouped[] = [];
@@ -117,7 +117,7 @@ function group(sources: Source[], metric: string, by: string | undefined, reduce
     for (const g of groups) {
       const key = !by ? s.label : sources.length > 1 ? `${s.label} · ${g.key}` : g.key;
       const col = g.metrics[metric];
-      out.push({ key, values: col.values, ids: col.ids, missing: col.missing, size: g.size, source: s });
+      out.push({ key, values: col.values, ids: col.ids, missing: col.missing, reasons: col.reasons, size: g.size, source: s });
     }
   }
   return out;
@@ -126,6 +126,15 @@ function group(sources: Source[], metric: string, by: string | undefined, reduce
 function leftOutNote(sources: Source[]): void {
   const left = sources.reduce((n, s) => n + s.left, 0);
   if (left) process.stderr.write(`${left} run${left === 1 ? '' : 's'} that did not succeed left out (--all to include them)\n`);
+}
+
+/** Per group, the values left out and why: `lr0.1: 2 values of val_loss excluded (1 NaN, 1 missing)`. */
+function excludedNote(groups: Grouped[], metric: string): void {
+  for (const g of groups) {
+    if (!g.missing) continue;
+    const why = Object.entries(g.reasons).map(([reason, n]) => `${n} ${reason}`).join(', ');
+    process.stderr.write(`${g.key}: ${g.missing} value${g.missing === 1 ? '' : 's'} of ${metric} excluded (${why})\n`);
+  }
 }
 
 type Format = 'table' | 'json' | 'csv' | 'md';
@@ -187,6 +196,7 @@ export async function cmdStats(args: string[]): Promise<number> {
   const metric = metricOf(sources, v.metric);
   const groups = group(sources, metric.name, v['group-by'], reduceOf(v.reduce));
   leftOutNote(sources);
+  excludedNote(groups, metric.name);
   const summaries = groups.map((g) => ({ g, s: summarizeGroups([{ key: g.key, values: [], size: g.size, metrics: { [metric.name]: g } }], metric.name)[0] }));
   const head = [v['group-by'] ?? 'group', 'n', 'excluded', 'mean', 'std', 'ci95_low', 'ci95_high', 'min', 'q1', 'median', 'q3', 'max', 'outliers'];
   const rows = summaries.map(({ g, s }) => {
@@ -217,6 +227,7 @@ export async function cmdCompare(args: string[]): Promise<number> {
   const groups = group(sources, metric.name, v['group-by'], reduceOf(v.reduce));
   if (groups.length < 2) throw new UsageError(`compare needs at least two groups, got ${groups.length} (give more sources, or --group-by)`);
   leftOutNote(sources);
+  excludedNote(groups, metric.name);
   // Whole campaigns (no --group-by): wall time from first start to last end, and their parallelism.
   const campaign = (s: Source) => {
     if (v['group-by'] || !s.spans.length) return {};

@@ -8,15 +8,21 @@ import type { Validation } from '../../core/src/validate';
 import { formatDiagnostic, severityRank } from '../../core/src/diagnostic';
 import { kindFromFileName, preferFastCompile } from '../../core/src/schema/registry';
 import { csvTable } from '../../core/src/util/csv';
-import { cancelRuns, effectiveParallel, openStore, planFile, runPlan } from '../../core/src/runner/runner';
+import { cancelRuns, effectiveParallel, openStore, planDecisions, planFile, runPlan } from '../../core/src/runner/runner';
+import { DEFAULT_RERUN, parseRerun } from '../../core/src/runner/resume';
+import type { Decision, RerunPolicy } from '../../core/src/runner/resume';
+import { CLI_JSON_VERSION } from '../../core/src/contract';
+import type { DetachResult } from '../../core/src/contract';
 import { resolveTarget, TargetError } from '../../core/src/targets';
 import type { Target } from '../../core/src/targets/api';
 import type { TargetsFile } from '../../core/src/config/types';
-import { anyActive, storeStatus } from '../../core/src/runner/status';
-import { fmtNum, ProgressLine, renderStatus, styleFor } from './render';
+import { anyActive, metricProblems, storeStatus } from '../../core/src/runner/status';
+import { metricsSourceProblem, metricText, runWarnings } from '../../core/src/runner/metrics';
+import { problemLines, ProgressLine, renderStatus, styleFor } from './render';
 import { spawn } from 'node:child_process';
 import type { Plan } from '../../core/src/runner/runner';
 import { FileStore, storeDirFor } from '../../core/src/store/store';
+import { checkLock, LockedError, sweepLockFile } from '../../core/src/store/lock';
 import { follow } from '../../core/src/targets/local';
 import { spawner } from '../../core/src/targets/spawner';
 import { version } from '../../package.json';
@@ -34,16 +40,21 @@ Usage:
   expctl plan <sweep|experiment>     List the trials a sweep or experiment expands to
         --json | --csv               Output format (default: a table)
         --limit N                    Show at most N trials (default: all)
+        --store DIR                  With a results store, a state column: new, succeeded, changed…
   expctl run <sweep|experiment>      Run every trial that has not succeeded yet (resume is automatic)
         --target NAME                A target from targets.yaml (default: the sweep's or
                                      experiment's target:, targets.yaml's default:, else local)
         --max-parallel N             Runs at once (default: the sweep's max_parallel)
         --gpus 0,1 | none            GPUs to use (default: the target's gpus:, else nvidia-smi)
         --targets FILE               The targets.yaml to use (default: the nearest one)
-        --retry-failed               Also re-run trials that failed before
-        --dry-run                    Show what would run, start nothing
+        --rerun changed|failed|all|none   Which trials that ran before run again (comma-separated;
+                                     default changed: those whose config or script changed)
+        --force                      Run every trial again (= --rerun all)
+        --retry-failed               Also re-run trials that failed (= --rerun changed,failed)
+        --dry-run                    Show what would run and why, start nothing
         --store DIR                  Results folder (default: .expctl next to the project)
         --detach                     Keep running in the background; the log goes to the store
+        --json                       With --detach: one JSON object (sweep id, pid, log)
   expctl status [sweep-id]           Progress of each sweep: counts, running trials, latest metric, best
         -w, --watch                  Keep refreshing until nothing is running (--interval S, default 1)
         --json                       Machine-readable output
@@ -130,7 +141,7 @@ function planOrReport(file: string, verb: string): Plan | undefined {
 }
 
 function cmdPlan(args: string[]): number {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, csv: { type: 'boolean' }, limit: { type: 'string' } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, csv: { type: 'boolean' }, limit: { type: 'string' }, store: { type: 'string' } } });
   if (positionals.length !== 1) throw new UsageError('plan needs one sweep or experiment file, e.g. `expctl plan examples/quickstart/grid.sweep.yaml`');
   if (values.json && values.csv) throw new UsageError('choose one of --json and --csv');
   const limit = positiveInt('--limit', values.limit);
@@ -144,14 +155,18 @@ function cmdPlan(args: string[]): number {
     ? `${file}: ${total} trial${total === 1 ? '' : 's'} (method ${plan.method}${plan.excluded ? `, ${plan.excluded} excluded` : ''}, max_parallel ${plan.maxParallel})`
     : `${file}: ${total} run${total === 1 ? '' : 's'} of experiment ${plan.experiment.name}`;
   const columns = [...new Set(trials.flatMap((t) => Object.keys(t.params)))];
+  // With a results store: each trial's state there (new, succeeded, changed, failed…), as `run` sees it.
+  const storeDir = path.resolve(values.store ?? storeDirFor(file));
+  const states = fs.existsSync(storeDir) ? planDecisions({ ...plan, trials }, new FileStore(storeDir)).decisions.map((d) => d.state) : undefined;
+  const state = (i: number) => (states ? [states[i]] : []);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ file, kind, total, excluded: plan.excluded, trials: trials.map((t) => ({ index: t.index, name: t.name, key: t.key, repeat: t.repeat, params: t.params })) }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ file, kind, total, excluded: plan.excluded, sweep_id: plan.sweepId, trials: trials.map((t, i) => ({ index: t.index, name: t.name, key: t.key, repeat: t.repeat, params: t.params, ...(states ? { state: states[i] } : {}) })) }, null, 2)}\n`);
   } else if (values.csv) {
-    process.stdout.write(csvTable(['index', 'name', 'key', 'repeat', ...columns], trials.map((t) => [t.index, t.name, t.key, t.repeat, ...columns.map((c) => t.params[c])])));
+    process.stdout.write(csvTable(['index', 'name', 'key', 'repeat', ...(states ? ['state'] : []), ...columns], trials.map((t, i) => [t.index, t.name, t.key, t.repeat, ...state(i), ...columns.map((c) => t.params[c])])));
   } else {
     process.stdout.write(`${header}\n`);
-    const rows = trials.map((t) => [String(t.index), t.name, t.key, ...columns.map((c) => show(t.params[c]))]);
-    process.stdout.write(table(['#', 'name', 'key', ...columns], rows));
+    const rows = trials.map((t, i) => [String(t.index), t.name, t.key, ...state(i), ...columns.map((c) => show(t.params[c]))]);
+    process.stdout.write(table(['#', 'name', 'key', ...(states ? ['state'] : []), ...columns], rows));
     if (trials.length < total) process.stdout.write(`… ${total - trials.length} more (use --limit to change)\n`);
   }
   return 0;
@@ -159,22 +174,79 @@ function cmdPlan(args: string[]): number {
 
 const show = (x: unknown) => (x === undefined ? '' : typeof x === 'string' ? x : JSON.stringify(x));
 
-function cmdRun(args: string[]): Promise<number> {
+async function cmdRun(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
     'max-parallel': { type: 'string' }, 'retry-failed': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, store: { type: 'string' },
     detach: { type: 'boolean' }, target: { type: 'string' }, gpus: { type: 'string' }, targets: { type: 'string' },
+    rerun: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' },
   } });
   if (positionals.length !== 1) throw new UsageError('run needs one sweep or experiment file, e.g. `expctl run examples/quickstart/grid.sweep.yaml`');
+  if (values.json && !values.detach) throw new UsageError('--json goes with --detach (the runner in the foreground prints its progress)');
   const maxParallel = positiveInt('--max-parallel', values['max-parallel']);
+  const rerun = rerunPolicy(values);
   const file = positionals[0];
   // The helper that starts local attempts boots on the other core while the file is validated.
   if (!values.detach && !values['dry-run']) spawner().warm();
   const plan = planOrReport(file, 'run');
-  if (!plan) return Promise.resolve(1);
+  if (!plan) return 1;
+  // The rule metrics-source-kafka stops an experiment file above; a sweep of one gets here.
+  const unsupported = metricsSourceProblem(plan.experiment.metrics);
+  if (unsupported) throw new InputError(`${path.relative(process.cwd(), plan.experimentFile)}: ${unsupported}; nothing was started`);
   const storeDir = path.resolve(values.store ?? storeDirFor(file));
-  if (values.detach) return Promise.resolve(detach(args, storeDir, plan));
-  const gpus = gpuList(values.gpus);
-  return runCommand(plan, storeDir, { maxParallel, retryFailed: !!values['retry-failed'], dryRun: !!values['dry-run'], target: values.target, gpus, targetsFile: values.targets });
+  // Everything that can refuse the run happens here, in the foreground — also for --detach, whose
+  // background runner would otherwise fail where nobody looks.
+  const found = values.targets ? readTargets(values.targets) : findTargets(plan.experimentFile, diskHost);
+  let target: Target;
+  try { target = resolveTarget(values.target ?? plan.target, found?.targets, found && path.relative(process.cwd(), found.file)); } catch (e) {
+    if (e instanceof TargetError) throw new InputError(e.message);
+    throw e;
+  }
+  const gpus = gpuList(values.gpus) ?? await target.inventory();
+  const o = { maxParallel, rerun, target, gpus };
+  if (values['dry-run']) return dryRun(plan, storeDir, o);
+  if (values.detach) return detach(args, storeDir, plan, o, !!values.json);
+  return runCommand(plan, storeDir, o);
+}
+
+/** `--rerun changed,failed|all|none`, `--force` (= all) and `--retry-failed` (= changed,failed) as one policy. */
+function rerunPolicy(v: { rerun?: string; force?: boolean; 'retry-failed'?: boolean }): RerunPolicy {
+  if ([v.rerun !== undefined, !!v.force, !!v['retry-failed']].filter(Boolean).length > 1) throw new UsageError('choose one of --rerun, --force and --retry-failed');
+  if (v.force) return { changed: true, failed: true, all: true };
+  if (v['retry-failed']) return { ...DEFAULT_RERUN, failed: true };
+  if (v.rerun === undefined) return DEFAULT_RERUN;
+  try { return parseRerun(v.rerun); } catch (e) { throw new UsageError((e as Error).message); }
+}
+
+interface RunSetup { maxParallel?: number; rerun: RerunPolicy; target: Target; gpus?: number[] }
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** "6 trials: 2 run (1 new, 1 changed), 4 skipped (4 succeeded)" — what a run would do, from the shared decisions. */
+function describeDecisions(plan: Plan, d: ReturnType<typeof planDecisions>): string {
+  const by = (action: Decision['action']) => {
+    const counts = new Map<string, number>();
+    for (const x of d.decisions) if (x.action === action) counts.set(x.state, (counts.get(x.state) ?? 0) + 1);
+    return counts.size ? ` (${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')})` : '';
+  };
+  return `${plural(plan.trials.length, 'trial')}: ${d.run + d.resume} to run${by('run')}${d.resume ? `, ${d.resume} resumed` : ''}, ${d.skip} skipped${by('skip')}`;
+}
+
+function header(plan: Plan, storeDir: string, o: RunSetup): string {
+  const parallel = effectiveParallel(plan, o.target, o.maxParallel);
+  return `${plan.name}: ${plural(plan.trials.length, 'trial')} on ${o.target.name}, max_parallel ${parallel}, ${o.gpus?.length ? `GPUs ${o.gpus.join(',')}` : 'CPU only'} — store ${path.relative(process.cwd(), storeDir) || '.'}`;
+}
+
+/** `--dry-run`: what `run` would do with each trial, decided exactly as the runner decides. */
+function dryRun(plan: Plan, storeDir: string, o: RunSetup): number {
+  const say = (s: string) => process.stdout.write(`${s}\n`);
+  say(header(plan, storeDir, o));
+  const d = planDecisions(plan, new FileStore(storeDir), o.rerun);
+  plan.trials.forEach((t, i) => {
+    const x = d.decisions[i];
+    say(`  ${x.action === 'skip' ? 'skip  ' : x.action === 'resume' ? 'resume' : 'run   '} ${t.name}${x.state === 'new' ? '' : ` — ${x.reason}`}`);
+  });
+  say(`dry run: ${describeDecisions(plan, d)}`);
+  return 0;
 }
 
 /** `--targets FILE`: a targets.yaml elsewhere than the nearest; checked like any other. */
@@ -196,24 +268,10 @@ function gpuList(v: string | undefined): number[] | undefined {
   return [...new Set(ids.map(Number))];
 }
 
-async function runCommand(plan: Plan, storeDir: string, o: { maxParallel?: number; retryFailed: boolean; dryRun: boolean; target?: string; gpus?: number[]; targetsFile?: string }): Promise<number> {
-  const found = o.targetsFile ? readTargets(o.targetsFile) : findTargets(plan.experimentFile, diskHost);
-  let target: Target;
-  try { target = resolveTarget(o.target ?? plan.target, found?.targets, found && path.relative(process.cwd(), found.file)); } catch (e) {
-    if (e instanceof TargetError) throw new InputError(e.message);
-    throw e;
-  }
-  const gpus = o.gpus ?? await target.inventory();
-  const parallel = effectiveParallel(plan, target, o.maxParallel);
+async function runCommand(plan: Plan, storeDir: string, o: RunSetup): Promise<number> {
+  const { target, gpus } = o;
   const say = (s: string) => process.stdout.write(`${s}\n`);
-  say(`${plan.name}: ${plan.trials.length} trial${plan.trials.length === 1 ? '' : 's'} on ${target.name}, max_parallel ${parallel}, ${gpus?.length ? `GPUs ${gpus.join(',')}` : 'CPU only'} — store ${path.relative(process.cwd(), storeDir) || '.'}`);
-  if (o.dryRun) {
-    const store = new FileStore(storeDir);
-    const done = new Set(store.all().filter((r) => r.sweep_id === plan.sweepId && r.status === 'succeeded').map((r) => r.trial.key));
-    for (const t of plan.trials) say(`${done.has(t.key) ? '  skip' : '  run '} ${t.name}`);
-    say(`dry run: ${plan.trials.filter((t) => !done.has(t.key)).length} would run, ${done.size} already succeeded`);
-    return 0;
-  }
+  say(header(plan, storeDir, o));
   const store = openStore(storeDir);
   const ac = new AbortController();
   let stops = 0;
@@ -230,7 +288,7 @@ async function runCommand(plan: Plan, storeDir: string, o: { maxParallel?: numbe
   const n = { done: 0, ok: 0, failed: 0, running: 0 };
   const show = (line: string) => progress.line(line, { ...n, total });
   const result = await runPlan(plan, {
-    store, target, maxParallel: o.maxParallel, retryFailed: o.retryFailed, gpus, signal: ac.signal,
+    store, target, maxParallel: o.maxParallel, rerun: o.rerun, gpus, signal: ac.signal,
     onEvent: (e) => {
       if (e.type === 'skipped') {
         n.done++;
@@ -238,7 +296,7 @@ async function runCommand(plan: Plan, storeDir: string, o: { maxParallel?: numbe
         show(`[${n.done}/${total}] – ${e.trial.name}: skipped, ${e.reason}`);
       } else if (e.type === 'started') {
         n.running++;
-        show(`        ▶ ${e.run.trial.name} (${e.run.id}${e.run.gpus?.length ? `, GPUs ${e.run.gpus.join(',')}` : ''})`);
+        show(`        ▶ ${e.run.trial.name} (${e.run.id}${e.run.gpus?.length ? `, GPUs ${e.run.gpus.join(',')}` : ''})${e.reason ? ` — ${e.reason}` : ''}`);
       } else if (e.type === 'retry') show(`        ↻ ${e.run.trial.name}: ${e.failure} — retry in ${e.waitS.toFixed(1)} s (attempt ${e.run.attempts.length + 1})`);
       else if (e.type === 'ended') {
         n.done++;
@@ -247,32 +305,64 @@ async function runCommand(plan: Plan, storeDir: string, o: { maxParallel?: numbe
         if (r.status === 'succeeded') n.ok++; else if (r.status === 'failed') n.failed++;
         const last = r.attempts[r.attempts.length - 1];
         const metric = plan.metric?.name;
-        const m = metric && r.summary[metric] ? ` — ${metric} ${fmtNum(r.summary[metric].last)}` : '';
+        const m = metric && r.summary[metric] ? ` — ${metric} ${metricText(r.summary[metric].last)}` : '';
         const mark = r.status === 'succeeded' ? '✓' : r.status === 'cancelled' ? '■' : '✗';
         const why = r.status === 'succeeded' ? `succeeded in ${fmtSec(r.duration_s)}${r.attempts.length > 1 ? ` after ${r.attempts.length} attempts` : ''}${m}` : `${r.status}${last?.failure_class ? ` (${last.failure_class}: ${last.message})` : ''}`;
         show(`[${n.done}/${total}] ${mark} ${r.trial.name}: ${why}`);
+        for (const w of runWarnings(r)) show(`        ⚠ ${r.trial.name}: ${w}`);
       }
     },
-  });
+  }).catch((e: unknown) => { throw lockRefusal(e, plan, storeDir); });
   progress.stop();
   say(`${total} trial${total === 1 ? '' : 's'}: ${result.succeeded} succeeded, ${result.failed} failed, ${result.cancelled} cancelled, ${result.skipped} skipped in ${fmtSec((Date.now() - t0) / 1000)}`);
+  for (const l of problemLines(metricProblems(result.runs), styleFor(process.stdout), 0)) say(l);
   if (result.failed) say(`failures: ${path.relative(process.cwd(), path.join(storeDir, 'failed_runs.csv'))}; logs: ${path.relative(process.cwd(), path.join(storeDir, 'runs'))}/<run>/stderr.log`);
   return ac.signal.aborted ? 130 : result.failed ? 1 : 0;
 }
 
-/** Starts this same command without --detach as a background process that outlives the shell. */
-function detach(args: string[], storeDir: string, plan: Plan): number {
+/** Another runner holds the sweep: who, and how to follow or stop it (other errors pass through). */
+function lockRefusal(e: unknown, plan: Plan, storeDir: string): unknown {
+  if (!(e instanceof LockedError)) return e;
+  if (e.reason !== 'running') return new InputError(`${plan.name}: ${e.message}`);
+  const store = `--store ${path.relative(process.cwd(), storeDir) || '.'}`;
+  return new InputError(`${plan.name}: ${e.message}\n  follow it: expctl status -w ${plan.sweepId} ${store}\n  stop it:   expctl cancel ${plan.sweepId} ${store}`);
+}
+
+/**
+ * Starts this same command without --detach as a background process that outlives the shell —
+ * unless there is nothing to run, which is said here rather than in a log nobody reads.
+ */
+function detach(args: string[], storeDir: string, plan: Plan, o: RunSetup, json: boolean): number {
+  const rel = (p: string) => path.relative(process.cwd(), p) || '.';
+  const d = planDecisions(plan, new FileStore(storeDir), o.rerun);
+  const out = (r: DetachResult, text: string) => process.stdout.write(json ? `${JSON.stringify(r)}\n` : text);
+  if (d.run + d.resume === 0) {
+    const message = nothingToRun(plan, d);
+    out({ version: CLI_JSON_VERSION, status: 'nothing-to-run', sweep_id: plan.sweepId, name: plan.name, store: storeDir, trials: plan.trials.length, states: d.states, message }, `${plan.name}: ${message}\n`);
+    return 0;
+  }
+  try { checkLock(sweepLockFile(storeDir, plan.sweepId)); } catch (e) { throw lockRefusal(e, plan, storeDir); }
   fs.mkdirSync(path.join(storeDir, 'sweeps', plan.sweepId), { recursive: true });
   const log = path.join(storeDir, 'sweeps', plan.sweepId, 'runner.log');
   const fd = fs.openSync(log, 'a');
-  const child = spawn(process.execPath, [process.argv[1], 'run', ...args.filter((a) => a !== '--detach'), '--store', storeDir],
+  const child = spawn(process.execPath, [process.argv[1], 'run', ...args.filter((a) => a !== '--detach' && a !== '--json'), '--store', storeDir],
     { detached: true, stdio: ['ignore', fd, fd], cwd: process.cwd(), env: process.env });
   fs.closeSync(fd);
   child.unref();
-  const rel = (p: string) => path.relative(process.cwd(), p) || '.';
-  process.stdout.write(`${plan.name}: running in the background (pid ${child.pid}), sweep ${plan.sweepId}\n` +
+  out({ version: CLI_JSON_VERSION, status: 'started', sweep_id: plan.sweepId, name: plan.name, pid: child.pid!, log, store: storeDir, trials: plan.trials.length, to_run: d.run + d.resume },
+    `${plan.name}: running in the background (pid ${child.pid}), sweep ${plan.sweepId} — ${describeDecisions(plan, d)}\n` +
     `  log:    ${rel(log)}\n  runs:   expctl ls --sweep ${plan.sweepId} --store ${rel(storeDir)}\n  stop:   expctl cancel ${plan.sweepId} --store ${rel(storeDir)}\n`);
   return 0;
+}
+
+/** "all 6 trials already succeeded (--rerun all runs them again)" and the like. */
+function nothingToRun(plan: Plan, d: ReturnType<typeof planDecisions>): string {
+  const n = plan.trials.length;
+  const { succeeded, failed, running, changed } = d.states;
+  if (succeeded === n) return `nothing to run: ${n === 1 ? 'its trial' : `all ${n} trials`} already succeeded (--rerun all runs ${n === 1 ? 'it' : 'them'} again)`;
+  const parts = [succeeded && `${succeeded} succeeded`, failed && `${failed} failed (--rerun failed runs ${failed === 1 ? 'it' : 'them'} again)`,
+    changed && `${changed} changed but --rerun none`, running && `${running} running in another runner`].filter(Boolean);
+  return `nothing to run: of ${plural(n, 'trial')}, ${parts.join(', ')}`;
 }
 
 function cmdCancel(args: string[]): number {

@@ -1,6 +1,8 @@
 // Terminal output of `expctl status` and the progress line of `expctl run`: colours and redraws on a
 // TTY only (and never with NO_COLOR), plain lines everywhere else so logs and pipes stay readable.
-import type { SweepStatus } from '../../core/src/runner/status';
+import { problemSentences } from '../../core/src/runner/status';
+import type { MetricProblems, SweepStatus } from '../../core/src/runner/status';
+import { metricText } from '../../core/src/runner/metrics';
 import { formatDuration, formatNumber } from '../../core/src/util/units';
 
 export interface Style { color: boolean }
@@ -40,14 +42,20 @@ export function renderStatus(sweeps: SweepStatus[], st: Style, storeLabel: strin
     out.push(`  ${bar(done, s.total)} ${done}/${s.total}  ${parts.join('  ')}`);
     if (s.best && s.metric) out.push(`  best ${s.metric.name} (${s.metric.goal}): ${fmtNum(s.best.value)} — ${s.best.trial} (${s.best.id})`);
     for (const r of s.running) {
-      const m = r.latest ? `  ${r.latest.name} ${fmtNum(r.latest.value)}${r.latest.step !== undefined ? ` @ step ${r.latest.step}` : ''}` : '';
+      const m = r.latest ? `  ${r.latest.name} ${metricText(r.latest.value)}${r.latest.step !== undefined ? ` @ step ${r.latest.step}` : ''}` : '';
       out.push(`  ${paint(st, 'cyan', '▶')} ${r.trial}  ${fmtElapsed(r.elapsedS)}  attempt ${r.attempt}${r.gpus?.length ? `  GPU ${r.gpus.join(',')}` : ''}${m}  ${paint(st, 'dim', r.id)}`);
     }
     for (const f of s.failed.slice(0, 5)) out.push(`  ${paint(st, 'red', '✗')} ${f.trial}  ${f.failure}${f.message ? ` — ${f.message}` : ''}  ${paint(st, 'dim', f.id)}`);
     if (s.failed.length > 5) out.push(`  … ${s.failed.length - 5} more failed (expctl ls --sweep ${s.id} --status failed)`);
+    out.push(...problemLines(s.metricProblems, st, 5).map((l) => `  ${l}`));
     out.push('');
   }
   return out.join('\n');
+}
+
+/** MetricProblems (problemSentences) marked ⚠: `expctl status` per sweep, `expctl run` at its end. */
+export function problemLines(p: MetricProblems, st: Style, max: number): string[] {
+  return problemSentences(p, max).map((t) => `${paint(st, 'yellow', '⚠')} ${t}`);
 }
 
 /**

@@ -95,7 +95,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ acti
     if (target) await launcher.run(file, { target });
   });
   command('expctl.resume', async (uri?: vscode.Uri) => { const f = fileArg(uri); if (f) await launcher.run(f); });
-  command('expctl.retryFailed', async (uri?: vscode.Uri) => { const f = fileArg(uri); if (f) await launcher.run(f, { retryFailed: true }); });
+  command('expctl.retryFailed', async (uri?: vscode.Uri) => { const f = fileArg(uri); if (f) await launcher.run(f, { rerun: 'failed' }); });
   command('expctl.cancel', async (node?: Node) => {
     if (node?.kind === 'sweep') return launcher.cancelSweep(node.sweep.id);
     if (node?.kind === 'run') return launcher.cancelRun(node.run, node.root);

@@ -9,10 +9,14 @@ import type { RunRecord } from '../../core/src/store/store';
 import { FileStore } from '../../core/src/store/store';
 import type { Results } from './results';
 import { resolvePath, settings } from './settings';
+import { alive } from '../../core/src/util/process';
+import { CLI_JSON_VERSION } from '../../core/src/contract';
+import type { DetachResult } from '../../core/src/contract';
 
 export interface LaunchOptions {
   target?: string;
-  retryFailed?: boolean;
+  /** `--rerun`: which trials that ended run again (default: changed ones). */
+  rerun?: 'failed' | 'all';
 }
 
 /** True when launching is allowed; otherwise says why (once per call) and returns false. */
@@ -26,16 +30,20 @@ export function trusted(): boolean {
 export class Launcher {
   constructor(private readonly context: vscode.ExtensionContext, private readonly results: Results, private readonly output: vscode.OutputChannel) {}
 
-  /** Starts a sweep or experiment file; resolves with its sweep id once the runner is detached. */
+  /**
+   * Starts a sweep or experiment file; resolves with its sweep id once the runner is detached. What
+   * can refuse the run (errors, targets) refuses in the CLI's foreground, and is shown; so is a run
+   * with nothing to do. The CLI answers in its versioned JSON (core/src/contract.ts).
+   */
   async run(file: vscode.Uri, o: LaunchOptions = {}): Promise<string | undefined> {
     if (!trusted()) return undefined;
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === file.toString());
     if (doc?.isDirty) await doc.save();
     const cfg = settings(file);
     const store = this.results.storeFor(file.fsPath);
-    const args = [this.context.asAbsolutePath(path.join('dist', 'cli.js')), 'run', file.fsPath, '--detach', '--store', store];
+    const args = [this.context.asAbsolutePath(path.join('dist', 'cli.js')), 'run', file.fsPath, '--detach', '--json', '--store', store];
     if (o.target) args.push('--target', o.target);
-    if (o.retryFailed) args.push('--retry-failed');
+    if (o.rerun) args.push('--rerun', o.rerun === 'failed' ? 'changed,failed' : 'all');
     if (cfg.maxParallel > 0) args.push('--max-parallel', String(cfg.maxParallel));
     if (cfg.gpus) args.push('--gpus', cfg.gpus);
     if (cfg.targetsFile) args.push('--targets', resolvePath(cfg.targetsFile, file));
@@ -46,33 +54,57 @@ export class Launcher {
         (err, out, errText) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out, err: errText }));
     });
     this.output.append(r.out + r.err);
-    if (r.code !== 0) {
-      const first = (r.err || r.out).trim().split('\n')[0] ?? 'unknown error';
-      void vscode.window.showErrorMessage(`expctl could not start ${path.basename(file.fsPath)}: ${first}`, 'Show Output').then((p) => { if (p) this.output.show(); });
+    let result: DetachResult | undefined;
+    try { result = JSON.parse(r.out) as DetachResult; } catch { /* an error: said on stderr */ }
+    if (r.code !== 0 || result?.version !== CLI_JSON_VERSION) {
+      const first = (r.err || r.out).trim().split('\n')[0] || `exit code ${r.code}`;
+      void vscode.window.showErrorMessage(`expctl could not start ${path.basename(file.fsPath)}: ${first.replace(/^expctl: /, '')}`, 'Show Output').then((p) => { if (p) this.output.show(); });
       return undefined;
     }
-    const sweepId = /sweep (\S+)\n/.exec(r.out)?.[1];
     this.results.track(store);
-    if (sweepId) void this.progress(sweepId, path.basename(file.fsPath));
-    return sweepId;
+    if (result.status === 'nothing-to-run') {
+      const rerun = result.states.failed > 0 && result.states.failed + result.states.succeeded === result.trials ? 'Re-run failed' : 'Re-run all';
+      void vscode.window.showInformationMessage(`expctl: ${result.name} — ${result.message.replace(/^nothing to run: /, '').replace(/ \(--rerun .*\)$/, '')}. Re-run?`, rerun)
+        .then((pick) => { if (pick) void this.run(file, { ...o, rerun: pick === 'Re-run failed' ? 'failed' : 'all' }); });
+      return result.sweep_id;
+    }
+    void this.progress(result, path.basename(file.fsPath));
+    return result.sweep_id;
   }
 
-  /** A progress notification for a sweep until its runner ends; its Cancel cancels the sweep. */
-  private progress(sweepId: string, label: string): Thenable<void> {
+  /**
+   * A progress notification until the runner ends — its sweep finished, or its process is gone
+   * for any reason (a crash, a kill): then it says so and offers the runner's log. Cancel cancels the sweep.
+   */
+  private progress(started: Extract<DetachResult, { status: 'started' }>, label: string): Thenable<void> {
+    const { sweep_id: sweepId, pid } = started;
     return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `expctl: ${label}`, cancellable: true }, (progress, token) =>
       new Promise<void>((resolve) => {
         let done = 0;
         const launched = new Date().toISOString();
+        const end = () => { sub.dispose(); clearInterval(watch); resolve(); };
         const update = () => {
           const s = this.results.sweep(sweepId)?.status;
-          if (!s) return;
-          const finished = s.counts.succeeded + s.counts.failed + s.counts.cancelled;
-          if (finished > done) { progress.report({ increment: ((finished - done) / Math.max(1, s.total)) * 100 }); done = finished; }
-          progress.report({ message: `${finished}/${s.total} — ✓ ${s.counts.succeeded} ✗ ${s.counts.failed} ▶ ${s.counts.running}` });
-          // Ended: its runner wrote `finished` after this launch (a quick one may end between two looks).
-          if (!s.runner?.alive && s.finished && s.finished >= launched) { sub.dispose(); resolve(); }
+          if (s) {
+            const finished = s.counts.succeeded + s.counts.failed + s.counts.cancelled;
+            if (finished > done) { progress.report({ increment: ((finished - done) / Math.max(1, s.total)) * 100 }); done = finished; }
+            progress.report({ message: `${finished}/${s.total} — ✓ ${s.counts.succeeded} ✗ ${s.counts.failed} ▶ ${s.counts.running}` });
+            // Ended: its runner wrote `finished` after this launch (a quick one may end between two looks).
+            if (s.finished && s.finished >= launched) { end(); return; }
+          }
+          if (!alive(pid)) {
+            // Gone without finishing: one last look at the store, then say so.
+            this.results.refresh();
+            const after = this.results.sweep(sweepId)?.status;
+            if (after?.finished && after.finished >= launched) { end(); return; }
+            end();
+            void vscode.window.showErrorMessage(`expctl: the runner of ${label} (pid ${pid}) stopped before finishing.`, 'Open Runner Log')
+              .then((pick) => { if (pick) void vscode.window.showTextDocument(vscode.Uri.file(started.log)); });
+          }
         };
         const sub = this.results.onDidChange(update);
+        // The store may not change when a runner dies: look at its process too.
+        const watch = setInterval(update, 1000);
         token.onCancellationRequested(() => { this.cancelSweep(sweepId); });
         update();
       }));

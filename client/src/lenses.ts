@@ -7,11 +7,24 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { FileInfoRequest } from '../../server/src/protocol';
 import type { FileInfoParams, FileInfoResult } from '../../server/src/protocol';
 import type { Results } from './results';
+import type { RunRecord } from '../../core/src/store/store';
+import { latestRuns } from '../../core/src/runner/resume';
 
 export const LENS_SELECTOR: vscode.DocumentSelector = [
   { scheme: 'file', language: 'yaml', pattern: '**/*.{experiment,sweep}.{yaml,yml}' },
   { scheme: 'file', language: 'yaml', pattern: '**/{experiment,sweep}.{yaml,yml}' },
 ];
+
+/** Trials whose newest run recorded another config hash than the file gives them now (see core/src/runner/resume.ts). */
+export function changedTrials(runs: RunRecord[], hashes: Record<string, string>): number {
+  const latest = latestRuns(runs, [...new Set(runs.map((r) => r.sweep_id))]);
+  let n = 0;
+  for (const [key, hash] of Object.entries(hashes)) {
+    const r = latest.get(key);
+    if (r?.config_hash !== undefined && r.config_hash !== hash && (r.status === 'succeeded' || r.status === 'failed')) n++;
+  }
+  return n;
+}
 
 export class RunLenses implements vscode.CodeLensProvider {
   private readonly emitter = new vscode.EventEmitter<void>();
@@ -40,14 +53,18 @@ export class RunLenses implements vscode.CodeLensProvider {
     const lenses: vscode.CodeLens[] = [];
     const trusted = vscode.workspace.isTrusted;
     const untrustedNote = trusted ? undefined : 'This workspace is not trusted: expctl will not launch runs here';
-    const swept = info.sweepId ? this.results.sweep(info.sweepId)?.status : undefined;
+    const hit = info.sweepId ? this.results.sweep(info.sweepId) : undefined;
+    const swept = hit?.status;
+    const changed = hit && info.trialHashes ? changedTrials(this.results.runs(hit.view.root, hit.status.id), info.trialHashes) : 0;
     if (info.kind === 'sweep') {
       const n = info.trials ? `${info.trials.exact ? '' : '≤ '}${info.trials.count.toLocaleString('en-US')} trial${info.trials.count === 1 ? '' : 's'}` : 'trials';
       lenses.push(lens(`▶ Run sweep (${n}, max ${info.maxParallel ?? 1} parallel)`, 'expctl.run', [doc.uri], untrustedNote));
       lenses.push(lens('Preview trials', 'expctl.previewTrials', [doc.uri]));
       if (swept) {
-        const done = swept.counts.succeeded;
-        if (done < swept.total && !swept.runner?.alive) lenses.push(lens(`Resume (${done}/${swept.total} done)`, 'expctl.resume', [doc.uri], untrustedNote));
+        const done = swept.counts.succeeded - changed;
+        if (changed > 0 && !swept.runner?.alive) {
+          lenses.push(lens(`↻ Re-run changed (${changed})`, 'expctl.resume', [doc.uri], untrustedNote ?? `${changed} trial${changed === 1 ? '' : 's'} ran with another config or script than this one; run again to bring the results up to date`));
+        } else if (done < swept.total && !swept.runner?.alive) lenses.push(lens(`Resume (${done}/${swept.total} done)`, 'expctl.resume', [doc.uri], untrustedNote));
         if (swept.counts.failed > 0 && !swept.runner?.alive) lenses.push(lens(`Retry failed (${swept.counts.failed})`, 'expctl.retryFailed', [doc.uri], untrustedNote));
       }
     } else {

@@ -2,8 +2,10 @@
 // durations, the primary metric and the best trial marked. It refreshes whenever a store changes.
 import * as vscode from 'vscode';
 import type { AttemptRecord, RunRecord } from '../../core/src/store/store';
+import { problemSentences } from '../../core/src/runner/status';
 import type { SweepStatus } from '../../core/src/runner/status';
 import { formatDuration, formatNumber as fmt } from '../../core/src/util/units';
+import { metricText, runWarnings } from '../../core/src/runner/metrics';
 import type { Results } from './results';
 
 export type Node =
@@ -61,7 +63,11 @@ export class ExperimentsTree implements vscode.TreeDataProvider<Node> {
       item.description = `${done}/${s.total}${c.running ? ` · ${c.running} running` : ''}${c.failed ? ` · ${c.failed} failed` : ''}${s.best && s.metric ? ` · best ${s.metric.name} ${fmt(s.best.value)}` : ''}`;
       item.iconPath = icon(s.runner?.alive || c.running ? 'running' : c.failed ? 'failed' : done === s.total ? 'succeeded' : 'interrupted');
       item.contextValue = s.runner?.alive ? 'sweep-running' : 'sweep';
+      // Metric lines that could not be read and runs with warnings: flagged here, the sentences in the tooltip.
+      const problems = problemSentences(s.metricProblems, 3);
+      if (problems.length) item.description += ' · ⚠';
       item.tooltip = new vscode.MarkdownString(`**${s.name}** (\`${s.id}\`)\n\n${s.file ?? ''}\n\n✓ ${c.succeeded} · ✗ ${c.failed} · ▶ ${c.running} · pending ${c.pending} · interrupted ${c.interrupted}`);
+      for (const t of problems) item.tooltip.appendMarkdown('\n\n⚠ ').appendText(t); // a bad line's text is not markdown
       item.command = { command: 'expctl.openResults', title: 'Open results', arguments: [s.id] };
       return item;
     }
@@ -69,12 +75,14 @@ export class ExperimentsTree implements vscode.TreeDataProvider<Node> {
       const r = node.run;
       const item = new vscode.TreeItem(`${node.best ? '★ ' : ''}${r.trial.name}`, r.attempts.length > 1 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
       item.id = `run:${node.root}:${r.id}`;
-      const m = node.metric && r.summary[node.metric] ? ` · ${node.metric} ${fmt(r.summary[node.metric].last)}` : '';
+      const m = node.metric && r.summary[node.metric] ? ` · ${node.metric} ${metricText(r.summary[node.metric].last)}` : '';
+      const warnings = runWarnings(r);
       const last = r.attempts.at(-1);
-      item.description = `${r.status}${r.duration_s !== undefined ? ` · ${dur(r.duration_s)}` : ''}${m}${r.status === 'failed' && last?.failure_class ? ` · ${last.failure_class}` : ''}`;
+      item.description = `${r.status}${r.duration_s !== undefined ? ` · ${dur(r.duration_s)}` : ''}${m}${r.status === 'failed' && last?.failure_class ? ` · ${last.failure_class}` : ''}${warnings.length ? ` · ⚠ ${warnings[0]}` : ''}`;
       item.iconPath = icon(r.status);
       item.contextValue = r.status === 'running' || r.status === 'queued' ? 'run-running' : 'run';
       item.tooltip = new vscode.MarkdownString(`\`${r.id}\`\n\n${Object.entries(r.params).map(([k, v]) => `- ${k}: ${JSON.stringify(v)}`).join('\n')}${last?.message ? `\n\n${last.message}` : ''}`);
+      for (const w of warnings) item.tooltip.appendMarkdown('\n\n⚠ ').appendText(w);
       item.command = { command: 'expctl.openRun', title: 'Open run', arguments: [node] };
       return item;
     }

@@ -209,6 +209,10 @@ describe('expctl extension in VS Code (code-server + Chromium, packaged VSIX)', 
     await vs.activeEditor().locator('.view-lines').click();
     await vs.waitForCodeLens(/^Results \(6\)$/, 30_000);
     await vs.screenshot('extension-3-experiments-view');
+    // Run again: nothing to do, and the editor says so at once instead of a progress that never moves.
+    await (await vs.waitForCodeLens(RUN_LENS, 30_000)).click();
+    const said = await vs.waitForNotification('all 6 trials already succeeded', 30_000);
+    assert.match(said, /grid — all 6 trials already succeeded\. Re-run\?/);
   }));
 
   it('shows a run\'s stdout and stderr in an "expctl: <trial>" terminal (Show Logs)', () => step('4-log-terminal', async (vs) => {

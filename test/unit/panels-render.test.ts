@@ -142,7 +142,7 @@ function info(id: string, name: string, runs: RunRecord[], maxParallel: number):
   const best = runs.filter((r) => r.status === 'succeeded').reduce((a, b) => (b.summary.val_loss.last < a.summary.val_loss.last ? b : a));
   const counts = { pending: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, interrupted: 0 };
   for (const r of runs) counts[r.status]++;
-  return { id, name, metric: { name: 'val_loss', goal: 'minimize' }, maxParallel, total: runs.length, counts, best: { id: best.id, trial: best.trial.name, value: best.summary.val_loss.last }, live: counts.running > 0 };
+  return { id, name, metric: { name: 'val_loss', goal: 'minimize' }, maxParallel, total: runs.length, counts, best: { id: best.id, trial: best.trial.name, value: best.summary.val_loss.last as number }, live: counts.running > 0 };
 }
 
 function curve(n: number, seed: number, scale = 1): Series {

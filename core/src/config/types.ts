@@ -9,10 +9,11 @@ export type FailureClass = 'oom' | 'timeout' | 'nonzero' | 'signal';
 export interface AccelerateLauncher {
   type: 'accelerate';
   num_processes?: number;
-  /** "0,1,2", "all", or a list of GPU indices. */
+  /** "0,1,2", "all", or a list of GPU indices: a request for exactly those physical GPUs. */
   gpu_ids?: string | number[];
   mixed_precision?: MixedPrecision;
-  main_process_port?: number;
+  /** `auto` (default): a free port per attempt. */
+  main_process_port?: number | 'auto';
   num_machines?: number;
   /** Extra arguments passed to `accelerate launch` before the script. */
   args?: string[];
@@ -23,7 +24,8 @@ export interface TorchrunLauncher {
   nproc_per_node?: number | 'gpu' | 'auto';
   nnodes?: number | string;
   node_rank?: number;
-  master_port?: number;
+  /** `auto` (default): a free port per attempt. */
+  master_port?: number | 'auto';
   rdzv_backend?: string;
   rdzv_endpoint?: string;
   args?: string[];
@@ -36,12 +38,14 @@ export interface Resources {
   gpus?: number | string;
   gpu_type?: string;
   cpus?: number;
-  /** Kubernetes quantity: `32Gi`, `500Mi`, `1G`. */
+  /** Kubernetes quantity: `32Gi`, `500Mi`, `1G`. Enforced locally too (the process group's RSS). */
   memory?: string;
 }
 
 export interface Retry {
   max_retries?: number;
+  /** Seconds before the first retry (default 1); retry n waits backoff_initial_s × backoff_base_s^(n−1), capped. */
+  backoff_initial_s?: number;
   backoff_base_s?: number;
   max_backoff_s?: number;
   /** true = up to 100% of the wait, a number = that fraction of it. */
@@ -57,10 +61,33 @@ export interface OnOom {
   min?: number;
 }
 
+/** What to change before a retry after one class of failure; changes accumulate over the retries. */
+export interface FailureAction {
+  /** Dotted path → factor; integers stay integers (rounded down). */
+  scale?: Record<string, number>;
+  /** Lowest value of the scaled parameters: one for all, or per dotted path. */
+  min?: number | Record<string, number>;
+  /** Dotted path → value. */
+  set?: Record<string, unknown>;
+  /** Variables added to `env:`, rendered the same way. */
+  env?: Record<string, string>;
+}
+
+/** `on_failure`: an action per failure class (`nonzero` is any `exit:N`). */
+export interface OnFailure {
+  oom?: FailureAction;
+  timeout?: FailureAction;
+  nonzero?: FailureAction;
+  signal?: FailureAction;
+}
+
 export interface Metrics {
   primary?: string;
   goal?: Goal;
+  /** Default stdout and file; `kafka` is reserved (rule metrics-source-kafka). */
   sources?: Array<'stdout' | 'file' | 'kafka'>;
+  /** A run that exits 0 without reporting the primary metric fails (`no_metric`) instead of warning. */
+  required?: boolean;
 }
 
 export interface KafkaData {
@@ -133,6 +160,7 @@ export interface Experiment {
   repeat?: number;
   retry?: Retry;
   on_oom?: OnOom;
+  on_failure?: OnFailure;
   /** Seconds, or a duration such as `90s`, `15m`, `2h`, `1h30m`. */
   timeout?: string | number;
   metrics?: Metrics;

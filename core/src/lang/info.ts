@@ -2,8 +2,8 @@
 // trials a sweep expands to and with what parallelism, and which targets it can run on.
 import type { Sweep, Experiment } from '../config/types';
 import type { Validation } from '../validate';
-import { countTrials } from '../sweep';
-import { runName, sweepIdFor } from '../store/store';
+import { countTrials, expandSweep, trialConfig } from '../sweep';
+import { configHash, sweepIdOf, sweptKeysOf } from '../runner/resume';
 
 export interface FileInfo {
   kind?: 'experiment' | 'sweep' | 'targets';
@@ -25,6 +25,21 @@ export interface FileInfo {
   targetsFile?: string;
   /** Sweeps and experiments: the id their runs get in the results store. */
   sweepId?: string;
+  /**
+   * Trial key → config hash as the runner would record it now (up to MAX_HASHED_TRIALS trials), so
+   * that the editor counts the trials whose last run has another hash: `changed`.
+   */
+  trialHashes?: Record<string, string>;
+}
+
+/** Beyond this many trials the lenses do not count changed ones (hashing every trial on each edit costs too much). */
+export const MAX_HASHED_TRIALS = 2000;
+
+function hashesOf(experiment: Experiment, experimentFile: string, sweep: Sweep): Record<string, string> | undefined {
+  const ex = expandSweep(sweep, experiment, { limit: MAX_HASHED_TRIALS, exactTotal: false });
+  if (ex.truncated) return undefined;
+  const scripts = new Map<string, string>();
+  return Object.fromEntries(ex.trials.map((t) => [t.key, configHash(trialConfig(experiment, t), experimentFile, scripts)]));
 }
 
 export function fileInfo(v: Validation): FileInfo {
@@ -44,7 +59,17 @@ export function fileInfo(v: Validation): FileInfo {
   }
   if (typeof targetsFile?.default === 'string') info.defaultTarget = targetsFile.default;
   info.targetsFile = vd.targetsFile;
-  if (vd.kind !== 'targets') info.sweepId = sweepIdFor(runName(vd.kind, cfg, v.file), v.file);
+  // Only a file without errors can run: ids and hashes of a broken one would mislead.
+  if (errors === 0 && vd.kind === 'experiment' && typeof cfg.name === 'string') {
+    const exp = cfg as unknown as Experiment;
+    info.sweepId = sweepIdOf('experiment', cfg, exp.name);
+    info.trialHashes = hashesOf(exp, v.file, { method: 'list', trials: [{}], repeat: exp.repeat ?? 1 });
+  }
+  const experiment = vd.experiment as Experiment | undefined;
+  if (errors === 0 && vd.kind === 'sweep' && experiment && typeof experiment.name === 'string') {
+    info.sweepId = sweepIdOf('sweep', cfg, experiment.name, sweptKeysOf(cfg as unknown as Sweep));
+    info.trialHashes = hashesOf(experiment, vd.experimentFile ?? v.file, cfg as unknown as Sweep);
+  }
   if (vd.kind === 'sweep') {
     const sweep = cfg as unknown as Sweep;
     const c = countTrials(sweep);

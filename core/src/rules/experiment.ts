@@ -8,8 +8,9 @@ import { findGpu, gpuCatalog, gpuKey, type GpuModel } from '../gpus';
 import { formatDuration, parseDuration } from '../util/units';
 import { closest, levenshtein } from '../util/strings';
 import { yamlString } from '../util/yaml-scalar';
-import { at, configPaths, getDotted, isObj, own } from '../util/object';
+import { at, configPaths, getDotted, hasOwn, isObj, own } from '../util/object';
 import type { Obj } from '../util/object';
+import { KAFKA_SOURCE_MESSAGE } from '../runner/metrics';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers shared with targets.ts (exported for it; not part of the rule contract).
@@ -79,7 +80,8 @@ function closeMatches(word: string, candidates: string[], max = 3): string[] {
 
 /** Dotted paths of every mapping key in `o` (arrays are leaves) whose value passes `filter`. */
 function dottedPaths(o: unknown, filter: (v: unknown) => boolean = () => true): string[] {
-  return configPaths(o, { maxDepth: 6 }).filter(([, v]) => filter(v)).map(([p]) => p);
+  // on_failure's keys are themselves dotted paths (`on_failure.oom.scale.params.batch_size`): never a suggestion.
+  return configPaths(o, { maxDepth: 6 }).filter(([p, v]) => filter(v) && !p.startsWith('on_failure.')).map(([p]) => p);
 }
 
 function fix(title: string, path: Path, newText: string, preferred = true): Fix {
@@ -377,6 +379,16 @@ const kafkaPartitionDuplicate = rule('kafka-partition-duplicate', (ctx, c) => {
   });
 });
 
+// An error, not a warning: `expctl run` refuses such an experiment (the sweep of one too), so the
+// editor must not present it as runnable.
+const metricsSourceKafka = rule('metrics-source-kafka', (ctx, c) => {
+  const sources = at(c, 'metrics', 'sources');
+  if (!Array.isArray(sources)) return;
+  sources.forEach((s, i) => {
+    if (s === 'kafka') ctx.report({ rule: 'metrics-source-kafka', severity: 'error', path: ['metrics', 'sources', i], message: KAFKA_SOURCE_MESSAGE });
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // launcher-gpu-ids, gpu-count, gpu-type, precision-support
 
@@ -658,7 +670,7 @@ const precisionSupport = rule('precision-support', (ctx, c) => {
 // ---------------------------------------------------------------------------------------------
 // template-var
 
-export const RUN_VARIABLES = ['run_id', 'run_dir', 'trial', 'repeat', 'index', 'attempt', 'metrics_file', 'params_file'];
+export const RUN_VARIABLES = ['run_id', 'run_dir', 'trial', 'repeat', 'index', 'attempt', 'metrics_file', 'params_file', 'port'];
 
 function isKnownVariable(config: Obj, name: string): boolean {
   if (RUN_VARIABLES.includes(name)) return true;
@@ -694,6 +706,20 @@ const templateVar = rule('template-var', (ctx, c) => {
   else if (Array.isArray(command)) command.forEach((a, i) => check(a, ['command', i], `command[${i}]`));
   const env = own(c, 'env');
   if (isObj(env)) for (const k of Object.keys(env)) check(env[k], ['env', k], `env.${k}`);
+  // on_failure's env joins env: before a retry and is rendered the same way.
+  const onFailure = own(c, 'on_failure');
+  if (isObj(onFailure)) {
+    for (const [cls, action] of Object.entries(onFailure)) {
+      const e = own(action, 'env');
+      if (isObj(e)) for (const k of Object.keys(e)) check(e[k], ['on_failure', cls, 'env', k], `on_failure.${cls}.env.${k}`);
+    }
+  }
+  check(own(c, 'workdir'), ['workdir'], 'workdir');
+  // Rendered too: a placeholder left as written would reach the launcher literally.
+  const launcher = own(c, 'launcher');
+  const args = own(launcher, 'args');
+  if (Array.isArray(args)) args.forEach((a, i) => check(a, ['launcher', 'args', i], `launcher.args[${i}]`));
+  check(own(launcher, 'rdzv_endpoint'), ['launcher', 'rdzv_endpoint'], 'launcher.rdzv_endpoint');
 }, true);
 
 // ---------------------------------------------------------------------------------------------
@@ -822,10 +848,12 @@ const k8sPytorchJob = rule('k8s-pytorchjob', (ctx, c) => {
 // ---------------------------------------------------------------------------------------------
 // on-oom-param, retry-backoff, unknown-target, timeout
 
-const onOomParam = rule('on-oom-param', (ctx, c) => {
-  const param = at(c, 'on_oom', 'param');
-  if (typeof param !== 'string') return;
-  const path: Path = ['on_oom', 'param'];
+const FAILURE_WHEN: Record<string, string> = {
+  oom: 'an out-of-memory failure', timeout: 'a timeout', nonzero: 'a non-zero exit', signal: 'a kill by a signal',
+};
+
+/** Reports (as `on-oom-param`) a path to scale that does not name a numeric value of the experiment. */
+function checkScaledPath(ctx: RuleContext, c: Obj, param: string, path: Path, target: 'key' | 'value', label: string, use: { scales: string; multiplies: string }): void {
   const value = param === '' ? undefined : getDotted(c, param);
   if (isNum(value)) return;
   const numeric = dottedPaths(c, isNum);
@@ -839,13 +867,91 @@ const onOomParam = rule('on-oom-param', (ctx, c) => {
     rule: 'on-oom-param',
     severity: 'error',
     path,
+    target,
     message: value === undefined
-      ? `on_oom.param ${q(param)} does not name a value in this experiment; it must be the dotted path of a numeric parameter `
-        + `that the runner scales after an out-of-memory failure, such as "params.batch_size"${hint}`
-      : `on_oom.param ${q(param)} is ${q(value)}, not a number; the runner multiplies it by on_oom.factor after an out-of-memory failure, `
+      ? `${label} ${q(param)} does not name a value in this experiment; it must be the dotted path of a numeric parameter `
+        + `that the runner ${use.scales}, such as "params.batch_size"${hint}`
+      : `${label} ${q(param)} is ${q(value)}, not a number; the runner ${use.multiplies}, `
         + `so it must name a numeric parameter${hint}`,
-    fixes: close.length > 0 ? [fix(`Change to ${q(close[0])}`, path, yamlString(close[0]))] : undefined,
+    fixes: close.length > 0 ? [{ title: `Change to ${q(close[0])}`, edits: [{ path, target, newText: yamlString(close[0]) }], preferred: true }] : undefined,
   });
+}
+
+/** JSON's name for the type of a value, as messages say it. */
+function jsonType(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'list' : typeof v === 'object' ? 'mapping' : typeof v;
+}
+
+/** `on_failure` (and `on_oom`, its older form for oom): every path it scales or sets names a value of the right type. */
+const onOomParam = rule('on-oom-param', (ctx, c) => {
+  const param = at(c, 'on_oom', 'param');
+  if (typeof param === 'string') {
+    checkScaledPath(ctx, c, param, ['on_oom', 'param'], 'value', 'on_oom.param',
+      { scales: 'scales after an out-of-memory failure', multiplies: 'multiplies it by on_oom.factor after an out-of-memory failure' });
+  }
+  const onFailure = own(c, 'on_failure');
+  if (!isObj(onFailure)) return;
+  if (isObj(own(c, 'on_oom')) && isObj(own(onFailure, 'oom'))) {
+    ctx.report({
+      rule: 'on-oom-param',
+      severity: 'error',
+      path: ['on_failure', 'oom'],
+      target: 'key',
+      message: 'on_oom and on_failure.oom both say what to change after an out-of-memory failure; keep one: on_oom '
+        + '{ param: P, factor: F, min: M } is on_failure.oom { scale: { P: F }, min: M } (when on_oom comes from an extended file, set on_oom: null here)',
+    });
+  }
+  for (const [cls, action] of Object.entries(onFailure)) {
+    if (!isObj(action)) continue;
+    const when = FAILURE_WHEN[cls] ?? cls;
+    const scale = own(action, 'scale');
+    if (isObj(scale)) {
+      for (const [p, factor] of Object.entries(scale)) {
+        checkScaledPath(ctx, c, p, ['on_failure', cls, 'scale', p], 'key', `on_failure.${cls}.scale`,
+          { scales: `scales before a retry after ${when}`, multiplies: `multiplies it by ${q(factor)} before a retry after ${when}` });
+      }
+    }
+    const min = own(action, 'min');
+    if (isObj(min)) {
+      for (const p of Object.keys(min)) {
+        if (isObj(scale) && hasOwn(scale, p)) continue;
+        ctx.report({
+          rule: 'on-oom-param',
+          severity: 'warning',
+          path: ['on_failure', cls, 'min', p],
+          target: 'key',
+          message: `on_failure.${cls}.min gives a minimum for ${q(p)}, which on_failure.${cls}.scale does not scale, so it has no effect; `
+            + `add ${q(p)} to scale or remove it here`,
+        });
+      }
+    }
+    const set = own(action, 'set');
+    if (!isObj(set)) continue;
+    for (const [p, v] of Object.entries(set)) {
+      const cur = p === '' ? undefined : getDotted(c, p);
+      const path: Path = ['on_failure', cls, 'set', p];
+      if (cur === undefined) {
+        const close = closeMatches(p, dottedPaths(c), 1);
+        ctx.report({
+          rule: 'on-oom-param',
+          severity: 'error',
+          path,
+          target: 'key',
+          message: `on_failure.${cls}.set ${q(p)} does not name a value in this experiment; set changes an existing value before a retry after ${when}`
+            + (close.length > 0 ? `; did you mean ${q(close[0])}?` : ''),
+          fixes: close.length > 0 ? [{ title: `Change to ${q(close[0])}`, edits: [{ path, target: 'key', newText: yamlString(close[0]) }], preferred: true }] : undefined,
+        });
+      } else if (jsonType(cur) !== jsonType(v)) {
+        ctx.report({
+          rule: 'on-oom-param',
+          severity: 'error',
+          path,
+          message: `on_failure.${cls}.set ${q(p)} is ${q(v)}, a ${jsonType(v)}, but ${p} is ${q(cur)}, a ${jsonType(cur)}; `
+            + `a retry would run with a ${jsonType(v)} where the experiment has a ${jsonType(cur)} — give a ${jsonType(cur)}`,
+        });
+      }
+    }
+  }
 }, true);
 
 const DEFAULT_MAX_BACKOFF_S = 300;
@@ -854,19 +960,23 @@ const retryBackoff = rule('retry-backoff', (ctx, c) => {
   const retry = own(c, 'retry');
   if (!isObj(retry)) return;
   const n = own(retry, 'max_retries');
-  const base = own(retry, 'backoff_base_s');
+  const baseRaw = own(retry, 'backoff_base_s');
+  const initialRaw = own(retry, 'backoff_initial_s');
   const capRaw = own(retry, 'max_backoff_s');
   const cap = isNum(capRaw) ? capRaw : DEFAULT_MAX_BACKOFF_S;
-  if (isNum(n) && n > 0 && isNum(base) && base > 0) {
-    const longest = base ** n;
+  const base = isNum(baseRaw) ? baseRaw : 2;
+  const initial = isNum(initialRaw) ? initialRaw : 1;
+  if (isNum(n) && n > 0 && (isNum(baseRaw) || isNum(initialRaw)) && base > 0) {
+    // Retry k waits initial × base^(k-1): the last retry waits the longest.
+    const longest = initial * base ** (n - 1);
     if (longest > cap) {
       ctx.report({
         rule: 'retry-backoff',
         severity: 'information',
-        path: ['retry', 'backoff_base_s'],
-        message: `Retry backoff reaches backoff_base_s^max_retries = ${base}^${n} = ${roundSig(longest, 6)} s, above `
+        path: ['retry', isNum(baseRaw) ? 'backoff_base_s' : 'backoff_initial_s'],
+        message: `Retry backoff reaches backoff_initial_s × backoff_base_s^(max_retries-1) = ${initial} × ${base}^${n - 1} = ${roundSig(longest, 6)} s before the last retry, above `
           + `max_backoff_s ${cap}${isNum(capRaw) ? '' : ' (the default)'}, so the cap applies and the longest waits are ${cap} s; `
-          + 'raise retry.max_backoff_s if you want longer waits, or lower backoff_base_s or max_retries',
+          + 'raise retry.max_backoff_s if you want longer waits, or lower backoff_initial_s, backoff_base_s or max_retries',
       });
     }
   }
@@ -976,6 +1086,7 @@ export const experimentRules: Rule[] = [
   kafkaSplitSum,
   kafkaOffsets,
   kafkaPartitionDuplicate,
+  metricsSourceKafka,
   launcherGpuIds,
   gpuCount,
   gpuType,

@@ -1,5 +1,6 @@
 // Why an attempt failed, whether to retry it, and how long to wait first.
 import type { Retry } from '../config/types';
+import { bytes } from '../report/format';
 
 /** `oom`, `timeout`, `signal`, `exit:N`, `spawn_error` or `cancelled`. */
 export type FailureClass = 'oom' | 'timeout' | 'signal' | 'spawn_error' | 'cancelled' | `exit:${number}`;
@@ -17,14 +18,19 @@ export interface AttemptOutcome {
   stderrTail: string;
   /** argv[0], for messages. */
   program: string;
+  /** Killed by the runner for using more than `resources.memory` (its processes' RSS then; the limit as written). */
+  memoryExceeded?: { rssBytes: number; limit: string };
 }
 
-const OOM_TEXT = /CUDA out of memory|OutOfMemoryError|CUBLAS_STATUS_ALLOC_FAILED|HIP out of memory|Out of memory: Killed process/i;
+// The last alternative is a Python exception line naming MemoryError or a subclass
+// (`MemoryError: …`, `numpy.core._exceptions._ArrayMemoryError: Unable to allocate …`).
+const OOM_TEXT = /CUDA out of memory|OutOfMemoryError|CUBLAS_STATUS_ALLOC_FAILED|HIP out of memory|Out of memory: Killed process|^(?:[\w.]+\.)?\w*MemoryError\b/im;
 
 /** undefined when the attempt succeeded. */
 export function classify(o: AttemptOutcome): Failure | undefined {
   if (o.cancelled) return { class: 'cancelled', message: 'cancelled' };
   if (o.spawnError) return { class: 'spawn_error', message: spawnMessage(o.spawnError, o.program) };
+  if (o.memoryExceeded) return { class: 'oom', message: `used ${bytes(o.memoryExceeded.rssBytes)} (RSS of its processes), over resources.memory ${o.memoryExceeded.limit}: killed` };
   if (o.timedOut) return { class: 'timeout', message: 'exceeded its timeout and was terminated' };
   if (o.exitCode === 0 && !o.signal) return undefined;
   // The OOM killer sends SIGKILL (a shell reports it as exit 137); CUDA OOM is a Python exception.
@@ -52,12 +58,13 @@ export function retryable(cls: FailureClass, on: Retry['on']): boolean {
   return on.some((x) => x === cls || (x === 'nonzero' && code !== undefined) || (typeof x === 'number' && x === code));
 }
 
-/** Seconds to wait before attempt `attempt` (2, 3, …): base ** (attempt-2) capped, plus jitter. */
+/** Seconds to wait before attempt `attempt` (2, 3, …): initial × base ** (attempt-2) capped, plus jitter. */
 export function backoffSeconds(retry: Retry | undefined, attempt: number, random: () => number = Math.random): number {
+  const initial = retry?.backoff_initial_s ?? 1;
   const base = retry?.backoff_base_s ?? 2;
   const cap = retry?.max_backoff_s ?? 300;
-  // The wait before retry n (attempt n+1) is base ** (n-1).
-  const wait = Math.min(base ** Math.max(0, attempt - 2), cap);
+  // The wait before retry n (attempt n+1) is initial × base ** (n-1).
+  const wait = Math.min(initial * base ** Math.max(0, attempt - 2), cap);
   const j = retry?.jitter === true ? 1 : typeof retry?.jitter === 'number' ? retry.jitter : 0;
   return wait + wait * j * random();
 }

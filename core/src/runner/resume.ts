@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Experiment } from '../config/types';
+import type { Experiment, Sweep } from '../config/types';
 import { findScript } from '../rules/experiment';
 import { canonicalJson } from '../sweep';
 import type { Trial } from '../sweep';
@@ -125,6 +125,12 @@ export function sweepIdOf(kind: 'sweep' | 'experiment', config: { name?: unknown
     : named !== undefined ? `sweep:${named}` : `sweep:${experimentName}:${[...sweptKeys].sort().join(',')}`;
   const readable = kind === 'experiment' ? experimentName : named ?? `${experimentName}-sweep`;
   return `${slug(readable).slice(0, 60)}-${createHash('sha256').update(identity).digest('hex').slice(0, 8)}`;
+}
+
+/** The dotted paths a sweep sets: its `parameters` and the keys of its `trials` (method list). */
+export function sweptKeysOf(sweep: Sweep): string[] {
+  const keys = [...Object.keys(sweep.parameters ?? {}), ...(Array.isArray(sweep.trials) ? sweep.trials : []).flatMap((t) => (t && typeof t === 'object' ? Object.keys(t) : []))];
+  return [...new Set(keys)];
 }
 
 /** Decisions for every trial of a plan, with the counts per state and action (dry run, plan, status, lenses). */

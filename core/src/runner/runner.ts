@@ -10,19 +10,22 @@ import type { Diagnostic } from '../diagnostic';
 import type { FileHost, ValidationSettings } from '../rules/api';
 import { defaultSettings } from '../rules/api';
 import { validateText } from '../validate';
-import { expandSweep, setDotted, trialConfig } from '../sweep';
+import { expandSweep, trialConfig } from '../sweep';
 import type { Trial } from '../sweep';
-import { getDotted } from '../config/template';
-import { parseDuration } from '../util/units';
+import { parseDuration, parseQuantity } from '../util/units';
 import { FileStore, runName, sweepIdFor } from '../store/store';
+import { acquireLock, sweepLockFile } from '../store/lock';
+import { configHash, decide, decideAll, DEFAULT_RERUN, latestRuns, sweepIdOf, sweptKeysOf, unfinished } from './resume';
+import type { RerunPolicy } from './resume';
 import { alive } from '../util/process';
 import type { AttemptRecord, RunRecord } from '../store/store';
-import { appendLine, readJsonLines } from '../store/atomic';
 import { toYaml } from '../yaml/emit';
-import { buildLaunch, gpusRequested } from './launch';
+import { buildLaunch, gpusRequested, needsPort, pinnedGpus } from './launch';
+import { PortPool } from '../util/net';
 import { backoffSeconds, classify, retryable } from './failure';
-import { MetricSummarizer, parseStdoutLine } from './metrics';
-import type { MetricRecord } from './metrics';
+import { applyOnFailure, withChanges } from './retry-policy';
+import { missingPrimary } from './metrics';
+import { METRICS_FILE, MetricsCollector } from './collector';
 import { Scheduler } from './scheduler';
 import { TelemetryAccumulator, TelemetrySampler } from './telemetry';
 import type { AttemptOutcome } from './failure';
@@ -58,7 +61,10 @@ export interface Plan {
   file: string;
   experimentFile: string;
   experiment: Experiment;
+  /** The sweep's id in the store (see sweepIdOf: the file's path plays no part). */
   sweepId: string;
+  /** Ids earlier versions gave the same sweep (name + hash of the file's path): their runs count too. */
+  legacySweepIds: string[];
   name: string;
   method: string;
   maxParallel: number;
@@ -84,7 +90,9 @@ export function planFile(file: string, host: FileHost, settings: ValidationSetti
     const sweep = vd.config as Sweep;
     const ex = expandSweep(sweep, vd.experiment, { sweepName: base });
     return { diagnostics: [], plan: {
-      file: abs, experimentFile: vd.experimentFile ?? abs, experiment: vd.experiment, sweepId: sweepIdFor(runName('sweep', sweep, abs), abs), name: runName('sweep', sweep, abs),
+      file: abs, experimentFile: vd.experimentFile ?? abs, experiment: vd.experiment, name: runName('sweep', sweep, abs),
+      sweepId: sweepIdOf('sweep', sweep, vd.experiment.name, sweptKeysOf(sweep)),
+      legacySweepIds: [sweepIdFor(runName('sweep', sweep, abs), abs)],
       method: sweep.method ?? 'grid', maxParallel: sweep.max_parallel ?? 1, target: sweep.target ?? vd.experiment.target, trials: ex.trials, excluded: ex.excluded,
       metric: primaryMetric(sweep.metric, vd.experiment),
     } };
@@ -93,7 +101,8 @@ export function planFile(file: string, host: FileHost, settings: ValidationSetti
     const exp = vd.config as Experiment;
     const ex = expandSweep({ method: 'list', trials: [{}], repeat: exp.repeat ?? 1 }, exp);
     return { diagnostics: [], plan: {
-      file: abs, experimentFile: abs, experiment: exp, sweepId: sweepIdFor(runName('experiment', exp, abs), abs), name: runName('experiment', exp, abs),
+      file: abs, experimentFile: abs, experiment: exp, name: runName('experiment', exp, abs),
+      sweepId: sweepIdOf('experiment', exp, exp.name), legacySweepIds: [sweepIdFor(runName('experiment', exp, abs), abs)],
       method: 'experiment', maxParallel: 1, target: exp.target, trials: ex.trials, excluded: 0, metric: primaryMetric(undefined, exp),
     } };
   }
@@ -107,7 +116,8 @@ function primaryMetric(m: Sweep['metric'], e: Experiment): Plan['metric'] {
 
 export type RunnerEvent =
   | { type: 'skipped'; trial: Trial; runId: string; reason: string }
-  | { type: 'started'; run: RunRecord }
+  /** `reason`: why a trial that has run before runs again (its config changed, --rerun). */
+  | { type: 'started'; run: RunRecord; reason?: string }
   | { type: 'attempt'; run: RunRecord; attempt: AttemptRecord }
   | { type: 'retry'; run: RunRecord; failure: string; waitS: number }
   | { type: 'ended'; run: RunRecord }
@@ -117,7 +127,8 @@ export interface RunnerOptions {
   store: FileStore;
   /** Overrides the plan's max_parallel. */
   maxParallel?: number;
-  retryFailed?: boolean;
+  /** Which trials that already ended run again (default: those whose config changed). */
+  rerun?: RerunPolicy;
   /** Where attempts run (default: this machine). */
   target?: Target;
   /** GPU indices to schedule on; default: the target's inventory ([] = CPU-only). */
@@ -135,8 +146,6 @@ export interface RunSummary { succeeded: number; failed: number; cancelled: numb
 
 const now = () => new Date().toISOString();
 
-/** A run a stopped runner left unfinished: its last attempt may be adopted, else it runs again. */
-const unfinished = (r: RunRecord | undefined) => r?.status === 'running' || r?.status === 'queued' || r?.status === 'interrupted' || r?.status === 'cancelled';
 
 /** The commit of the experiment's repository and whether it has changes — the results store's own files aside. */
 function gitInfo(dir: string, storeRoot: string): RunRecord['git'] {
@@ -165,7 +174,31 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** Whether a run is owned by another live runner on this machine (then it is left alone). */
+const ownedElsewhere = (host: string) => (r: RunRecord) => r.host === host && alive(r.runner_pid) && r.runner_pid !== process.pid;
+
+/** What `run` would do with each trial of the plan now — the very decisions runPlan makes (dry run, plan, status). */
+export function planDecisions(plan: Plan, store: FileStore, policy: RerunPolicy = DEFAULT_RERUN): ReturnType<typeof decideAll> {
+  const scripts = new Map<string, string>();
+  return decideAll(plan.trials, (t) => configHash(trialConfig(plan.experiment, t), plan.experimentFile, scripts),
+    latestRuns(store.all(), [plan.sweepId, ...plan.legacySweepIds]), policy, ownedElsewhere(os.hostname()));
+}
+
+/**
+ * Runs the plan's trials that need to run. Holds the sweep's lock (store/lock.ts) from before
+ * anything is written until everything is: a second runner of the sweep gets a LockedError
+ * naming this one, and runs nothing — else both would run every trial neither had started.
+ */
 export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
+  const lock = await acquireLock(sweepLockFile(o.store.root, plan.sweepId));
+  try {
+    return await runLocked(plan, o);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runLocked(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
   const { store } = o;
   const emit = o.onEvent ?? (() => undefined);
   const host = os.hostname();
@@ -177,6 +210,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
   const sched = new Scheduler(effectiveParallel(plan, target, o.maxParallel), inventory?.length ? inventory : undefined, { held: true });
   const ahead = new Scheduler(2 * effectiveParallel(plan, target, o.maxParallel), undefined);
   const running = new Set<RunningAttempt>();
+  const ports = new PortPool();
   const sampler = new TelemetrySampler({ intervalMs: o.telemetryIntervalMs });
   const summary: RunSummary = { succeeded: 0, failed: 0, cancelled: 0, skipped: 0, runs: [] };
   const onAbort = () => { for (const r of running) r.cancel(); };
@@ -188,13 +222,10 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
     trials: plan.trials.length, excluded: plan.excluded, max_parallel: effectiveParallel(plan, target, o.maxParallel), target: target.name, metric: plan.metric, runner_pid: process.pid, created: now(),
   }, plan.trials.map((t) => ({ index: t.index, key: t.key, name: t.name, repeat: t.repeat, params: t.params })));
 
-  // Resume: the newest run of each trial decides what happens to it.
-  const latest = new Map<string, RunRecord>();
-  for (const r of store.all()) {
-    if (r.sweep_id !== plan.sweepId) continue;
-    const cur = latest.get(r.trial.key);
-    if (!cur || r.created > cur.created) latest.set(r.trial.key, r);
-  }
+  // Resume: the newest run of each trial decides what happens to it (see resume.ts).
+  const latest = latestRuns(store.all(), [plan.sweepId, ...plan.legacySweepIds]);
+  const policy = o.rerun ?? DEFAULT_RERUN;
+  const scripts = new Map<string, string>();
 
   let tablesDue = false;
   let tablesTimer: NodeJS.Timeout | undefined;
@@ -204,22 +235,19 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
   };
 
   const one = async (trial: Trial): Promise<void> => {
-    const prev = latest.get(trial.key);
+    let config = trialConfig(plan.experiment, trial);
+    const hash = configHash(config, plan.experimentFile, scripts);
+    const decision = decide(latest.get(trial.key), hash, policy, owned);
+    const prev = decision.prev;
     let run: RunRecord | undefined;
     let orphan: AttemptRecord | undefined;
-    if (prev) {
-      const active = (prev.status === 'running' || prev.status === 'queued') && prev.host === host && alive(prev.runner_pid) && prev.runner_pid !== process.pid;
-      if (prev.status === 'succeeded' || active) {
-        summary.skipped++;
-        emit({ type: 'skipped', trial, runId: prev.id, reason: prev.status === 'succeeded' ? 'succeeded before' : `running in process ${prev.runner_pid}` });
-        return;
-      }
-      if (prev.status === 'failed' && !o.retryFailed) {
-        summary.skipped++;
-        emit({ type: 'skipped', trial, runId: prev.id, reason: 'failed before (use --retry-failed to run it again)' });
-        return;
-      }
-      if (unfinished(prev)) {
+    if (decision.action === 'skip') {
+      summary.skipped++;
+      emit({ type: 'skipped', trial, runId: prev!.id, reason: decision.reason });
+      return;
+    }
+    if (prev && decision.action === 'resume') {
+      {
         // The runner that owned it is gone. Its last attempt may have finished without it, or may
         // still be running: adopt that result (never run a trial twice); else record it as interrupted.
         // The last recorded attempt, if unfinished; else one the runner may have started just
@@ -238,8 +266,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
         store.save({ ...prev, status: 'interrupted' }, 'run-interrupted');
       }
     }
-    let config = trialConfig(plan.experiment, trial);
-    const need = gpusRequested(config);
+    const need = pinnedGpus(config) ?? gpusRequested(config);
     let gpus: number[] | undefined;
     // A new run's folder (config, params, run.json) is made while it waits for its slot — up to
     // 2×max_parallel ahead — so a freed slot starts the next run without waiting on the file system.
@@ -248,10 +275,10 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
     const leaveAhead = () => { if (aheadHeld) { aheadHeld = false; ahead.release(undefined); } };
     try {
       const slot = orphan ? sched.reclaim(prev!.gpus) : sched.acquire(need);
-      if (!run) prepared = (async () => { await ahead.acquire(0); aheadHeld = true; return newRun(trial, config); })();
+      if (!run) prepared = (async () => { await ahead.acquire(0); aheadHeld = true; return newRun(trial, config, hash); })();
       gpus = await slot;
     } catch (e) {
-      run ??= newRun(trial, config);
+      run ??= newRun(trial, config, hash);
       run.status = 'failed';
       run.attempts.push({ n: run.attempts.length + 1, started: now(), ended: now(), failure_class: 'unschedulable', message: (e as Error).message });
       ended(run);
@@ -265,7 +292,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
         summary.cancelled++;
         return;
       }
-      run ??= newRun(trial, config);
+      run ??= newRun(trial, config, hash);
       const dir = store.runDir(run.id);
       if (fs.existsSync(path.join(dir, CANCEL_MARKER))) {
         // `expctl cancel` of this run while it was queued: it never starts.
@@ -276,20 +303,25 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
       // Journaled now; run.json says `running` with the first attempt's pid, one write later.
       // (A runner killed in between leaves a `queued` run whose attempt resume finds by its traces.)
       store.journal({ event: 'run-started', run_id: run.id, sweep_id: run.sweep_id, status: run.status });
-      emit({ type: 'started', run });
-      const metricsFile = path.join(dir, 'metrics.jsonl');
+      emit({ type: 'started', run, ...(decision.action === 'run' && decision.prev ? { reason: decision.reason } : {}) });
+      const metricsFile = path.join(dir, METRICS_FILE);
+      // A run taken up again re-reads its metrics from the sources' files (see MetricsCollector).
+      const metrics = new MetricsCollector(dir, config.metrics?.sources, run.attempts.length > 0);
       const telemetry = new TelemetryAccumulator();
-      let badLines = 0;
       const maxAttempts = (config.retry?.max_retries ?? 0) + 1;
       let waited = 0;
-      let changed: Record<string, unknown> | undefined;
-      const timeoutS = config.timeout !== undefined ? parseDuration(config.timeout) : undefined;
+      // What on_failure / on_oom changed, cumulative over the attempts. A run taken up again
+      // continues from its latest attempt's changes rather than from the nominal config (an attempt
+      // known only by its traces has no record of them).
+      let changed = run.attempts.findLast((a) => a.params)?.params;
+      let changedEnv = run.attempts.findLast((a) => a.env)?.env;
+      if (changed || changedEnv) config = withChanges(config, changed, changedEnv);
+      // Per attempt: on_failure may scale a numeric `timeout`.
+      const attemptTimeout = () => (config.timeout !== undefined ? parseDuration(config.timeout) : undefined);
+      let timeoutS = attemptTimeout();
       const onLine = (stream: 'stdout' | 'stderr', line: string) => {
         emit({ type: 'line', runId: run!.id, stream, line, ts: Date.now() });
-        if (stream !== 'stdout') return;
-        const m = parseStdoutLine(line);
-        if (m?.record) appendLine(metricsFile, JSON.stringify(m.record));
-        else if (m?.error) badLines++;
+        if (stream === 'stdout') metrics.stdoutLine(line);
       };
       // Attempts a stopped runner cut short do not count against max_retries.
       const counted = (a: AttemptRecord) => a.ended !== undefined && a.failure_class !== 'interrupted' && a.failure_class !== 'cancelled';
@@ -309,12 +341,15 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
           // says: it must list every earlier attempt, so that this one is the one it looks for.
           // (For a first attempt any run.json will do: the successor looks for attempt 1.)
           if (n > 1) await store.settled(run.id);
-          attempt = { n, started: now(), ...(waited ? { waited_s: waited } : {}), ...(changed ? { params: changed } : {}) };
+          attempt = { n, started: now(), ...(waited ? { waited_s: waited } : {}), ...(changed ? { params: changed } : {}), ...(changedEnv ? { env: changedEnv } : {}) };
+          if (changed) run.effective_params = { ...run.params, ...changed };
           run.attempts.push(attempt);
+          attempt.port = needsPort(config) ? await ports.take() : undefined;
           const launch = buildLaunch(config, {
             file: plan.experimentFile, runId: run.id, runDir: dir, trialName: trial.name, index: trial.index, repeat: trial.repeat,
-            attempt: n, paramsFile: path.join(dir, 'params.json'), metricsFile, gpus, baseEnv,
+            attempt: n, paramsFile: path.join(dir, 'params.json'), metricsFile, gpus, baseEnv, port: attempt.port,
           });
+          metrics.beginAttempt();
           const ra = target.submit({ ...attemptRef(run.id, n), launch, timeoutS, graceS: o.graceS }, onLine);
           running.add(ra);
           // A cancel may have come while this attempt was being started.
@@ -322,11 +357,21 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
           attempt.pid = await ra.pid;
           store.save(run, 'attempt-started', { attempt: n, pid: attempt.pid });
           emit({ type: 'attempt', run, attempt });
-          // Only a local process group can be sampled here; remote targets report their own.
-          const unwatch = target.kind === 'local' && attempt.pid ? sampler.watch(attempt.pid, gpus, telemetry, path.join(dir, 'telemetry.jsonl')) : undefined;
+          // Only a local process group can be sampled here; remote targets report their own. The
+          // sampler also holds resources.memory: a group whose RSS is over it is killed at once.
+          const memory = config.resources?.memory;
+          const limitBytes = memory !== undefined ? parseQuantity(memory) : undefined;
+          let overMemory: AttemptOutcome['memoryExceeded'];
+          const unwatch = target.kind === 'local' && attempt.pid ? sampler.watch(attempt.pid, gpus, telemetry, path.join(dir, 'telemetry.jsonl'), {
+            startedMs: Date.parse(attempt.started),
+            memoryLimit: limitBytes === undefined ? undefined : { bytes: limitBytes, exceeded: (rssBytes) => { overMemory = { rssBytes, limit: String(memory) }; ra.kill(); } },
+          }) : undefined;
           outcome = await ra.done;
+          metrics.endAttempt();
           unwatch?.();
+          if (outcome && overMemory) outcome = { ...outcome, memoryExceeded: overMemory };
           running.delete(ra);
+          ports.release(attempt.port);
           lost = 'the process watching this attempt was killed before it ended, so how it ended is unknown';
         }
         if (!outcome) {
@@ -349,24 +394,31 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
         Object.assign(attempt, { failure_class: failure.class, message: failure.message, stderr_tail: outcome.stderrTail });
         if (failure.class === 'cancelled' || o.signal?.aborted) { run.status = 'cancelled'; break; }
         if (done >= maxAttempts || !retryable(failure.class, config.retry?.on)) { run.status = 'failed'; break; }
-        if (failure.class === 'oom' && config.on_oom) {
-          const scaled = scaleOnOom(config);
-          if (!scaled) { run.status = 'failed'; attempt.message += `; on_oom: ${config.on_oom.param} is already at its minimum`; break; }
-          config = scaled.config;
-          changed = { ...changed, [config.on_oom!.param]: scaled.value };
+        const next = applyOnFailure(config, failure.class, baseEnv);
+        if (next && 'exhausted' in next) { run.status = 'failed'; attempt.message += `; ${next.exhausted}`; break; }
+        if (next) {
+          config = next.config;
+          timeoutS = attemptTimeout();
+          if (Object.keys(next.params).length) changed = { ...changed, ...next.params };
+          if (Object.keys(next.env).length) changedEnv = { ...changedEnv, ...next.env };
         }
         waited = backoffSeconds(config.retry, n + 1, o.random);
-        store.save(run, 'retry-scheduled', { wait_s: waited, failure: failure.class });
+        store.save(run, 'retry-scheduled', { wait_s: waited, failure: failure.class, ...(next ? { params: next.params, env: next.env } : {}) });
         emit({ type: 'retry', run, failure: failure.class, waitS: waited });
         await sleep(waited * 1000, o.signal);
         if (o.signal?.aborted) { run.status = 'cancelled'; break; }
       }
-      const metrics = readJsonLines<MetricRecord>(metricsFile);
-      const sum = new MetricSummarizer();
-      for (const r of metrics.items) if (r && typeof r === 'object' && !Array.isArray(r)) sum.add(r);
-      Object.assign(run, { summary: sum.summary, metrics_bad_lines: badLines + metrics.bad, ended: now() });
-      const tel = telemetry.summary();
-      if (tel.samples) run.telemetry = tel;
+      const m = metrics.finish();
+      Object.assign(run, { summary: m.summary, metrics_bad_lines: m.badLines, metrics_first_bad: m.firstBad, warnings: undefined, ended: now() });
+      // Exited 0 without its primary metric: a warning, or with metrics.required a failure — not
+      // retried, since the same program would report the same names again.
+      const missing = run.status === 'succeeded' ? missingPrimary(plan.metric?.name, run.summary) : undefined;
+      if (missing && config.metrics?.required) {
+        run.status = 'failed';
+        Object.assign(run.attempts[run.attempts.length - 1], { failure_class: 'no_metric', message: `${missing} (metrics.required: true)` });
+      } else if (missing) run.warnings = [missing];
+      const tel = await sampler.summary(telemetry);
+      if (tel) run.telemetry = tel;
       run.duration_s = (Date.parse(run.ended!) - Date.parse(run.started!)) / 1000;
       ended(run);
     } finally {
@@ -384,15 +436,18 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
   };
 
   const attemptRef = (runId: string, attempt: number): AttemptRef => ({ runId, attempt, runDir: store.runDir(runId) });
+  const owned = ownedElsewhere(host);
 
-  const newRun = (trial: Trial, config: Experiment): RunRecord => {
+  const newRun = (trial: Trial, config: Experiment, hash: string): RunRecord => {
     const id = store.newRunId(trial.name, trial.key);
     const rec: RunRecord = {
       schema_version: 1, id, sweep_id: plan.sweepId, experiment: plan.experiment.name, experiment_file: plan.experimentFile,
       trial: { index: trial.index, key: trial.key, name: trial.name, repeat: trial.repeat }, params: trial.params,
-      target: target.name, status: 'queued', created: now(), attempts: [], host, runner_pid: process.pid, git, summary: {},
+      target: target.name, status: 'queued', created: now(), attempts: [], host, runner_pid: process.pid, git, config_hash: hash, summary: {},
     };
-    store.create(rec, toYaml(config));
+    // params.json: every resolved param, nested as `{params.x}` sees them (swept paths outside
+    // `params.` are in config.yaml). create() may give the run another id, if another runner took this one.
+    store.create(rec, toYaml(config), config.params ?? {});
     return rec;
   };
 
@@ -401,7 +456,7 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
     // suspended function with its config — 10,000 of those kept the runner's heap, and V8's next
     // collection, tens of MB higher. Trials that may resume an attempt enter first, so that every
     // adopted attempt has reclaimed its GPUs before any is handed out.
-    const resumes = (t: Trial) => unfinished(latest.get(t.key));
+    const resumes = (t: Trial) => { const r = latest.get(t.key); return !!r && unfinished(r); };
     const first = plan.trials.filter(resumes);
     const order = [...first, ...plan.trials.filter((t) => !resumes(t))];
     let next = 0;
@@ -421,28 +476,23 @@ export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary>
   return summary;
 }
 
-/** The config with on_oom.param scaled by its factor (integers stay integers), or undefined at the minimum. */
-export function scaleOnOom(config: Experiment): { config: Experiment; value: number } | undefined {
-  const oom = config.on_oom;
-  if (!oom) return undefined;
-  const cur = getDotted(config, oom.param);
-  if (typeof cur !== 'number') return undefined;
-  let next = cur * (oom.factor ?? 0.5);
-  if (Number.isInteger(cur)) next = Math.floor(next);
-  if (oom.min !== undefined) next = Math.max(next, oom.min);
-  if (next >= cur || next <= 0) return undefined;
-  const copy = structuredClone(config) as unknown as Record<string, unknown>;
-  setDotted(copy, oom.param, next);
-  return { config: copy as unknown as Experiment, value: next };
-}
-
 /** Runs at once: --max-parallel if given, else the plan's max_parallel within the target's own cap. */
 export function effectiveParallel(plan: Plan, target: Target, flag?: number): number {
   return flag ?? Math.min(plan.maxParallel, target.maxParallel ?? Infinity);
 }
 
-/** Makes sure the folder for the store exists and returns the store. */
+/**
+ * Makes sure the folder for the store exists and returns the store. A new store (nothing journaled
+ * yet) gets a `.gitignore` of `*`, so that results do not flood version control; one the user
+ * changed is never overwritten, and one the user deleted is not written again.
+ */
 export function openStore(root: string): FileStore {
   fs.mkdirSync(root, { recursive: true });
-  return new FileStore(root);
+  const store = new FileStore(root);
+  if (!fs.existsSync(store.journalFile)) {
+    try { fs.writeFileSync(path.join(root, '.gitignore'), '*\n', { flag: 'wx' }); } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+  return store;
 }

@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import type { Goal } from '../config/types';
 import type { FileStore, RunRecord, RunStatus } from '../store/store';
 import { alive } from '../util/process';
+import { badLinesSentence, finiteValue, isNonFinite } from './metrics';
+import type { BadLine, NonFinite } from './metrics';
 
 export interface RunningRun {
   id: string;
@@ -13,7 +15,42 @@ export interface RunningRun {
   elapsedS: number;
   gpus?: number[];
   /** The newest value of the sweep's metric (or of any metric) the run has reported. */
-  latest?: { name: string; value: number; step?: number };
+  latest?: { name: string; value: number | NonFinite; step?: number };
+}
+
+/** Metric lines runs could not read, and runs with warnings (RunRecord.warnings): per sweep, or the runs of one `expctl run`. */
+export interface MetricProblems {
+  /** Lines in all runs, the runs that had any, and the first of the first such run (in trial order). */
+  badLines?: { lines: number; runs: number; first?: BadLine & { run: string } };
+  warnings: Array<{ id: string; trial: string; message: string }>;
+}
+
+export function metricProblems(runs: readonly RunRecord[]): MetricProblems {
+  const out: MetricProblems = { warnings: [] };
+  const sorted = [...runs].sort((a, b) => a.trial.index - b.trial.index || a.trial.repeat - b.trial.repeat);
+  for (const r of sorted) {
+    if (r.metrics_bad_lines) {
+      const b = (out.badLines ??= { lines: 0, runs: 0 });
+      b.lines += r.metrics_bad_lines;
+      b.runs++;
+      if (!b.first && r.metrics_first_bad) b.first = { ...r.metrics_first_bad, run: r.id };
+    }
+    for (const message of r.warnings ?? []) out.warnings.push({ id: r.id, trial: r.trial.name, message });
+  }
+  return out;
+}
+
+/**
+ * MetricProblems as sentences: the unreadable lines of all runs in one, then the runs' warnings,
+ * `max` of them, then how many more (for `expctl status`, the end of `expctl run`, the editor).
+ */
+export function problemSentences(p: MetricProblems, max: number): string[] {
+  const b = p.badLines;
+  const out = b ? [badLinesSentence(b.lines, b.first, { runs: b.runs, run: b.first?.run })] : [];
+  for (const w of p.warnings.slice(0, max)) out.push(`${w.trial}: ${w.message} (${w.id})`);
+  const more = p.warnings.length - Math.min(max, p.warnings.length);
+  if (more) out.push(`${more}${max ? ' more' : ''} run${more === 1 ? '' : 's'} with warnings (in run.json, \`expctl ls --json\`)`);
+  return out;
 }
 
 export interface SweepStatus {
@@ -34,6 +71,8 @@ export interface SweepStatus {
   running: RunningRun[];
   failed: Array<{ id: string; trial: string; failure: string; message: string }>;
   best?: { id: string; trial: string; value: number };
+  /** Of the trials' newest runs. */
+  metricProblems: MetricProblems;
 }
 
 interface SweepMeta { name?: string; file?: string; trials?: number; target?: string; metric?: { name: string; goal: Goal }; runner_pid?: number; created?: string; finished?: string }
@@ -58,9 +97,10 @@ function latestMetric(file: string, name: string | undefined): RunningRun['lates
   for (let i = lines.length - 1; i >= 0; i--) {
     let rec: Record<string, unknown>;
     try { rec = JSON.parse(lines[i]) as Record<string, unknown>; } catch { continue; }
-    const key = name !== undefined ? (typeof rec[name] === 'number' ? name : undefined)
-      : Object.keys(rec).find((k) => k !== 'step' && typeof rec[k] === 'number');
-    if (key) return { name: key, value: rec[key] as number, step: typeof rec.step === 'number' ? rec.step : undefined };
+    const isValue = (v: unknown) => typeof v === 'number' || isNonFinite(v); // a NaN is news too
+    const key = name !== undefined ? (isValue(rec[name]) ? name : undefined)
+      : Object.keys(rec).find((k) => k !== 'step' && isValue(rec[k]));
+    if (key) return { name: key, value: rec[key] as number | NonFinite, step: typeof rec.step === 'number' ? rec.step : undefined };
   }
   return undefined;
 }
@@ -87,7 +127,7 @@ export function storeStatus(store: FileStore, o: { sweep?: string; now?: number 
     const counts: SweepStatus['counts'] = { pending: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, interrupted: 0 };
     const s: SweepStatus = {
       id, name: meta.name ?? runs[0].experiment ?? id, file: meta.file, target: meta.target, metric: meta.metric,
-      total: Math.max(meta.trials ?? 0, latest.size), counts, updated: meta.created ?? runs[0].created, running: [], failed: [],
+      total: Math.max(meta.trials ?? 0, latest.size), counts, updated: meta.created ?? runs[0].created, running: [], failed: [], metricProblems: { warnings: [] },
       ...(meta.finished ? { finished: meta.finished } : {}),
     };
     // A finished runner's pid may since belong to another process: only an unfinished one is looked up.
@@ -106,10 +146,11 @@ export function storeStatus(store: FileStore, o: { sweep?: string; now?: number 
         });
       }
       if (r.status === 'failed') s.failed.push({ id: r.id, trial: r.trial.name, failure: last?.failure_class ?? 'failed', message: last?.message ?? '' });
-      const v = s.metric && r.status === 'succeeded' ? r.summary[s.metric.name]?.last : undefined;
+      const v = s.metric && r.status === 'succeeded' ? finiteValue(r.summary[s.metric.name]?.last) : undefined;
       if (v !== undefined && (!s.best || (s.metric!.goal === 'maximize' ? v > s.best.value : v < s.best.value))) s.best = { id: r.id, trial: r.trial.name, value: v };
     }
     counts.pending = Math.max(0, s.total - latest.size);
+    s.metricProblems = metricProblems([...latest.values()]);
     s.running.sort((a, b) => b.elapsedS - a.elapsedS);
     out.push(s);
   }

@@ -27,12 +27,20 @@ export interface GroupOptions {
   id?: string;
 }
 
+/**
+ * Why an item has no value for a metric: none at all, a non-finite number (a diverged run reports
+ * NaN), text, or — for min, max and mean — a run whose every report was NaN or ±Infinity.
+ */
+export type Exclusion = 'missing' | 'NaN' | 'Infinity' | '-Infinity' | 'not a number' | 'no finite value';
+
 export interface MetricColumn {
   /** One value per item of the group, NaN where the item has none (so ids stay aligned). */
   values: Float64Array;
   ids: string[];
   /** Items without a finite value for this metric. */
   missing: number;
+  /** Those items by why (only reasons that occur). */
+  reasons: Partial<Record<Exclusion, number>>;
 }
 
 export interface Group {
@@ -85,10 +93,24 @@ function keyText(v: unknown): string | undefined {
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
-/** A number from a summary field or a CSV cell; NaN when absent, empty or not a finite number. */
-function toNumber(v: unknown): number {
-  if (typeof v === 'string') v = v.trim() === '' ? NaN : Number(v);
-  return typeof v === 'number' && Number.isFinite(v) ? v : NaN;
+const NON_FINITE_TEXT: Record<string, Exclusion> = { nan: 'NaN', infinity: 'Infinity', '+infinity': 'Infinity', inf: 'Infinity', '+inf': 'Infinity', '-infinity': '-Infinity', '-inf': '-Infinity' };
+
+/**
+ * A finite number from a summary field or a CSV cell, or why there is none. Run records spell
+ * non-finite values "NaN", "Infinity", "-Infinity"; numpy and pandas write nan, inf, -inf.
+ */
+function toNumber(v: unknown): number | Exclusion {
+  if (v === undefined || v === null) return 'missing';
+  if (typeof v === 'string') {
+    const t = v.trim();
+    if (t === '') return 'missing';
+    const named = Object.hasOwn(NON_FINITE_TEXT, t.toLowerCase()) ? NON_FINITE_TEXT[t.toLowerCase()] : undefined;
+    if (named) return named;
+    v = Number(t);
+    if (Number.isNaN(v)) return 'not a number';
+  }
+  if (typeof v !== 'number') return 'not a number';
+  return Number.isFinite(v) ? v : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
 }
 
 /** Numbers in numeric order, then text; absent keys last. */
@@ -138,7 +160,7 @@ export function groupItems(items: readonly GroupItem[], options: GroupOptions): 
     sizes[g]++;
   }
 
-  const columns: MetricColumn[][] = sizes.map((size) => metrics.map(() => ({ values: new Float64Array(size), ids: new Array<string>(size), missing: 0 })));
+  const columns: MetricColumn[][] = sizes.map((size) => metrics.map(() => ({ values: new Float64Array(size), ids: new Array<string>(size), missing: 0, reasons: {} })));
   const fill = new Int32Array(sizes.length);
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
@@ -147,17 +169,22 @@ export function groupItems(items: readonly GroupItem[], options: GroupOptions): 
     const slot = fill[of[i]]++;
     const idv = keyText(lookup(item, run ? runIdPath : rowIdPath, run)) ?? String(i);
     for (let m = 0; m < metrics.length; m++) {
-      let v: number;
+      let v: number | Exclusion;
       if (run) {
         const s = own((item as RunRecord).summary, metrics[m].name) as Record<string, unknown> | undefined;
         v = toNumber(s?.[field]);
+        if (v === 'missing' && s?.non_finite) v = 'no finite value';
       } else {
         v = toNumber(own(item, metrics[m].column) ?? own(item, metrics[m].name));
       }
       const col = cols[m];
-      col.values[slot] = v;
       col.ids[slot] = idv;
-      if (Number.isNaN(v)) col.missing++;
+      if (typeof v === 'number') col.values[slot] = v;
+      else {
+        col.values[slot] = NaN;
+        col.missing++;
+        col.reasons[v] = (col.reasons[v] ?? 0) + 1;
+      }
     }
   }
 
@@ -175,6 +202,8 @@ export interface GroupSummary {
   size: number;
   /** Items of the group without a value for the metric (they are also `excluded` in the summary). */
   missing: number;
+  /** Those items by why. */
+  reasons: MetricColumn['reasons'];
   summary: Description | Empty;
 }
 
@@ -185,6 +214,6 @@ export function summarizeGroups(groups: readonly Group[], metric: string, option
     if (!col) throw new StatsError('invalid-argument', `metric '${metric}' was not collected; pass it in GroupOptions.metrics`);
     const summary = describe(col.values, { ...options, ids: col.ids });
     if (summary.empty) summary.message = `no value of '${metric}' in ${g.size} item${g.size === 1 ? '' : 's'} of group ${g.key}`;
-    return { key: g.key, size: g.size, missing: col.missing, summary };
+    return { key: g.key, size: g.size, missing: col.missing, reasons: col.reasons, summary };
   });
 }

@@ -1,5 +1,6 @@
 // The Run panel: a run's metrics (live), its GPU and CPU telemetry, attempts, parameters and config.
 import type { InitMessage, PanelUpdates } from '../contract';
+import { runWarnings } from '../../../core/src/runner/metrics';
 import { duration } from '../../../core/src/report/format';
 import { localTime, paramLabel, paramText } from '../lib/format';
 import { tableCsv, type Column } from '../lib/table';
@@ -101,6 +102,9 @@ class RunView implements PanelView<'run'> {
       badge(r.status, r.status),
       running ? h('span', { class: 'live', text: 'live', title: 'Updates as the run reports' }) : undefined);
     const git = r.git ? `${r.git.commit.slice(0, 10)}${r.git.dirty ? ' (dirty)' : ''}` : undefined;
+    // What the status does not say — metric lines that could not be read, a primary metric never reported.
+    const warnings = runWarnings(r);
+    const notice = warnings.length ? h('div', { class: 'warnings', attrs: { role: 'status' } }, ...warnings.map((w) => h('p', { text: `⚠ ${w}` }))) : undefined;
     const actions = h('div', { class: 'actions' },
       button('Show logs', () => this.ctx.post({ type: 'showLogs', runId: r.id })),
       button('Export JSON', () => this.ctx.exportFile('json', r.id, JSON.stringify(this.exportJson(), null, 2)), { secondary: true }));
@@ -115,7 +119,7 @@ class RunView implements PanelView<'run'> {
       ['Ended', localTime(r.ended)],
       ['Duration', r.duration_s !== undefined ? duration(r.duration_s) : undefined],
       ['Attempts', String(r.attempts.length)],
-    ]), actions);
+    ]), ...(notice ? [notice] : []), actions);
     this.attempts.set(ATTEMPT_COLUMNS, r.attempts);
     this.summary.set(SUMMARY_COLUMNS, summaryRows(r));
     this.params.set(PARAM_COLUMNS, Object.entries(r.params));

@@ -3,6 +3,7 @@
 import { metricLinesConfig, type ChartTheme, type MetricRun, type Point } from '../../../core/src/charts';
 import type { NamedChart } from '../../../core/src/report/charts';
 import { duration } from '../../../core/src/report/format';
+import { isNonFinite, type NonFinite } from '../../../core/src/runner/metrics';
 import type { TelemetryRecord } from '../../../core/src/runner/telemetry';
 import type { AttemptRecord, RunRecord } from '../../../core/src/store/store';
 import { csvTable } from '../../../core/src/util/csv';
@@ -52,8 +53,9 @@ function lines(name: string, title: string, runs: MetricRun[], theme: ChartTheme
 export function metricChart(model: RunModel, name: string, theme: ChartTheme): NamedChart {
   const s = model.run.summary[name];
   const pts = model.metrics.get(name) ?? [];
-  const count = `${pts.length} point${pts.length === 1 ? '' : 's'}`;
-  const subtitle = s ? `last ${num(s.last)} · min ${num(s.min)} · max ${num(s.max)} · ${count}` : count;
+  // NaN and ±Infinity have no point on the chart: the subtitle says how many there were, and a last one.
+  const count = `${pts.length} point${pts.length === 1 ? '' : 's'}${s?.non_finite ? ` · ${s.non_finite} NaN/Infinity not drawn` : ''}`;
+  const subtitle = s ? `last ${valueText(s.last)} · min ${num(s.min)} · max ${num(s.max)} · ${count}` : count;
   return lines(`metric-${name}`, name, [{ label: model.run.trial.name, points: pts }], theme, { subtitle, xTitle: metricXTitle(model.steps.has(name)) });
 }
 
@@ -103,12 +105,20 @@ export const ATTEMPT_COLUMNS: readonly Column<AttemptRecord>[] = [
   { id: 'message', label: 'Message', value: (a) => a.message, width: 4 },
 ];
 
-export interface SummaryRow { metric: string; last: number; min: number; max: number; mean: number; count: number }
+/** A summary value as a cell shows it: a number, or NaN / Infinity / -Infinity as such. */
+export function valueText(v: number | NonFinite | undefined): string {
+  return typeof v === 'string' ? v : num(v);
+}
+
+export interface SummaryRow { metric: string; last: number | NonFinite; min?: number; max?: number; mean?: number; count: number; non_finite?: number }
 
 export const SUMMARY_COLUMNS: readonly Column<SummaryRow>[] = [
   { id: 'metric', label: 'Metric', value: (r) => r.metric, width: 2 },
-  ...(['last', 'min', 'max', 'mean'] as const).map((k): Column<SummaryRow> => ({ id: k, label: k, value: (r) => r[k], text: (r) => num(r[k]), numeric: true })),
+  // A non-finite last value sorts as the number it is (NaN after everything) and shows as its name.
+  { id: 'last', label: 'last', value: (r) => (isNonFinite(r.last) ? Number(r.last) : r.last), text: (r) => valueText(r.last), numeric: true },
+  ...(['min', 'max', 'mean'] as const).map((k): Column<SummaryRow> => ({ id: k, label: k, value: (r) => r[k], text: (r) => num(r[k]), numeric: true })),
   { id: 'count', label: 'Reports', value: (r) => r.count, numeric: true },
+  { id: 'non_finite', label: 'NaN/Inf', value: (r) => r.non_finite ?? 0, numeric: true, width: 0.8 },
 ];
 
 export function summaryRows(run: RunRecord): SummaryRow[] {

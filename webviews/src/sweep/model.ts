@@ -4,6 +4,7 @@ import { scatterConfig, type ChartTheme, type ScatterPoint } from '../../../core
 import type { Goal } from '../../../core/src/config/types';
 import type { NamedChart } from '../../../core/src/report/charts';
 import { duration } from '../../../core/src/report/format';
+import { finiteValue, isNonFinite } from '../../../core/src/runner/metrics';
 import type { RunRow, SweepInfo, UiStates } from '../contract';
 import { isMetricName, num, paramLabel, paramText } from '../lib/format';
 import { filterRows, sortRows, toggleSort, type Column } from '../lib/table';
@@ -39,9 +40,15 @@ export function primaryMetric(sweep: SweepInfo | undefined, runs: readonly RunRo
   return undefined;
 }
 
+/** The run's last value of the metric, when finite (charts, the best trial). */
 export function metricValue(r: RunRow, metric: string): number | undefined {
+  return finiteValue(r.summary[metric]?.last);
+}
+
+/** The same for the table: NaN and ±Infinity too, as the numbers they are (NaN sorts last). */
+export function metricCell(r: RunRow, metric: string): number | undefined {
   const v = r.summary[metric]?.last;
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+  return typeof v === 'number' ? v : isNonFinite(v) ? Number(v) : undefined;
 }
 
 /** A parameter value as a table or chart wants it: numbers as numbers, the rest as text. */
@@ -58,7 +65,10 @@ export function trialColumns(runs: readonly RunRow[], params: readonly string[],
   if (runs.some((r) => r.trial.repeat > 0)) cols.push({ id: 'repeat', label: 'Repeat', value: (r) => r.trial.repeat, numeric: true, width: 0.6 });
   cols.push({ id: 'status', label: 'Status', value: (r) => r.status });
   for (const p of params) cols.push({ id: `param:${p}`, label: paramLabel(p), value: (r) => paramValue(r.params[p]), numeric: runs.every((r) => typeof (r.params[p] ?? 0) === 'number') });
-  if (metric) cols.push({ id: 'metric', label: metric, value: (r) => metricValue(r, metric), text: (r) => num(metricValue(r, metric)), numeric: true, width: 1.2 });
+  if (metric) {
+    const text = (v: number | undefined) => (v === undefined || Number.isFinite(v) ? num(v) : String(v)); // a diverged run shows NaN, not a blank
+    cols.push({ id: 'metric', label: metric, value: (r) => metricCell(r, metric), text: (r) => text(metricCell(r, metric)), numeric: true, width: 1.2 });
+  }
   cols.push(
     { id: 'duration', label: 'Duration', value: (r) => r.duration_s, text: (r) => (r.duration_s === undefined ? '' : duration(r.duration_s)), numeric: true },
     { id: 'attempts', label: 'Attempts', value: (r) => r.attempt_count, numeric: true, width: 0.9 },

@@ -1,0 +1,174 @@
+// One run's metrics, from the sources its experiment names: stdout lines as the target streams
+// them, and the file the run appends to ($EXPCTL_METRICS_FILE, `metrics-file.jsonl` in the run's
+// folder), read as it grows. Every record goes to metrics.jsonl normalised (metrics.ts) and into the
+// summary; every line that cannot be read is counted, and the first kept with where it was.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { appendLine, writeFileAtomic } from '../store/atomic';
+import { BAD_TEXT_MAX, DEFAULT_SOURCES, LineSplitter, MetricSummarizer, parseJsonRecord, parseStdoutLine } from './metrics';
+import type { BadLine, MetricSource, MetricSummary, ParsedLine } from './metrics';
+
+/** The file a run appends metrics to (EXPCTL_METRICS_FILE): the run's own, read by the runner. */
+export const METRICS_FILE = 'metrics-file.jsonl';
+/** How often the metrics file is looked at while an attempt runs (live views re-read metrics.jsonl about as often). */
+const FILE_POLL_MS = 1000;
+const READ_BUF = Buffer.allocUnsafe(64 * 1024);
+
+/** The lines of a file another process appends to, numbered from its start, read from where the last read stopped. */
+class FileLines {
+  private offset = 0;
+  private split = new LineSplitter();
+  private decoder = new StringDecoder('utf8'); // a character split across two reads stays whole
+  /** The last line was delivered unterminated: what comes next continues it. */
+  private partial = false;
+  line = 0;
+
+  constructor(readonly file: string) {}
+
+  /** Lines appended since the last read; with `end`, also an unterminated last one (its writer is gone). */
+  read(onLine: (line: string, n: number) => void, end = false): void {
+    let fd: number;
+    try { fd = fs.openSync(this.file, 'r'); } catch { return; }
+    try {
+      // A file started over (opened with "w" by a later attempt): its lines are new, numbered from 1.
+      if (fs.fstatSync(fd).size < this.offset) Object.assign(this, { offset: 0, line: 0, partial: false, split: new LineSplitter() });
+      for (;;) {
+        const n = fs.readSync(fd, READ_BUF, 0, READ_BUF.length, this.offset);
+        if (n <= 0) break;
+        this.offset += n;
+        for (const l of this.split.push(this.decoder.write(READ_BUF.subarray(0, n)))) this.deliver(l, onLine);
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    if (end) {
+      const rest = this.split.flush();
+      if (rest !== undefined) { this.deliver(rest, onLine); this.partial = true; }
+    }
+  }
+
+  private deliver(l: string, onLine: (line: string, n: number) => void): void {
+    onLine(l, this.partial ? this.line : ++this.line);
+    this.partial = false;
+  }
+}
+
+export interface CollectedMetrics {
+  summary: Record<string, MetricSummary>;
+  badLines: number;
+  firstBad?: BadLine;
+}
+
+export class MetricsCollector {
+  private summarizer = new MetricSummarizer();
+  private bad = 0;
+  private firstBad?: BadLine;
+  /** stdout lines seen: the next one is line stdoutLines + 1 of stdout.log. */
+  private stdoutLines = 0;
+  private file: FileLines;
+  private timer?: NodeJS.Timeout;
+  private readonly stdout: boolean;
+  private readonly fromFile: boolean;
+  /** Text of metrics.jsonl being rebuilt, instead of appends. */
+  private rebuilding?: string[];
+  private readonly out: string;
+  private readonly stdoutLog: string;
+
+  /**
+   * `resumed`: the run has attempts from a runner that stopped — what it wrote to metrics.jsonl,
+   * and how far it read, is unknown, and an attempt it adopts is not streamed: metrics.jsonl is
+   * derived again from stdout.log and the metrics file before the next attempt and at the end.
+   */
+  constructor(runDir: string, sources: readonly string[] | undefined, private resumed = false) {
+    this.out = path.join(runDir, 'metrics.jsonl');
+    this.stdoutLog = path.join(runDir, 'stdout.log');
+    this.file = new FileLines(path.join(runDir, METRICS_FILE));
+    const s = sources ?? DEFAULT_SOURCES;
+    this.stdout = s.includes('stdout');
+    this.fromFile = s.includes('file');
+  }
+
+  /** Every line of the run's stdout, in order (they are numbered as in stdout.log). */
+  stdoutLine(line: string): void {
+    this.stdoutLines++;
+    if (this.stdout) this.take('stdout', this.stdoutLines, line, parseStdoutLine(line));
+  }
+
+  /** Before an attempt starts: its stdout continues stdout.log, its file lines come as they are written. */
+  beginAttempt(): void {
+    if (this.resumed) this.rebuild(false);
+    // An earlier attempt's unterminated last line is continued by this attempt's first one.
+    else if (this.stdoutLines > 0 && !endsWithNewline(this.stdoutLog)) this.stdoutLines--;
+    if (this.fromFile) {
+      this.timer = setInterval(() => this.readFile(false), FILE_POLL_MS);
+      this.timer.unref();
+    }
+  }
+
+  /** After the attempt ended: the rest of the metrics file. */
+  endAttempt(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.readFile(true);
+  }
+
+  /** The summary and unreadable lines of the whole run. */
+  finish(): CollectedMetrics {
+    if (this.resumed) this.rebuild(true);
+    return { summary: this.summarizer.summary, badLines: this.bad, ...(this.firstBad ? { firstBad: this.firstBad } : {}) };
+  }
+
+  private readFile(end: boolean): void {
+    if (this.fromFile) this.file.read((l, n) => { if (l.trim()) this.take('file', n, l, parseJsonRecord(l)); }, end);
+  }
+
+  private take(source: MetricSource, line: number, text: string, p: ParsedLine | undefined): void {
+    if (p?.record) {
+      const json = JSON.stringify(p.record);
+      if (this.rebuilding) this.rebuilding.push(json);
+      else appendLine(this.out, json);
+      this.summarizer.add(p.record);
+    } else if (p?.error) {
+      this.bad++;
+      this.firstBad ??= { source, line, text: text.length > BAD_TEXT_MAX ? text.slice(0, BAD_TEXT_MAX) : text, error: p.error };
+    }
+  }
+
+  /**
+   * metrics.jsonl, the summary and the counts again from the sources' files, replaced at once.
+   * Records come stdout first, then the file: the order between the two sources is not kept.
+   */
+  private rebuild(end: boolean): void {
+    this.resumed = false;
+    this.summarizer = new MetricSummarizer();
+    this.bad = 0;
+    this.firstBad = undefined;
+    this.stdoutLines = 0;
+    this.file = new FileLines(this.file.file);
+    this.rebuilding = [];
+    try {
+      new FileLines(this.stdoutLog).read((l) => this.stdoutLine(l), true);
+      if (!endsWithNewline(this.stdoutLog) && this.stdoutLines > 0) this.stdoutLines--;
+      this.readFile(end);
+      writeFileAtomic(this.out, this.rebuilding.length ? `${this.rebuilding.join('\n')}\n` : '', false);
+    } finally {
+      this.rebuilding = undefined;
+    }
+  }
+}
+
+/** Whether a file is empty, absent or ends with a newline (so that the next write starts a line). */
+function endsWithNewline(file: string): boolean {
+  let fd: number;
+  try { fd = fs.openSync(file, 'r'); } catch { return true; }
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size === 0) return true;
+    const b = Buffer.alloc(1);
+    fs.readSync(fd, b, 0, 1, size - 1);
+    return b[0] === 0x0a;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
