@@ -17,6 +17,7 @@ import { resolveTarget, TargetError } from '../../core/src/targets';
 import type { Target } from '../../core/src/targets/api';
 import type { TargetsFile } from '../../core/src/config/types';
 import { anyActive, metricProblems, storeStatus } from '../../core/src/runner/status';
+import type { SweepStatus } from '../../core/src/runner/status';
 import { metricsSourceProblem, metricText, runWarnings } from '../../core/src/runner/metrics';
 import { problemLines, ProgressLine, renderStatus, styleFor } from './render';
 import { spawn } from 'node:child_process';
@@ -397,6 +398,17 @@ function cmdLs(args: string[]): number {
   return 0;
 }
 
+/**
+ * How many of a sweep's trials changed since their last run, re-planning its file (once per
+ * status command) when the file is still there and still valid; undefined otherwise.
+ */
+function changedTrials(sw: SweepStatus, store: FileStore, plans: Map<string, Plan | undefined>): number | undefined {
+  if (!sw.file) return undefined;
+  if (!plans.has(sw.file)) plans.set(sw.file, fs.existsSync(sw.file) ? planFile(sw.file, diskHost).plan : undefined);
+  const plan = plans.get(sw.file);
+  return plan && plan.sweepId === sw.id ? planDecisions(plan, store).states.changed : undefined;
+}
+
 async function cmdStatus(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
     watch: { type: 'boolean', short: 'w' }, json: { type: 'boolean' }, store: { type: 'string' }, interval: { type: 'string' },
@@ -407,10 +419,12 @@ async function cmdStatus(args: string[]): Promise<number> {
   if (!(intervalS > 0)) throw new UsageError(`--interval must be a positive number of seconds, got "${values.interval}"`);
   const label = path.relative(process.cwd(), store.root) || '.';
   const st = styleFor(process.stdout);
+  const plans = new Map<string, Plan | undefined>();
   const look = () => {
     const s = new FileStore(store.root); // re-read: the runner writes from another process
     const sweeps = storeStatus(s, { sweep: positionals[0] });
     if (positionals[0] && !sweeps.length) throw new InputError(`no sweep "${positionals[0]}" in ${label} (see \`expctl ls\`)`);
+    for (const sw of sweeps) sw.changed = changedTrials(sw, s, plans);
     return sweeps;
   };
   const print = (sweeps: ReturnType<typeof storeStatus>) => values.json ? `${JSON.stringify(sweeps, null, 2)}\n` : renderStatus(sweeps, st, label);

@@ -38,6 +38,7 @@ export function renderStatus(sweeps: SweepStatus[], st: Style, storeLabel: strin
       ...(c.queued ? [`queued ${c.queued}`] : []), ...(c.cancelled ? [`■ ${c.cancelled} cancelled`] : []),
       ...(c.interrupted ? [paint(st, 'yellow', `${c.interrupted} interrupted (expctl run resumes them)`)] : []),
       ...(c.pending ? [`${c.pending} pending`] : []),
+      ...(s.changed ? [paint(st, 'yellow', `${s.changed} changed (expctl run re-runs them)`)] : []),
     ];
     out.push(`  ${bar(done, s.total)} ${done}/${s.total}  ${parts.join('  ')}`);
     if (s.best && s.metric) out.push(`  best ${s.metric.name} (${s.metric.goal}): ${fmtNum(s.best.value)} — ${s.best.trial} (${s.best.id})`);

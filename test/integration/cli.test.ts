@@ -125,7 +125,7 @@ test('run, ls and logs: the store as users read it', async () => {
   assert.equal(ambiguous.code, 1);
   assert.match(ambiguous.err, /"e-" matches 2 runs/);
   const dry = run(['run', 'e.experiment.yaml', '--dry-run', '--store', '.expctl'], { cwd: ws });
-  assert.match(dry.out, /dry run: 1 would run, 1 already succeeded/);
+  assert.match(dry.out, /dry run: 2 trials: 0 to run, 2 skipped \(1 succeeded, 1 failed\)/);
 });
 
 test('logs -f follows a running run until it ends', async () => {
@@ -163,10 +163,12 @@ function waitForRuns(storeDir: string, pred: (runs: StoredRun[]) => boolean): Pr
 test('run --detach keeps running after the command returns; cancel <sweep> stops it', async () => {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'expctl-cli-detach-'));
   fs.writeFileSync(path.join(ws, 'e.experiment.yaml'), 'name: e\ncommand: [sh, -c, "sleep 30"]\nrepeat: 3\nretry: { max_retries: 2 }\n');
-  const r = run(['run', 'e.experiment.yaml', '--detach', '--store', '.expctl'], { cwd: ws });
+  const r = run(['run', 'e.experiment.yaml', '--detach', '--json', '--store', '.expctl'], { cwd: ws });
   assert.equal(r.code, 0, r.err);
-  const sweep = /sweep (\S+)\n/.exec(r.out)![1];
-  assert.match(r.out, /running in the background \(pid \d+\)/);
+  const started = JSON.parse(r.out) as { version: number; status: string; sweep_id: string; pid: number };
+  assert.deepEqual([started.version, started.status], [1, 'started']);
+  assert.ok(started.pid > 0);
+  const sweep = started.sweep_id;
   const running = (await waitForRuns(path.join(ws, '.expctl'), (rs) => rs.some((x) => x.status === 'running'))).find((x) => x.status === 'running')!;
   const c = run(['cancel', sweep, '--store', '.expctl'], { cwd: ws });
   assert.equal(c.code, 0, c.err);

@@ -46,6 +46,8 @@ test('a failed trial is skipped, --dry-run agrees; a changed script re-runs ever
   fs.writeFileSync(path.join(dir, 'job.sh'), fs.readFileSync(path.join(dir, 'job.sh'), 'utf8').replace('FIXED=0', 'FIXED=1'));
   const dry2 = cli(dir, 'run', 's.sweep.yaml', '--dry-run');
   assert.match(dry2.out, /3 to run \(3 changed\)/);
+  assert.match(cli(dir, 'status').out, /3 changed \(expctl run re-runs them\)/);
+  assert.equal((JSON.parse(cli(dir, 'status', '--json').out) as Array<{ changed: number }>)[0].changed, 3);
   const plan = cli(dir, 'plan', 's.sweep.yaml');
   assert.match(plan.out, /x1\s+\S+\s+changed/);
   const fixed = cli(dir, 'run', 's.sweep.yaml');

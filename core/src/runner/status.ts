@@ -73,6 +73,11 @@ export interface SweepStatus {
   best?: { id: string; trial: string; value: number };
   /** Of the trials' newest runs. */
   metricProblems: MetricProblems;
+  /**
+   * Trials whose newest run has another config hash than the sweep's file gives them now (`expctl
+   * run` runs them again); set by callers that re-plan the file (the CLI's status), not by storeStatus.
+   */
+  changed?: number;
 }
 
 interface SweepMeta { name?: string; file?: string; trials?: number; target?: string; metric?: { name: string; goal: Goal }; runner_pid?: number; created?: string; finished?: string }
