@@ -272,6 +272,8 @@ function gpuList(v: string | undefined): number[] | undefined {
 async function runCommand(plan: Plan, storeDir: string, o: RunSetup): Promise<number> {
   const { target, gpus } = o;
   const say = (s: string) => process.stdout.write(`${s}\n`);
+  // A sweep another runner holds is refused before anything is printed or written (runPlan takes the lock).
+  try { checkLock(sweepLockFile(storeDir, plan.sweepId)); } catch (e) { throw lockRefusal(e, plan, storeDir); }
   say(header(plan, storeDir, o));
   const store = openStore(storeDir);
   const ac = new AbortController();
@@ -335,6 +337,8 @@ function lockRefusal(e: unknown, plan: Plan, storeDir: string): unknown {
  */
 function detach(args: string[], storeDir: string, plan: Plan, o: RunSetup, json: boolean): number {
   const rel = (p: string) => path.relative(process.cwd(), p) || '.';
+  // As in the foreground: a sweep another runner holds is refused, whatever is left to run.
+  try { checkLock(sweepLockFile(storeDir, plan.sweepId)); } catch (e) { throw lockRefusal(e, plan, storeDir); }
   const d = planDecisions(plan, new FileStore(storeDir), o.rerun);
   const out = (r: DetachResult, text: string) => process.stdout.write(json ? `${JSON.stringify(r)}\n` : text);
   if (d.run + d.resume === 0) {
@@ -342,7 +346,6 @@ function detach(args: string[], storeDir: string, plan: Plan, o: RunSetup, json:
     out({ version: CLI_JSON_VERSION, status: 'nothing-to-run', sweep_id: plan.sweepId, name: plan.name, store: storeDir, trials: plan.trials.length, states: d.states, message }, `${plan.name}: ${message}\n`);
     return 0;
   }
-  try { checkLock(sweepLockFile(storeDir, plan.sweepId)); } catch (e) { throw lockRefusal(e, plan, storeDir); }
   fs.mkdirSync(path.join(storeDir, 'sweeps', plan.sweepId), { recursive: true });
   const log = path.join(storeDir, 'sweeps', plan.sweepId, 'runner.log');
   const fd = fs.openSync(log, 'a');

@@ -54,7 +54,7 @@ test('a sweep runs every trial; metrics are parsed; tables and journal are writt
   const runDir = store.runDir(r.id);
   assert.equal(fs.readFileSync(path.join(runDir, 'stderr.log'), 'utf8'), 'to stderr\n');
   assert.match(fs.readFileSync(path.join(runDir, 'stdout.log'), 'utf8'), /@expctl \{"loss": 2\}/);
-  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(runDir, 'params.json'), 'utf8')), { 'params.x': 2 });
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(runDir, 'params.json'), 'utf8')), { x: 2 });
   assert.match(fs.readFileSync(path.join(runDir, 'config.yaml'), 'utf8'), /x: 2/);
   assert.equal(fs.readFileSync(path.join(dir, '.expctl', 'runs.csv'), 'utf8').trim().split('\n').length, 4);
   assert.ok(store.events().some((e) => e.event === 'run-ended' && e.run_id === r.id));

@@ -247,24 +247,22 @@ async function runLocked(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
       return;
     }
     if (prev && decision.action === 'resume') {
-      {
-        // The runner that owned it is gone. Its last attempt may have finished without it, or may
-        // still be running: adopt that result (never run a trial twice); else record it as interrupted.
-        // The last recorded attempt, if unfinished; else one the runner may have started just
-        // before it stopped, known only by its status files or its processes. (Whatever the
-        // status: run.json is written in the background, so a runner that took the run up again
-        // may have started an attempt before its `running` reached the disk.)
-        const last = prev.attempts[prev.attempts.length - 1];
-        if (last && !last.ended) orphan = last;
-        else if (target.leftTrace(attemptRef(prev.id, prev.attempts.length + 1))) {
-          orphan = { n: prev.attempts.length + 1, started: prev.started ?? prev.created };
-          prev.attempts.push(orphan);
-        }
-        run = { ...prev, status: 'queued' };
-        store.removeStaleTemps(prev.id);
-        fs.rmSync(path.join(store.runDir(prev.id), CANCEL_MARKER), { force: true }); // an earlier cancel does not stop it now
-        store.save({ ...prev, status: 'interrupted' }, 'run-interrupted');
+      // The runner that owned it is gone. Its last attempt may have finished without it, or may
+      // still be running: adopt that result (never run a trial twice); else record it as interrupted.
+      // The last recorded attempt, if unfinished; else one the runner may have started just
+      // before it stopped, known only by its status files or its processes. (Whatever the
+      // status: run.json is written in the background, so a runner that took the run up again
+      // may have started an attempt before its `running` reached the disk.)
+      const last = prev.attempts[prev.attempts.length - 1];
+      if (last && !last.ended) orphan = last;
+      else if (target.leftTrace(attemptRef(prev.id, prev.attempts.length + 1))) {
+        orphan = { n: prev.attempts.length + 1, started: prev.started ?? prev.created };
+        prev.attempts.push(orphan);
       }
+      run = { ...prev, status: 'queued' };
+      store.removeStaleTemps(prev.id);
+      fs.rmSync(path.join(store.runDir(prev.id), CANCEL_MARKER), { force: true }); // an earlier cancel does not stop it now
+      store.save({ ...prev, status: 'interrupted' }, 'run-interrupted');
     }
     const need = pinnedGpus(config) ?? gpusRequested(config);
     let gpus: number[] | undefined;
@@ -345,6 +343,7 @@ async function runLocked(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
           if (changed) run.effective_params = { ...run.params, ...changed };
           run.attempts.push(attempt);
           attempt.port = needsPort(config) ? await ports.take() : undefined;
+          if (changed) store.writeParams(run.id, config.params ?? {}); // $EXPCTL_PARAMS_FILE says what this attempt runs with
           const launch = buildLaunch(config, {
             file: plan.experimentFile, runId: run.id, runDir: dir, trialName: trial.name, index: trial.index, repeat: trial.repeat,
             attempt: n, paramsFile: path.join(dir, 'params.json'), metricsFile, gpus, baseEnv, port: attempt.port,

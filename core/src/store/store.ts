@@ -1,21 +1,22 @@
 // The results store: plain files in `.expctl/` (the embedded default — no server).
 //
 //   runs/<run-id>/run.json        status, attempts, host, git, GPUs, summary of every metric
-//   runs/<run-id>/config.yaml     the resolved config that ran;  params.json  the trial's parameters
+//   runs/<run-id>/config.yaml     the resolved config that ran;  params.json  its `params:`, resolved
 //   runs/<run-id>/metrics.jsonl, stdout.log, stderr.log, telemetry.jsonl   (written by the runner)
-//   sweeps/<sweep-id>/sweep.json, trials.jsonl
+//   sweeps/<sweep-id>/sweep.json, trials.jsonl;  runner.lock  while a runner holds it (./lock.ts)
 //   journal.jsonl                 append-only events: the history, and what a restart trusts
 //   runs.csv, failed_runs.csv     flat tables for spreadsheets and pandas
 //
 // run.json and the tables are replaced atomically; a kill -9 at any moment leaves every file
-// readable. The in-memory index is loaded once and kept in step with every save.
+// readable. The in-memory index is loaded once and kept in step with every save — and, for the
+// runs of other runners sharing the store, with the journal they append to (catchUp).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { readJsonLines, writeFileAtomic, writeFileAtomicAsync } from './atomic';
 import { csvCell } from '../util/csv';
 import { alive } from '../util/process';
-import type { MetricSummary } from '../runner/metrics';
+import type { BadLine, MetricSummary } from '../runner/metrics';
 import type { TelemetrySummary } from '../runner/telemetry';
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
@@ -25,6 +26,8 @@ export interface AttemptRecord {
   started: string;
   ended?: string;
   pid?: number;
+  /** The rendezvous port picked for this attempt (`auto`), if its launcher needed one. */
+  port?: number;
   exit_code?: number | null;
   signal?: string | null;
   failure_class?: string;
@@ -33,8 +36,10 @@ export interface AttemptRecord {
   duration_s?: number;
   /** Seconds waited (backoff) before this attempt. */
   waited_s?: number;
-  /** Parameters changed for this attempt (on_oom scaling). */
+  /** Dotted path → value this attempt ran with, where on_failure / on_oom changed it (cumulative over the attempts). */
   params?: Record<string, unknown>;
+  /** Environment variables on_failure changed for this attempt, as written (cumulative over the attempts). */
+  env?: Record<string, string>;
 }
 
 export interface RunRecord {
@@ -45,6 +50,8 @@ export interface RunRecord {
   experiment_file: string;
   trial: { index: number; key: string; name: string; repeat: number };
   params: Record<string, unknown>;
+  /** `params` overlaid with what on_failure / on_oom changed for the last attempt; only when that changed anything. */
+  effective_params?: Record<string, unknown>;
   target: string;
   status: RunStatus;
   created: string;
@@ -56,9 +63,15 @@ export interface RunRecord {
   /** The runner process that owns the run while it is running (resume checks it is alive). */
   runner_pid?: number;
   git?: { commit: string; dirty: boolean };
+  /** What defines the run's result, hashed (core/src/runner/resume.ts configHash); absent in runs of older versions. */
+  config_hash?: string;
   gpus?: number[];
   summary: Record<string, MetricSummary>;
+  /** Metric lines (stdout markers, metrics-file lines) that could not be read, and where the first was. */
   metrics_bad_lines?: number;
+  metrics_first_bad?: BadLine;
+  /** What the run's status does not say: e.g. it succeeded without reporting its primary metric. */
+  warnings?: string[];
   /** Peaks, means and energy of the run's telemetry samples (local runs of a second or more). */
   telemetry?: TelemetrySummary;
 }
@@ -84,6 +97,12 @@ export class FileStore {
   private versions = new Map<string, number>();
   private tableRows = new Map<string, { version: number; run: string; failed: string[] }>();
   private tableColumns = '';
+  /** Bytes of journal.jsonl the index has taken in. */
+  private journalSeen = 0;
+  /** Runs this process created or saved: for them the index is ahead of the disk, never behind. */
+  private own = new Set<string>();
+  /** Runs of other processes whose run.json has not yet reached the status the journal gave, by id. */
+  private behind = new Map<string, unknown>();
 
   constructor(readonly root: string) {}
 
@@ -96,6 +115,9 @@ export class FileStore {
     const bad: string[] = [];
     this.runs.clear();
     this.tableRows.clear();
+    this.behind.clear();
+    // Events from here on may concern runs read below; taking them in again costs one read each.
+    try { this.journalSeen = fs.statSync(this.journalFile).size; } catch { this.journalSeen = 0; }
     let ids: string[] = [];
     try { ids = fs.readdirSync(path.join(this.root, 'runs')); } catch { /* a new store */ }
     for (const id of ids) {
@@ -139,14 +161,16 @@ export class FileStore {
   }
 
   /**
-   * Creates the run's folder with its config, parameters and run.json — built under a temporary
-   * name and renamed into place, so a run folder is either complete or absent. Synchronous: small
-   * writes to the page cache take microseconds, a trip through libuv's thread pool far more CPU.
+   * Creates the run's folder with its config, its `params:` (the file EXPCTL_PARAMS_FILE names) and
+   * run.json — built under a temporary name and renamed into place, so a run folder is either
+   * complete or absent. Synchronous: small writes to the page cache take microseconds, a trip
+   * through libuv's thread pool far more CPU.
+   *
+   * `rec.id` comes from newRunId; if another process has taken that id meanwhile (a runner of
+   * another sweep with a trial of the same name), the run gets the next free one, in `rec.id`.
    */
-  create(rec: RunRecord, configYaml: string): void {
-    this.runs.set(rec.id, rec); // the id is taken from now on
-    const dir = this.runDir(rec.id);
-    const tmp = path.join(path.dirname(dir), `.${rec.id}.${process.pid}.tmp`);
+  create(rec: RunRecord, configYaml: string, params: Record<string, unknown> = {}): void {
+    const tmp = path.join(this.root, 'runs', `.${rec.id}.${process.pid}.tmp`);
     try {
       fs.mkdirSync(tmp);
     } catch (e) {
@@ -157,10 +181,27 @@ export class FileStore {
     }
     // Plain writes: nobody sees the folder until the rename.
     fs.writeFileSync(path.join(tmp, 'config.yaml'), configYaml);
-    fs.writeFileSync(path.join(tmp, 'params.json'), `${JSON.stringify(rec.params, null, 2)}\n`);
-    fs.writeFileSync(path.join(tmp, 'run.json'), `${JSON.stringify(rec, null, 2)}\n`);
-    fs.renameSync(tmp, dir);
+    fs.writeFileSync(path.join(tmp, 'params.json'), paramsText(params));
+    for (;;) {
+      fs.writeFileSync(path.join(tmp, 'run.json'), `${JSON.stringify(rec, null, 2)}\n`);
+      try {
+        fs.renameSync(tmp, this.runDir(rec.id));
+        break;
+      } catch (e) {
+        // Renaming onto a run folder fails (it is never empty): the id was taken since newRunId.
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw e;
+        rec.id = this.newRunId(rec.trial.name, rec.trial.key);
+      }
+    }
+    this.runs.set(rec.id, rec);
+    this.own.add(rec.id);
     this.journal({ event: 'run-created', run_id: rec.id, sweep_id: rec.sweep_id, status: rec.status });
+  }
+
+  /** Replaces a run's params.json: an attempt that runs with changed params (on_failure) reads those. */
+  writeParams(id: string, params: Record<string, unknown>): void {
+    writeFileAtomic(path.join(this.runDir(id), 'params.json'), paramsText(params), false);
   }
 
   /**
@@ -174,6 +215,7 @@ export class FileStore {
   save(rec: RunRecord, event: string, extra: Record<string, unknown> = {}): void {
     const final = rec.status !== 'running' && rec.status !== 'queued';
     this.runs.set(rec.id, rec);
+    this.own.add(rec.id);
     this.versions.set(rec.id, (this.versions.get(rec.id) ?? 0) + 1);
     this.journal({ event, run_id: rec.id, sweep_id: rec.sweep_id, status: rec.status, ...extra });
     const text = `${JSON.stringify(rec, null, 2)}\n`;
@@ -265,11 +307,58 @@ export class FileStore {
   }
 
   /**
-   * runs.csv and failed_runs.csv, rebuilt from the index and replaced atomically. Each run's rows
-   * are kept as text until the run changes (or the columns do): the runner rewrites the tables
-   * every second, and 10,000 runs must not mean 10,000 rows formatted every second.
+   * Takes in the runs other processes (runners of other sweeps) created or changed since the index
+   * last looked: the journal's new lines name them, and only their run.json files are read again.
+   * The journal line comes before the run.json write it announces, so a run whose run.json does
+   * not have the journal's status yet is read again next time.
+   */
+  private catchUp(): void {
+    for (const e of this.newEvents()) if (typeof e.run_id === 'string' && !this.own.has(e.run_id)) this.behind.set(e.run_id, e.status);
+    for (const [id, status] of this.behind) {
+      let rec: RunRecord;
+      try { rec = JSON.parse(fs.readFileSync(this.runFile(id), 'utf8')) as RunRecord; } catch (e) {
+        // Deleted: gone from the tables too. (A torn file cannot be: run.json is replaced atomically.)
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') { this.behind.delete(id); this.runs.delete(id); }
+        continue;
+      }
+      if (rec?.id !== id) { this.behind.delete(id); continue; }
+      this.runs.set(id, rec);
+      this.versions.set(id, (this.versions.get(id) ?? 0) + 1);
+      if (rec.status === status) this.behind.delete(id);
+    }
+  }
+
+  /** The journal's complete lines appended since the last look (torn ones, by a kill -9, skipped). */
+  private newEvents(): JournalEvent[] {
+    let fd: number;
+    try { fd = fs.openSync(this.journalFile, 'r'); } catch { return []; /* no journal yet */ }
+    try {
+      const size = fs.fstatSync(fd).size;
+      if (size < this.journalSeen) this.journalSeen = 0; // a new journal: the store was replaced
+      if (size === this.journalSeen) return [];
+      const buf = Buffer.alloc(size - this.journalSeen);
+      fs.readSync(fd, buf, 0, buf.length, this.journalSeen);
+      const end = buf.lastIndexOf(10); // a line still being appended is taken in next time
+      this.journalSeen += end + 1;
+      const events: JournalEvent[] = [];
+      for (const line of buf.toString('utf8', 0, Math.max(end, 0)).split('\n')) {
+        try { events.push(JSON.parse(line) as JournalEvent); } catch { /* blank, or torn */ }
+      }
+      return events;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /**
+   * runs.csv and failed_runs.csv, rebuilt from the index and replaced atomically — with the runs
+   * of other runners sharing the store (catchUp). Each run's rows are kept as text until the run
+   * changes (or the columns do): the runner rewrites the tables every second, and 10,000 runs must
+   * not mean 10,000 rows formatted every second.
    */
   writeTables(): void {
+    if (!this.loaded) this.load();
+    this.catchUp();
     const runs = this.all().sort((a, b) => cmp(a.created, b.created) || cmp(a.id, b.id));
     const keys = (f: (r: RunRecord) => object | undefined) => {
       const set = new Set<string>();
@@ -277,16 +366,20 @@ export class FileStore {
       return [...set].sort();
     };
     const params = keys((r) => r.params);
+    // `effective.<param>` beside the nominal column, for the params a retry changed in some run.
+    const changed = new Set<string>();
+    for (const r of runs) for (const k in r.effective_params ?? {}) if (!sameValue(r.effective_params![k], r.params[k])) changed.add(k);
+    const effective = [...changed].sort();
     const metrics = keys((r) => r.summary);
     const telemetry = keys((r) => r.telemetry).filter((k) => k !== 'samples') as Array<keyof TelemetrySummary>;
     const header = ['run_id', 'sweep_id', 'experiment', 'trial_index', 'trial_name', 'trial_key', 'repeat', 'status', 'attempts',
       'failure_class', 'exit_code', 'started', 'ended', 'duration_s', 'target', 'host', 'git_commit', 'git_dirty', 'gpus',
-      ...params, ...metrics.flatMap((m) => [`${m}.last`, `${m}.min`, `${m}.max`, `${m}.mean`]), ...telemetry.map((k) => `telemetry.${k}`)];
+      ...params, ...effective.map((p) => `effective.${p}`), ...metrics.flatMap((m) => [`${m}.last`, `${m}.min`, `${m}.max`, `${m}.mean`]), ...telemetry.map((k) => `telemetry.${k}`)];
     const columns = header.join('\0');
     if (columns !== this.tableColumns) { this.tableRows.clear(); this.tableColumns = columns; }
     const line = (cells: unknown[]) => cells.map(csvCell).join(',');
     const runLines = [line(header)];
-    const failedLines = [line(['timestamp', 'run_id', 'trial_name', 'attempt', 'failure_class', 'message', 'config'])];
+    const failedLines = [line(['timestamp', 'run_id', 'trial_name', 'attempt', 'failure_class', 'message', 'stderr_tail', 'config'])];
     for (const r of runs) {
       const version = this.versions.get(r.id) ?? 0;
       let cached = this.tableRows.get(r.id);
@@ -294,10 +387,10 @@ export class FileStore {
         const last = r.attempts[r.attempts.length - 1];
         const run = line([r.id, r.sweep_id, r.experiment, r.trial.index, r.trial.name, r.trial.key, r.trial.repeat, r.status, r.attempts.length,
           last?.failure_class, last?.exit_code, r.started, r.ended, r.duration_s, r.target, r.host, r.git?.commit, r.git?.dirty, r.gpus?.join(' '),
-          ...params.map((p) => r.params[p]), ...metrics.flatMap((m): unknown[] => { const s = r.summary[m]; return s ? [s.last, s.min, s.max, s.mean] : ['', '', '', '']; }),
+          ...params.map((p) => r.params[p]), ...effective.map((p) => r.effective_params?.[p]), ...metrics.flatMap((m): unknown[] => { const s = r.summary[m]; return s ? [s.last, s.min, s.max, s.mean] : ['', '', '', '']; }),
           ...telemetry.map((k) => r.telemetry?.[k])]);
         const failed = r.attempts.filter((a) => a.failure_class)
-          .map((a) => line([a.ended ?? a.started, r.id, r.trial.name, a.n, a.failure_class, a.message, JSON.stringify({ ...r.params, ...a.params })]));
+          .map((a) => line([a.ended ?? a.started, r.id, r.trial.name, a.n, a.failure_class, a.message, lastLines(a.stderr_tail, STDERR_LINES), JSON.stringify({ ...r.params, ...a.params })]));
         cached = { version, run, failed };
         this.tableRows.set(r.id, cached);
       }
@@ -332,6 +425,19 @@ export function storeDirFor(file: string): string {
   }
   return path.join(dir, STORE_DIR);
 }
+
+const paramsText = (params: Record<string, unknown>) => `${JSON.stringify(params, null, 2)}\n`;
+
+/** Lines of an attempt's stderr in failed_runs.csv: the error and its context, not the whole log. */
+const STDERR_LINES = 5;
+
+/** The last `n` non-blank lines (a progress bar's `\r` ends a line too), trailing spaces trimmed. */
+function lastLines(text: string | undefined, n: number): string | undefined {
+  return text?.split(/\r\n|\r|\n/).filter((l) => l.trim()).slice(-n).map((l) => l.trimEnd()).join('\n');
+}
+
+/** Parameter values as JSON holds them: equal if they print the same. */
+const sameValue = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);
 
 /** Code-point order: ISO times and ids sort right without the cost of localeCompare. */
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

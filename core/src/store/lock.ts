@@ -1,0 +1,173 @@
+// One runner per sweep: `sweeps/<sweep-id>/runner.lock` in the store names the runner that holds
+// the sweep (pid, host, start). Two runners of one sweep would otherwise both run every trial that
+// neither had started yet.
+//
+// The lock is written to a temp file and hard-linked to its name: link() fails if the name exists,
+// and a reader never sees the lock half-written. A lock whose runner is gone from this host (pid
+// dead, or the machine rebooted since) is stale and taken over — by exactly one of the runners that
+// find it so: each must first link the stale lock to `runner.lock.takeover` (only one link can
+// exist) and check that what it linked is still the stale lock it judged, before replacing it.
+// A lock from another host cannot be checked from here: it is refused, with how to remove it.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { alive } from '../util/process';
+
+export interface LockHolder { pid: number; host: string; started: string; /** /proc's boot id: a reboot ends every runner. */ boot?: string }
+
+export type LockedReason =
+  /** Its runner is alive on this host. */
+  | 'running'
+  /** Held by a runner on another host, which cannot be checked from here. */
+  | 'other-host'
+  /** Not a lock this version can read. */
+  | 'unreadable'
+  /** Stale, but another runner's takeover of it did not finish. */
+  | 'takeover';
+
+/** The sweep is held by another runner, or its lock cannot be judged; nothing was run. */
+export class LockedError extends Error {
+  constructor(readonly file: string, readonly reason: LockedReason, readonly holder?: LockHolder) {
+    super(lockedMessage(file, reason, holder));
+    this.name = 'LockedError';
+  }
+}
+
+function lockedMessage(file: string, reason: LockedReason, h?: LockHolder): string {
+  switch (reason) {
+    case 'running': return `another runner is running this sweep: pid ${h!.pid} on this host, since ${h!.started}`;
+    case 'other-host': return `a runner on host ${h!.host} (pid ${h!.pid}, since ${h!.started}) holds this sweep, and cannot be checked from here; if it is no longer running, delete ${file} and run again`;
+    case 'unreadable': return `${file} is not a runner lock expctl can read; if no runner is running this sweep, delete it and run again`;
+    case 'takeover': return `the runner lock ${file} is stale (pid ${h!.pid} is gone), but another runner's takeover of it did not finish; if no runner is running this sweep, delete ${file} and ${file}.takeover and run again`;
+  }
+}
+
+export interface Lock {
+  readonly file: string;
+  /** Removes the lock if it is still this runner's. Also done when the process exits. */
+  release(): void;
+}
+
+/** How long a runner waits for another runner's takeover of a stale lock to finish (microseconds, unless it died). */
+const TAKEOVER_WAIT_MS = 1000;
+
+export function sweepLockFile(storeRoot: string, sweepId: string): string {
+  return path.join(storeRoot, 'sweeps', sweepId, 'runner.lock');
+}
+
+let tmpCounter = 0;
+
+/** Takes the lock, or throws LockedError saying who holds it. */
+export async function acquireLock(file: string): Promise<Lock> {
+  const me = self();
+  const text = `${JSON.stringify(me)}\n`;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${tmpCounter++}.tmp`;
+  fs.writeFileSync(tmp, text);
+  try {
+    for (const until = Date.now() + TAKEOVER_WAIT_MS; ;) {
+      if (link(tmp, file)) break;
+      const seen = readOrUndefined(file);
+      if (seen === undefined) continue; // released meanwhile
+      const holder = staleHolder(file, seen, me);
+      const took = takeOver(file, seen, tmp);
+      if (took === true) break;
+      // 'busy': another runner is taking it over; once it has, the lock names that runner.
+      if (took === 'busy') {
+        if (Date.now() > until) throw new LockedError(file, 'takeover', holder);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+  let held = true;
+  const release = () => {
+    if (!held) return;
+    held = false;
+    process.off('exit', release);
+    // Only our own: a user may have deleted it and another runner taken the sweep since.
+    try { if (readOrUndefined(file) === text) fs.rmSync(file, { force: true }); } catch { /* the store is gone: nothing to release */ }
+  };
+  // A forced exit (a second Ctrl-C) skips the runner's `finally`; a kill -9 leaves a stale lock.
+  process.on('exit', release);
+  return { file, release };
+}
+
+/**
+ * Throws LockedError if a live runner holds the lock, or one that cannot be checked: a look before
+ * starting a runner in the background, whose own refusal would go to a log.
+ */
+export function checkLock(file: string): void {
+  const seen = readOrUndefined(file);
+  if (seen !== undefined) staleHolder(file, seen, self());
+}
+
+function self(): LockHolder {
+  return { pid: process.pid, host: os.hostname(), started: new Date().toISOString(), boot: bootId() };
+}
+
+/** The holder of the lock text `seen` if it is stale; else throws LockedError saying why not. */
+function staleHolder(file: string, seen: string, me: LockHolder): LockHolder {
+  const holder = parseHolder(seen);
+  if (!holder) throw new LockedError(file, 'unreadable');
+  if (holder.host !== me.host) throw new LockedError(file, 'other-host', holder);
+  const rebooted = holder.boot !== undefined && me.boot !== undefined && holder.boot !== me.boot;
+  if (alive(holder.pid) && !rebooted) throw new LockedError(file, 'running', holder);
+  return holder;
+}
+
+/**
+ * Replaces the stale lock `seen` with ours (in `tmp`) if no other runner has replaced it, and no
+ * other runner is doing so right now ('busy'); false if the lock is no longer the one seen.
+ */
+function takeOver(file: string, seen: string, tmp: string): boolean | 'busy' {
+  const token = `${file}.takeover`;
+  try {
+    fs.linkSync(file, token);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return 'busy';
+    if (code === 'ENOENT') return false;
+    throw e;
+  }
+  try {
+    // What was linked is whatever held the name at that moment: the stale lock, or a runner's that
+    // took it over since. Only the stale one may be replaced; while we hold the token nobody else can.
+    if (readOrUndefined(token) !== seen) return false;
+    fs.renameSync(tmp, file);
+    return true;
+  } finally {
+    fs.rmSync(token, { force: true });
+  }
+}
+
+function link(from: string, to: string): boolean {
+  try {
+    fs.linkSync(from, to);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+}
+
+function readOrUndefined(file: string): string | undefined {
+  try { return fs.readFileSync(file, 'utf8'); } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+function parseHolder(text: string): LockHolder | undefined {
+  try {
+    const h = JSON.parse(text) as LockHolder;
+    return Number.isInteger(h?.pid) && typeof h.host === 'string' && typeof h.started === 'string' ? h : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function bootId(): string | undefined {
+  try { return fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(); } catch { return undefined; }
+}
