@@ -7,8 +7,8 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { FileInfoRequest } from '../../server/src/protocol';
 import type { FileInfoParams, FileInfoResult } from '../../server/src/protocol';
 import type { Results } from './results';
+import { latestByTrial } from '../../core/src/store/store';
 import type { RunRecord } from '../../core/src/store/store';
-import { latestRuns } from '../../core/src/runner/resume';
 
 export const LENS_SELECTOR: vscode.DocumentSelector = [
   { scheme: 'file', language: 'yaml', pattern: '**/*.{experiment,sweep}.{yaml,yml}' },
@@ -17,7 +17,7 @@ export const LENS_SELECTOR: vscode.DocumentSelector = [
 
 /** Trials whose newest run recorded another config hash than the file gives them now (see core/src/runner/resume.ts). */
 export function changedTrials(runs: RunRecord[], hashes: Record<string, string>): number {
-  const latest = latestRuns(runs, [...new Set(runs.map((r) => r.sweep_id))]);
+  const latest = latestByTrial(runs);
   let n = 0;
   for (const [key, hash] of Object.entries(hashes)) {
     const r = latest.get(key);

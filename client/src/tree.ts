@@ -1,6 +1,7 @@
 // The Experiments view: sweeps → runs (one per trial, newest) → attempts, with status icons,
 // durations, the primary metric and the best trial marked. It refreshes whenever a store changes.
 import * as vscode from 'vscode';
+import { latestByTrial } from '../../core/src/store/store';
 import type { AttemptRecord, RunRecord } from '../../core/src/store/store';
 import { problemSentences } from '../../core/src/runner/status';
 import type { SweepStatus } from '../../core/src/runner/status';
@@ -40,11 +41,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<Node> {
   getChildren(node?: Node): Node[] {
     if (!node) return this.results.all().flatMap((v) => v.sweeps.map((sweep): Node => ({ kind: 'sweep', root: v.root, sweep })));
     if (node.kind === 'sweep') {
-      const latest = new Map<string, RunRecord>();
-      for (const r of this.results.runs(node.root, node.sweep.id)) {
-        const cur = latest.get(r.trial.key);
-        if (!cur || r.created > cur.created) latest.set(r.trial.key, r);
-      }
+      const latest = latestByTrial(this.results.runs(node.root, node.sweep.id));
       const metric = node.sweep.metric?.name;
       return [...latest.values()].sort((a, b) => a.trial.index - b.trial.index || a.trial.repeat - b.trial.repeat)
         .map((run): Node => ({ kind: 'run', root: node.root, run, best: node.sweep.best?.id === run.id, metric }));

@@ -69,17 +69,6 @@ export function decide(prev: RunRecord | undefined, hash: string, policy: RerunP
     : { action: 'skip', state, reason: 'failed before (--rerun failed runs it again)', prev };
 }
 
-/** The newest run of each trial key among runs of these sweep ids. */
-export function latestRuns(runs: Iterable<RunRecord>, sweepIds: string[]): Map<string, RunRecord> {
-  const latest = new Map<string, RunRecord>();
-  for (const r of runs) {
-    if (!sweepIds.includes(r.sweep_id)) continue;
-    const cur = latest.get(r.trial.key);
-    if (!cur || r.created > cur.created) latest.set(r.trial.key, r);
-  }
-  return latest;
-}
-
 /** The parts of a resolved config that define what a run computes (retries, timeouts, metrics and tags do not). */
 const DEFINING = ['command', 'shell', 'launcher', 'workdir', 'env', 'params', 'resources', 'data'] as const;
 

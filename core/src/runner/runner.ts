@@ -13,9 +13,9 @@ import { validateText } from '../validate';
 import { expandSweep, trialConfig } from '../sweep';
 import type { Trial } from '../sweep';
 import { parseDuration, parseQuantity } from '../util/units';
-import { FileStore, runName, sweepIdFor } from '../store/store';
+import { FileStore, latestByTrial, runName, sweepIdFor } from '../store/store';
 import { acquireLock, sweepLockFile } from '../store/lock';
-import { configHash, decide, decideAll, DEFAULT_RERUN, latestRuns, sweepIdOf, sweptKeysOf, unfinished } from './resume';
+import { configHash, decide, decideAll, DEFAULT_RERUN, sweepIdOf, sweptKeysOf, unfinished } from './resume';
 import type { RerunPolicy } from './resume';
 import { alive } from '../util/process';
 import type { AttemptRecord, RunRecord } from '../store/store';
@@ -177,11 +177,17 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 /** Whether a run is owned by another live runner on this machine (then it is left alone). */
 const ownedElsewhere = (host: string) => (r: RunRecord) => r.host === host && alive(r.runner_pid) && r.runner_pid !== process.pid;
 
+/** The newest run of each trial of the plan's sweep, under its id or an older one. */
+function planHistory(plan: Plan, store: FileStore): Map<string, RunRecord> {
+  const ids = new Set([plan.sweepId, ...plan.legacySweepIds]);
+  return latestByTrial(store.all().filter((r) => ids.has(r.sweep_id)));
+}
+
 /** What `run` would do with each trial of the plan now — the very decisions runPlan makes (dry run, plan, status). */
 export function planDecisions(plan: Plan, store: FileStore, policy: RerunPolicy = DEFAULT_RERUN): ReturnType<typeof decideAll> {
   const scripts = new Map<string, string>();
   return decideAll(plan.trials, (t) => configHash(trialConfig(plan.experiment, t), plan.experimentFile, scripts),
-    latestRuns(store.all(), [plan.sweepId, ...plan.legacySweepIds]), policy, ownedElsewhere(os.hostname()));
+    planHistory(plan, store), policy, ownedElsewhere(os.hostname()));
 }
 
 /**
@@ -223,7 +229,7 @@ async function runLocked(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
   }, plan.trials.map((t) => ({ index: t.index, key: t.key, name: t.name, repeat: t.repeat, params: t.params })));
 
   // Resume: the newest run of each trial decides what happens to it (see resume.ts).
-  const latest = latestRuns(store.all(), [plan.sweepId, ...plan.legacySweepIds]);
+  const latest = planHistory(plan, store);
   const policy = o.rerun ?? DEFAULT_RERUN;
   const scripts = new Map<string, string>();
 

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Goal } from '../config/types';
+import { latestByTrial } from '../store/store';
 import type { FileStore, RunRecord, RunStatus } from '../store/store';
 import { alive } from '../util/process';
 import { badLinesSentence, finiteValue, isNonFinite } from './metrics';
@@ -124,11 +125,7 @@ export function storeStatus(store: FileStore, o: { sweep?: string; now?: number 
   const out: SweepStatus[] = [];
   for (const [id, runs] of bySweep) {
     const meta = readMeta(store, id);
-    const latest = new Map<string, RunRecord>();
-    for (const r of runs) {
-      const cur = latest.get(r.trial.key);
-      if (!cur || r.created > cur.created) latest.set(r.trial.key, r);
-    }
+    const latest = latestByTrial(runs);
     const counts: SweepStatus['counts'] = { pending: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, interrupted: 0 };
     const s: SweepStatus = {
       id, name: meta.name ?? runs[0].experiment ?? id, file: meta.file, target: meta.target, metric: meta.metric,

@@ -405,6 +405,16 @@ export class FileStore {
 
 }
 
+/** The newest run of each trial key: the run that speaks for the trial (resume, status, the editor). */
+export function latestByTrial(runs: Iterable<RunRecord>): Map<string, RunRecord> {
+  const latest = new Map<string, RunRecord>();
+  for (const r of runs) {
+    const cur = latest.get(r.trial.key);
+    if (!cur || r.created > cur.created) latest.set(r.trial.key, r);
+  }
+  return latest;
+}
+
 /** A sweep's id in the store: its name, readable, and a hash of the file's absolute path. */
 export function sweepIdFor(name: string, absFile: string): string {
   return `${slug(name).slice(0, 60)}-${createHash('sha256').update(absFile).digest('hex').slice(0, 8)}`;
