@@ -157,6 +157,10 @@ function runInit(): InitMessage<'run'> {
   const run = sweepRuns('mnist', 20, 3)[18];
   run.attempts.unshift({ n: 1, started: iso(T0), ended: iso(T0 + 95_000), duration_s: 95, exit_code: 137, failure_class: 'oom', message: 'CUDA out of memory. Tried to allocate 2.00 GiB' });
   run.attempts[1].n = 2;
+  // Metric lines it could not read, and a warning: the panel says so above everything.
+  run.metrics_bad_lines = 3;
+  run.metrics_first_bad = { source: 'stdout', line: 12, text: "@expctl {'loss': 0.31}", error: 'not JSON: a printed Python dict? use json.dumps' };
+  run.warnings = ['no val_accuracy reported'];
   const telemetry: TelemetryRecord[] = [];
   const r = rng(9);
   for (let i = 0; i < 900; i++) {
@@ -294,6 +298,9 @@ test('run panel: charts per metric and telemetry, attempts, show logs, PNG expor
     const { page, errors } = await openPanel('run', theme);
     await send(page, init);
     await chartsDrawn(page, 3 + 5);
+    const banner = await page.locator('.warnings').innerText();
+    assert.match(banner, /3 metric lines could not be read; first at stdout line 12/);
+    assert.match(banner, /no val_accuracy reported/);
     if (theme === 'dark') {
       await page.getByRole('button', { name: 'Show logs' }).click();
       await page.locator('figure.chart button.icon').first().click();
