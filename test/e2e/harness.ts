@@ -7,7 +7,7 @@
 // something goes wrong, say what and where to look (code-server's log, a failure screenshot).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
+import { freePort } from '../../core/src/util/net';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
 
@@ -81,18 +81,6 @@ function installCleanupHooks(): void {
       process.kill(process.pid, sig); // then the default action: terminate with that signal
     });
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function tail(file: string, lines = 30): string {

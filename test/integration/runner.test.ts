@@ -308,6 +308,7 @@ test('kill -9 of the runner at 20 random moments: every trial succeeds exactly o
   const final = start();
   let out = '';
   final.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  final.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
   assert.equal(await exited(final), 0, out);
   const counts = new Map<string, number>();
   for (const line of fs.readFileSync(path.join(dir, 'counter'), 'utf8').trim().split('\n')) counts.set(line, (counts.get(line) ?? 0) + 1);

@@ -262,10 +262,19 @@ test('runner lock: a stale one is taken over; one from another host, or unreadab
   await assert.rejects(acquireLock(file), lockedFor('other-host', new RegExp(`host gpu-box-7 \\(pid 4242, .*cannot be checked from here; if it is no longer running, delete ${file}`)));
   write('not json');
   await assert.rejects(acquireLock(file), lockedFor('unreadable', new RegExp(`${file} is not a runner lock .*delete it`)));
-  // A takeover another runner started and never finished (it died in those microseconds) is not second-guessed.
+  // A takeover whose runner was killed in those microseconds (kill -9 at a random moment) leaves
+  // its token: the next runner clears it and takes the lock.
   write({ pid: deadPid(), host: os.hostname(), started: '2026-01-01T00:00:00.000Z' });
-  fs.linkSync(file, `${file}.takeover`);
-  await assert.rejects(acquireLock(file), lockedFor('takeover', new RegExp(`delete ${file} and ${file}.takeover`)));
+  fs.writeFileSync(`${file}.takeover`, `${JSON.stringify({ pid: deadPid(), host: os.hostname(), started: '2026-01-01T00:00:00.000Z' })}\n`);
+  lock = await acquireLock(file);
+  assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).pid, process.pid);
+  assert.ok(!fs.existsSync(`${file}.takeover`), 'the dead token is gone');
+  lock.release();
+  // One a live runner holds is waited for, then refused (a takeover takes microseconds).
+  write({ pid: deadPid(), host: os.hostname(), started: '2026-01-01T00:00:00.000Z' });
+  fs.writeFileSync(`${file}.takeover`, `${JSON.stringify({ pid: process.ppid, host: os.hostname(), started: '2026-01-01T00:00:00.000Z' })}\n`);
+  await assert.rejects(acquireLock(file), lockedFor('takeover', new RegExp(`for more than a second; .*delete ${file} and ${file}.takeover`)));
+  assert.ok(fs.existsSync(`${file}.takeover`), 'a live runner\'s token is left alone');
 });
 
 test('runner lock: of runners racing to take over the same stale lock, exactly one wins', { timeout: 60_000 }, async () => {

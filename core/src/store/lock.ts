@@ -5,8 +5,9 @@
 // The lock is written to a temp file and hard-linked to its name: link() fails if the name exists,
 // and a reader never sees the lock half-written. A lock whose runner is gone from this host (pid
 // dead, or the machine rebooted since) is stale and taken over — by exactly one of the runners that
-// find it so: each must first link the stale lock to `runner.lock.takeover` (only one link can
-// exist) and check that what it linked is still the stale lock it judged, before replacing it.
+// find it so: each must first link its own lock text to `runner.lock.takeover` (only one link can
+// exist), and check that the lock is still the stale one it judged, before replacing it. A token
+// whose runner died mid-takeover is cleared by the next runner, as a stale lock is.
 // A lock from another host cannot be checked from here: it is refused, with how to remove it.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -22,7 +23,7 @@ export type LockedReason =
   | 'other-host'
   /** Not a lock this version can read. */
   | 'unreadable'
-  /** Stale, but another runner's takeover of it did not finish. */
+  /** Stale, but a live runner's takeover of it has not finished within TAKEOVER_WAIT_MS. */
   | 'takeover';
 
 /** The sweep is held by another runner, or its lock cannot be judged; nothing was run. */
@@ -38,7 +39,7 @@ function lockedMessage(file: string, reason: LockedReason, h?: LockHolder): stri
     case 'running': return `another runner is running this sweep: pid ${h!.pid} on this host, since ${h!.started}`;
     case 'other-host': return `a runner on host ${h!.host} (pid ${h!.pid}, since ${h!.started}) holds this sweep, and cannot be checked from here; if it is no longer running, delete ${file} and run again`;
     case 'unreadable': return `${file} is not a runner lock expctl can read; if no runner is running this sweep, delete it and run again`;
-    case 'takeover': return `the runner lock ${file} is stale (pid ${h!.pid} is gone), but another runner's takeover of it did not finish; if no runner is running this sweep, delete ${file} and ${file}.takeover and run again`;
+    case 'takeover': return `the runner lock ${file} is stale (pid ${h!.pid} is gone), and another runner has been taking it over for more than a second; if no runner is running this sweep, delete ${file} and ${file}.takeover and run again`;
   }
 }
 
@@ -70,7 +71,7 @@ export async function acquireLock(file: string): Promise<Lock> {
       const seen = readOrUndefined(file);
       if (seen === undefined) continue; // released meanwhile
       const holder = staleHolder(file, seen, me);
-      const took = takeOver(file, seen, tmp);
+      const took = takeOver(file, seen, tmp, text);
       if (took === true) break;
       // 'busy': another runner is taking it over; once it has, the lock names that runner.
       if (took === 'busy') {
@@ -119,27 +120,39 @@ function staleHolder(file: string, seen: string, me: LockHolder): LockHolder {
 
 /**
  * Replaces the stale lock `seen` with ours (in `tmp`) if no other runner has replaced it, and no
- * other runner is doing so right now ('busy'); false if the lock is no longer the one seen.
+ * other runner is doing so right now ('busy'); false if the lock is no longer the one seen (look again).
+ * The takeover token is our own lock text linked to `runner.lock.takeover`: only one can exist, and
+ * it names its runner — so a token left by a runner killed mid-takeover is known stale and cleared.
  */
-function takeOver(file: string, seen: string, tmp: string): boolean | 'busy' {
+function takeOver(file: string, seen: string, tmp: string, mine: string): boolean | 'busy' {
   const token = `${file}.takeover`;
+  if (!link(tmp, token)) return clearDeadToken(token) ? false : 'busy';
   try {
-    fs.linkSync(file, token);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return 'busy';
-    if (code === 'ENOENT') return false;
-    throw e;
-  }
-  try {
-    // What was linked is whatever held the name at that moment: the stale lock, or a runner's that
-    // took it over since. Only the stale one may be replaced; while we hold the token nobody else can.
-    if (readOrUndefined(token) !== seen) return false;
+    // While we hold the token nobody else can take over; the lock is still the stale one we judged,
+    // or a live runner's that got it since (then we look again).
+    if (readOrUndefined(file) !== seen) return false;
     fs.renameSync(tmp, file);
     return true;
   } finally {
-    fs.rmSync(token, { force: true });
+    if (readOrUndefined(token) === mine) fs.rmSync(token, { force: true });
   }
+}
+
+/**
+ * Clears a takeover token whose runner is gone from this host (killed in the microseconds of its
+ * takeover); true if the token is gone. It is moved aside first and checked there: a token put in
+ * place meanwhile by a live runner is put back, not removed.
+ */
+function clearDeadToken(token: string): boolean {
+  const text = readOrUndefined(token);
+  if (text === undefined) return true;
+  const h = parseHolder(text);
+  if (h && (h.host !== os.hostname() || alive(h.pid))) return false;
+  const aside = `${token}.${process.pid}.${tmpCounter++}.dead`;
+  try { fs.renameSync(token, aside); } catch { return true; /* cleared by another runner */ }
+  if (readOrUndefined(aside) !== text) link(aside, token); // a live runner's: back, unless a newer one is there
+  fs.rmSync(aside, { force: true });
+  return readOrUndefined(token) === undefined;
 }
 
 function link(from: string, to: string): boolean {

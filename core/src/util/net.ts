@@ -2,7 +2,7 @@
 import * as net from 'node:net';
 
 /** A port the kernel says is free now (bind to 0, read it, close). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();
