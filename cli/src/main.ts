@@ -300,7 +300,11 @@ async function runCommand(plan: Plan, storeDir: string, o: RunSetup): Promise<nu
       } else if (e.type === 'started') {
         n.running++;
         show(`        ▶ ${e.run.trial.name} (${e.run.id}${e.run.gpus?.length ? `, GPUs ${e.run.gpus.join(',')}` : ''})${e.reason ? ` — ${e.reason}` : ''}`);
-      } else if (e.type === 'retry') show(`        ↻ ${e.run.trial.name}: ${e.failure} — retry in ${e.waitS.toFixed(1)} s (attempt ${e.run.attempts.length + 1})`);
+      } else if (e.type === 'retry') {
+        // What on_failure changed for it: values of params, names of env variables (they may be secret).
+        const changes = [...Object.entries(e.params ?? {}).map(([k, v]) => `${k} → ${JSON.stringify(v)}`), ...(e.env ?? []).map((k) => `env ${k}`)];
+        show(`        ↻ ${e.run.trial.name}: ${e.failure} — retry in ${e.waitS.toFixed(1)} s (attempt ${e.run.attempts.length + 1}${changes.length ? `, ${changes.join(', ')}` : ''})`);
+      }
       else if (e.type === 'ended') {
         n.done++;
         n.running = Math.max(0, n.running - 1);

@@ -254,3 +254,15 @@ test('run --targets FILE: a targets.yaml from elsewhere; one with errors is refu
   assert.equal(bad.code, 1);
   assert.match(bad.err, /^(expctl: )?conf\/targets\.yaml:2:\d+: error: .*locl/m);
 });
+
+test('run: a retry line says what on_failure changed for the next attempt (env variables by name only)', () => {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'expctl-cli-retry-'));
+  fs.writeFileSync(path.join(ws, 'oom.sh'), '#!/bin/sh\n[ "$1" -gt 32 ] && { echo "CUDA out of memory" >&2; exit 1; }\nexit 0\n', { mode: 0o755 });
+  fs.writeFileSync(path.join(ws, 'e.experiment.yaml'), 'name: e\ncommand: [./oom.sh, "{params.batch_size}"]\nparams: { batch_size: 64 }\n'
+    + 'retry: { max_retries: 2, backoff_base_s: 2, backoff_initial_s: 0.01, on: [oom] }\n'
+    + 'on_failure:\n  oom: { scale: { params.batch_size: 0.5 }, env: { SECRETISH: "s3cr3t" } }\n');
+  const r = run(['run', 'e.experiment.yaml', '--store', '.expctl'], { cwd: ws });
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.match(r.out, /↻ e-0: oom — retry in 0\.0 s \(attempt 2, params\.batch_size → 32, env SECRETISH\)/);
+  assert.doesNotMatch(r.out, /s3cr3t/);
+});

@@ -196,6 +196,15 @@ describe('rules: on_failure paths (on-oom-param) and backoff_initial_s (retry-ba
     ]);
   });
 
+  test('a change to a value fixed for the whole run (GPUs, max_retries, metrics): warning, it would not take effect', () => {
+    const d = diagnostics(`${HEAD}resources: { gpus: 4 }\non_failure:\n  oom: { scale: { resources.gpus: 0.5 }, set: { retry.max_retries: 5 } }\n`, 'on-oom-param');
+    assert.deepEqual(d.map((x) => [x.severity, x.text]), [['warning', 'resources.gpus'], ['warning', 'retry.max_retries']]);
+    assert.match(d[0].message, /changes "resources.gpus", but the run's GPUs are reserved once, when it starts: a retry would record the new value without running with it/);
+    assert.match(d[1].message, /the number of attempts is fixed when the run starts/);
+    const oom = diagnostics(`${HEAD}resources: { gpus: 4 }\non_oom: { param: resources.gpus }\n`, 'on-oom-param');
+    assert.deepEqual(oom.map((x) => [x.severity, x.text]), [['warning', 'resources.gpus']]);
+  });
+
   test('a minimum for a path that is not scaled: warning on the key', () => {
     const d = diagnostics(`${HEAD}on_failure:\n  oom: { scale: { params.batch_size: 0.5 }, min: { params.batch_size: 16, params.lr: 0.001 } }\n`, 'on-oom-param');
     assert.deepEqual(d.map((x) => [x.severity, x.text]), [['warning', 'params.lr']]);
@@ -210,7 +219,7 @@ describe('rules: on_failure paths (on-oom-param) and backoff_initial_s (retry-ba
   });
 
   test('a valid policy has no diagnostics at all', () => {
-    const text = `${HEAD}on_failure:\n  oom: { scale: { params.batch_size: 0.5, retry.max_retries: 2 }, min: { params.batch_size: 16 }, env: { X: "{run_dir}" } }\n`
+    const text = `${HEAD}on_failure:\n  oom: { scale: { params.batch_size: 0.5, params.lr: 0.5 }, min: { params.batch_size: 16 }, env: { X: "{run_dir}" } }\n`
       + '  timeout: { env: { NCCL_TIMEOUT: "7200" }, set: { params.compile: false } }\n';
     const v = validateText(`${D}/e.experiment.yaml`, text, memHost({ [`${D}/train.py`]: '' }));
     assert.deepEqual(v.diagnostics, []);

@@ -882,12 +882,38 @@ function jsonType(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'list' : typeof v === 'object' ? 'mapping' : typeof v;
 }
 
+/**
+ * Values the runner reads once per run, not per attempt: a retry's change to them would be recorded
+ * but not take effect — said rather than silently ignored.
+ */
+const FIXED_FOR_RUN: Array<[prefix: string, why: string]> = [
+  ['resources.gpus', 'the run\'s GPUs are reserved once, when it starts'],
+  ['resources.gpu_type', 'the run\'s GPUs are reserved once, when it starts'],
+  ['launcher.gpu_ids', 'the run\'s GPUs are reserved once, when it starts'],
+  ['retry.max_retries', 'the number of attempts is fixed when the run starts'],
+  ['metrics', 'metrics sources and the primary metric are fixed for the run'],
+  ['on_failure', 'the retry policy itself does not change between attempts'],
+  ['on_oom', 'the retry policy itself does not change between attempts'],
+  ['name', 'a run keeps its name'], ['target', 'a run stays on its target'], ['repeat', 'a run is one repeat'],
+];
+
+function fixedForRun(p: string): string | undefined {
+  return FIXED_FOR_RUN.find(([prefix]) => p === prefix || p.startsWith(`${prefix}.`))?.[1];
+}
+
 /** `on_failure` (and `on_oom`, its older form for oom): every path it scales or sets names a value of the right type. */
 const onOomParam = rule('on-oom-param', (ctx, c) => {
   const param = at(c, 'on_oom', 'param');
   if (typeof param === 'string') {
     checkScaledPath(ctx, c, param, ['on_oom', 'param'], 'value', 'on_oom.param',
       { scales: 'scales after an out-of-memory failure', multiplies: 'multiplies it by on_oom.factor after an out-of-memory failure' });
+    const why = fixedForRun(param);
+    if (why) {
+      ctx.report({
+        rule: 'on-oom-param', severity: 'warning', path: ['on_oom', 'param'],
+        message: `on_oom.param ${q(param)}: ${why}, so a retry would record the new value without running with it; scale a value the command, env or launcher uses instead`,
+      });
+    }
   }
   const onFailure = own(c, 'on_failure');
   if (!isObj(onFailure)) return;
@@ -904,6 +930,20 @@ const onOomParam = rule('on-oom-param', (ctx, c) => {
   for (const [cls, action] of Object.entries(onFailure)) {
     if (!isObj(action)) continue;
     const when = FAILURE_WHEN[cls] ?? cls;
+    for (const field of ['scale', 'set']) {
+      const paths = own(action, field);
+      if (!isObj(paths)) continue;
+      for (const p of Object.keys(paths)) {
+        const why = fixedForRun(p);
+        if (why) {
+          ctx.report({
+            rule: 'on-oom-param', severity: 'warning', path: ['on_failure', cls, field, p], target: 'key',
+            message: `on_failure.${cls}.${field} changes ${q(p)}, but ${why}: a retry would record the new value without running with it; `
+              + 'change a value the command, env, launcher, timeout or resources.memory uses instead',
+          });
+        }
+      }
+    }
     const scale = own(action, 'scale');
     if (isObj(scale)) {
       for (const [p, factor] of Object.entries(scale)) {

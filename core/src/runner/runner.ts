@@ -119,7 +119,8 @@ export type RunnerEvent =
   /** `reason`: why a trial that has run before runs again (its config changed, --rerun). */
   | { type: 'started'; run: RunRecord; reason?: string }
   | { type: 'attempt'; run: RunRecord; attempt: AttemptRecord }
-  | { type: 'retry'; run: RunRecord; failure: string; waitS: number }
+  /** `params` / `env`: what on_failure changed for the next attempt (env by name only). */
+  | { type: 'retry'; run: RunRecord; failure: string; waitS: number; params?: Record<string, unknown>; env?: string[] }
   | { type: 'ended'; run: RunRecord }
   | { type: 'line'; runId: string; stream: 'stdout' | 'stderr'; line: string; ts: number };
 
@@ -409,7 +410,7 @@ async function runLocked(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
         }
         waited = backoffSeconds(config.retry, n + 1, o.random);
         store.save(run, 'retry-scheduled', { wait_s: waited, failure: failure.class, ...(next ? { params: next.params, env: next.env } : {}) });
-        emit({ type: 'retry', run, failure: failure.class, waitS: waited });
+        emit({ type: 'retry', run, failure: failure.class, waitS: waited, ...(next ? { params: next.params, env: Object.keys(next.env) } : {}) });
         await sleep(waited * 1000, o.signal);
         if (o.signal?.aborted) { run.status = 'cancelled'; break; }
       }
