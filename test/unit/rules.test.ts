@@ -713,7 +713,9 @@ describe('on-oom-param', () => {
   test('numeric parameters anywhere are fine', () => {
     none(base(), 'on-oom-param');
     none(cfg((c) => { c.on_oom.param = 'params.optimizer.lr'; }), 'on-oom-param');
-    none(cfg((c) => { c.on_oom.param = 'resources.gpus'; }), 'on-oom-param');
+    none(cfg((c) => { c.on_oom.param = 'resources.cpus'; c.resources.cpus = 8; }), 'on-oom-param');
+    // A value fixed for the run (its GPUs are reserved once) would be recorded without effect: said.
+    assert.equal(one(cfg((c) => { c.on_oom.param = 'resources.gpus'; }), 'on-oom-param').severity, 'warning');
     none(cfg((c) => { delete c.on_oom; }), 'on-oom-param');
   });
 });
