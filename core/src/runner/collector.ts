@@ -4,56 +4,15 @@
 // summary; every line that cannot be read is counted, and the first kept with where it was.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import { appendLine, writeFileAtomic } from '../store/atomic';
-import { BAD_TEXT_MAX, DEFAULT_SOURCES, LineSplitter, MetricSummarizer, parseJsonRecord, parseStdoutLine } from './metrics';
+import { FileLines } from '../util/file-lines';
+import { BAD_TEXT_MAX, DEFAULT_SOURCES, MetricSummarizer, parseJsonRecord, parseStdoutLine } from './metrics';
 import type { BadLine, MetricSource, MetricSummary, ParsedLine } from './metrics';
 
 /** The file a run appends metrics to (EXPCTL_METRICS_FILE): the run's own, read by the runner. */
 export const METRICS_FILE = 'metrics-file.jsonl';
 /** How often the metrics file is looked at while an attempt runs (live views re-read metrics.jsonl about as often). */
 const FILE_POLL_MS = 1000;
-const READ_BUF = Buffer.allocUnsafe(64 * 1024);
-
-/** The lines of a file another process appends to, numbered from its start, read from where the last read stopped. */
-class FileLines {
-  private offset = 0;
-  private split = new LineSplitter();
-  private decoder = new StringDecoder('utf8'); // a character split across two reads stays whole
-  /** The last line was delivered unterminated: what comes next continues it. */
-  private partial = false;
-  line = 0;
-
-  constructor(readonly file: string) {}
-
-  /** Lines appended since the last read; with `end`, also an unterminated last one (its writer is gone). */
-  read(onLine: (line: string, n: number) => void, end = false): void {
-    let fd: number;
-    try { fd = fs.openSync(this.file, 'r'); } catch { return; }
-    try {
-      // A file started over (opened with "w" by a later attempt): its lines are new, numbered from 1.
-      if (fs.fstatSync(fd).size < this.offset) Object.assign(this, { offset: 0, line: 0, partial: false, split: new LineSplitter() });
-      for (;;) {
-        const n = fs.readSync(fd, READ_BUF, 0, READ_BUF.length, this.offset);
-        if (n <= 0) break;
-        this.offset += n;
-        for (const l of this.split.push(this.decoder.write(READ_BUF.subarray(0, n)))) this.deliver(l, onLine);
-      }
-    } finally {
-      fs.closeSync(fd);
-    }
-    if (end) {
-      const rest = this.split.flush();
-      if (rest !== undefined) { this.deliver(rest, onLine); this.partial = true; }
-    }
-  }
-
-  private deliver(l: string, onLine: (line: string, n: number) => void): void {
-    onLine(l, this.partial ? this.line : ++this.line);
-    this.partial = false;
-  }
-}
-
 export interface CollectedMetrics {
   summary: Record<string, MetricSummary>;
   badLines: number;

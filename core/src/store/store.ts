@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { readJsonLines, writeFileAtomic, writeFileAtomicAsync } from './atomic';
 import { csvCell } from '../util/csv';
+import { deepEqual } from '../sweep/expand';
 import { alive } from '../util/process';
 import type { BadLine, MetricSummary } from '../runner/metrics';
 import type { TelemetrySummary } from '../runner/telemetry';
@@ -368,7 +369,7 @@ export class FileStore {
     const params = keys((r) => r.params);
     // `effective.<param>` beside the nominal column, for the params a retry changed in some run.
     const changed = new Set<string>();
-    for (const r of runs) for (const k in r.effective_params ?? {}) if (!sameValue(r.effective_params![k], r.params[k])) changed.add(k);
+    for (const r of runs) for (const k in r.effective_params ?? {}) if (!deepEqual(r.effective_params![k], r.params[k])) changed.add(k);
     const effective = [...changed].sort();
     const metrics = keys((r) => r.summary);
     const telemetry = keys((r) => r.telemetry).filter((k) => k !== 'samples') as Array<keyof TelemetrySummary>;
@@ -446,8 +447,6 @@ function lastLines(text: string | undefined, n: number): string | undefined {
   return text?.split(/\r\n|\r|\n/).filter((l) => l.trim()).slice(-n).map((l) => l.trimEnd()).join('\n');
 }
 
-/** Parameter values as JSON holds them: equal if they print the same. */
-const sameValue = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);
 
 /** Code-point order: ISO times and ids sort right without the cost of localeCompare. */
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

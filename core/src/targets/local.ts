@@ -8,10 +8,9 @@
 import * as fs from 'node:fs';
 import { constants } from 'node:os';
 import * as path from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AttemptOutcome } from '../runner/failure';
-import { LineSplitter } from '../runner/metrics';
+import { FileLines } from '../util/file-lines';
 import { overrideIndices, discoverGpus } from '../runner/gpus';
 import { parseProcStat } from '../runner/telemetry';
 import type { LocalTarget as LocalTargetConfig } from '../config/types';
@@ -49,8 +48,6 @@ const files = (req: AttemptRef) => ({
 
 const STDERR_TAIL_BYTES = 8192;
 const FOLLOW_MS = 100;
-/** One buffer for every follower: reads are synchronous, and a fresh 64 KB per read is garbage. */
-const READ_BUF = Buffer.allocUnsafe(64 * 1024);
 
 function startLocal(spec: AttemptRequest, onLine: LineSink): RunningAttempt {
   const { argv, env, cwd } = spec.launch;
@@ -115,39 +112,14 @@ function outcomeOf(code: number | null, signal: NodeJS.Signals | null,
 
 /** Follows a log file from `from` (default: its current end): lines to `onLine`, and the last bytes for stderr tails. */
 export function follow(file: string, stream: 'stdout' | 'stderr', onLine: LineSink, from?: number): { stop(): { tail: string } } {
-  let offset = from ?? 0;
-  if (from === undefined) {
-    try { offset = fs.statSync(file).size; } catch { /* created by the command */ }
-  }
-  const split = new LineSplitter();
-  const decoder = new StringDecoder('utf8'); // a character split across two reads stays whole
+  const lines = new FileLines(file, from ?? fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0);
   let tail = '';
-  const read = () => {
-    // Most looks find nothing new: one stat instead of an open, a read and a close.
-    const size = fs.statSync(file, { throwIfNoEntry: false })?.size;
-    if (size === undefined || size <= offset) return;
-    let fd: number;
-    try { fd = fs.openSync(file, 'r'); } catch { return; }
-    try {
-      for (;;) {
-        const n = fs.readSync(fd, READ_BUF, 0, READ_BUF.length, offset);
-        if (n <= 0) break;
-        offset += n;
-        const chunk = decoder.write(READ_BUF.subarray(0, n));
-        tail = (tail + chunk).slice(-STDERR_TAIL_BYTES);
-        for (const line of split.push(chunk)) onLine(stream, line);
-      }
-    } finally {
-      fs.closeSync(fd);
-    }
-  };
-  const timer = setInterval(read, FOLLOW_MS);
+  const read = (end: boolean) => lines.read((l) => onLine(stream, l), end, (text) => { tail = (tail + text).slice(-STDERR_TAIL_BYTES); });
+  const timer = setInterval(() => read(false), FOLLOW_MS);
   return {
     stop() {
       clearInterval(timer);
-      read();
-      const rest = split.flush();
-      if (rest !== undefined) onLine(stream, rest);
+      read(true);
       return { tail: lastLines(tail, 40) };
     },
   };
