@@ -15,7 +15,13 @@ import { CLI_JSON_VERSION } from '../../core/src/contract';
 import type { DetachResult } from '../../core/src/contract';
 import { resolveTarget, TargetError } from '../../core/src/targets';
 import type { Target } from '../../core/src/targets/api';
-import type { TargetsFile } from '../../core/src/config/types';
+import type { KubernetesTarget, TargetsFile } from '../../core/src/config/types';
+import { ManifestError, workload } from '../../core/src/k8s/manifest';
+import { PreflightError } from '../../core/src/k8s/preflight';
+import { KubeError, messageOf } from '../../core/src/k8s/kube';
+import { trialConfig } from '../../core/src/sweep';
+import { toYaml } from '../../core/src/yaml/emit';
+import type { RunRecord } from '../../core/src/store/store';
 import { anyActive, metricProblems, storeStatus } from '../../core/src/runner/status';
 import type { SweepStatus } from '../../core/src/runner/status';
 import { metricsSourceProblem, metricText, runWarnings } from '../../core/src/runner/metrics';
@@ -24,7 +30,7 @@ import { spawn } from 'node:child_process';
 import type { Plan } from '../../core/src/runner/runner';
 import { FileStore, storeDirFor } from '../../core/src/store/store';
 import { checkLock, LockedError, sweepLockFile } from '../../core/src/store/lock';
-import { follow } from '../../core/src/targets/local';
+import { follow, localTarget } from '../../core/src/targets/local';
 import { spawner } from '../../core/src/targets/spawner';
 import { version } from '../../package.json';
 import type * as Analyze from './analyze';
@@ -179,9 +185,11 @@ async function cmdRun(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
     'max-parallel': { type: 'string' }, 'retry-failed': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, store: { type: 'string' },
     detach: { type: 'boolean' }, target: { type: 'string' }, gpus: { type: 'string' }, targets: { type: 'string' },
-    rerun: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' },
+    rerun: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' }, output: { type: 'string', short: 'o' },
+    'no-preflight': { type: 'boolean' },
   } });
   if (positionals.length !== 1) throw new UsageError('run needs one sweep or experiment file, e.g. `expctl run examples/quickstart/grid.sweep.yaml`');
+  if (values.output !== undefined && (values.output !== 'yaml' || !values['dry-run'])) throw new UsageError('-o yaml goes with --dry-run: it prints the Kubernetes manifests `run` would create');
   if (values.json && !values.detach) throw new UsageError('--json goes with --detach (the runner in the foreground prints its progress)');
   const maxParallel = positiveInt('--max-parallel', values['max-parallel']);
   const rerun = rerunPolicy(values);
@@ -198,13 +206,15 @@ async function cmdRun(args: string[]): Promise<number> {
   // background runner would otherwise fail where nobody looks.
   const found = values.targets ? readTargets(values.targets) : findTargets(plan.experimentFile, diskHost);
   let target: Target;
-  try { target = resolveTarget(values.target ?? plan.target, found?.targets, found && path.relative(process.cwd(), found.file)); } catch (e) {
+  try { target = resolveTarget(values.target ?? plan.target, found?.targets, found?.file); } catch (e) {
     if (e instanceof TargetError) throw new InputError(e.message);
     throw e;
   }
   const gpus = gpuList(values.gpus) ?? await target.inventory();
   const o = { maxParallel, rerun, target, gpus };
+  if (values.output === 'yaml') return manifests(plan, storeDir, o);
   if (values['dry-run']) return dryRun(plan, storeDir, o);
+  if (target.preflight && !values['no-preflight']) await preflightOrRefuse(plan, target);
   if (values.detach) return detach(args, storeDir, plan, o, !!values.json);
   return runCommand(plan, storeDir, o);
 }
@@ -234,7 +244,47 @@ function describeDecisions(plan: Plan, d: ReturnType<typeof planDecisions>): str
 
 function header(plan: Plan, storeDir: string, o: RunSetup): string {
   const parallel = effectiveParallel(plan, o.target, o.maxParallel);
-  return `${plan.name}: ${plural(plan.trials.length, 'trial')} on ${o.target.name}, max_parallel ${parallel}, ${o.gpus?.length ? `GPUs ${o.gpus.join(',')}` : 'CPU only'} — store ${path.relative(process.cwd(), storeDir) || '.'}`;
+  const where = o.target.kind === 'kubernetes' ? 'GPUs placed by the cluster' : o.gpus?.length ? `GPUs ${o.gpus.join(',')}` : 'CPU only';
+  return `${plan.name}: ${plural(plan.trials.length, 'trial')} on ${o.target.name}, max_parallel ${parallel}, ${where} — store ${path.relative(process.cwd(), storeDir) || '.'}`;
+}
+
+/** A cluster target checks, before anything is started, that the plan can run there (PreflightError lists why not). */
+async function preflightOrRefuse(plan: Plan, target: Target): Promise<void> {
+  const t0 = Date.now();
+  try {
+    const r = await target.preflight!(plan.trials.map((t) => trialConfig(plan.experiment, t)));
+    for (const n of r.notes) process.stderr.write(`expctl: note: ${n}\n`);
+    process.stderr.write(`preflight on ${target.name}: ok in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  } catch (e) {
+    if (e instanceof PreflightError || e instanceof KubeError) throw new InputError(`${plan.name}: target ${target.name}: ${e.message}\nnothing was started (--no-preflight skips these checks)`);
+    throw e;
+  }
+}
+
+/** `--dry-run -o yaml`: the Jobs / PyTorchJobs `run` would create now (first attempts), for review or `kubectl apply`. */
+function manifests(plan: Plan, storeDir: string, o: RunSetup): number {
+  const targetConfig = o.target.kind === 'kubernetes' ? (o.target as Target & { config: KubernetesTarget }).config : undefined;
+  if (!targetConfig) throw new UsageError(`-o yaml prints Kubernetes manifests, and target ${o.target.name} is not a Kubernetes target (use --target)`);
+  const store = new FileStore(storeDir);
+  const d = planDecisions(plan, store, o.rerun);
+  const docs: string[] = [];
+  plan.trials.forEach((t, i) => {
+    const x = d.decisions[i];
+    if (x.action === 'skip') return;
+    const prev = x.prev;
+    const runId = x.action === 'resume' && prev ? prev.id : store.newRunId(t.name, t.key);
+    const attempt = x.action === 'resume' && prev ? prev.attempts.length + 1 : 1;
+    try {
+      const w = workload({ config: trialConfig(plan.experiment, t), experimentFile: plan.experimentFile, target: targetConfig,
+        run: { id: runId, sweepId: plan.sweepId, trialKey: t.key, trialName: t.name, index: t.index, repeat: t.repeat, attempt } });
+      docs.push(`# ${t.name} (attempt ${attempt})\n${toYaml(w.body)}`);
+    } catch (e) {
+      if (e instanceof ManifestError) throw new InputError(`${plan.name}: ${e.message}`);
+      throw e;
+    }
+  });
+  process.stdout.write(docs.length ? `${docs.join('---\n')}` : `# nothing to run: ${describeDecisions(plan, d)}\n`);
+  return 0;
 }
 
 /** `--dry-run`: what `run` would do with each trial, decided exactly as the runner decides. */
@@ -373,14 +423,31 @@ function nothingToRun(plan: Plan, d: ReturnType<typeof planDecisions>): string {
   return `nothing to run: of ${plural(n, 'trial')}, ${parts.join(', ')}`;
 }
 
-function cmdCancel(args: string[]): number {
+async function cmdCancel(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { store: { type: 'string' } } });
   if (positionals.length !== 1) throw new UsageError('cancel needs one run id or sweep id (see `expctl ls`)');
   const store = storeFrom(values.store);
   const given = positionals[0];
   const sweepRuns = store.all().filter((r) => r.sweep_id === given);
   const runs = sweepRuns.length ? sweepRuns : [store.get(resolveRunId(store, given))!];
-  const cancelled = cancelRuns(store, runs, sweepRuns.length > 0);
+  // Each run on the target it ran on (a cluster's Jobs are deleted through its API).
+  const targets = new Map<string, Target>();
+  const targetOf = (r: RunRecord): Target => {
+    if (!targets.has(r.target)) {
+      const found = findTargets(r.experiment_file, diskHost);
+      let t: Target;
+      try { t = resolveTarget(r.target, found?.targets, found?.file); } catch { t = localTarget(); }
+      targets.set(r.target, t);
+    }
+    return targets.get(r.target)!;
+  };
+  let cancelled: string[];
+  try {
+    cancelled = await cancelRuns(store, runs, sweepRuns.length > 0, targetOf);
+  } catch (e) {
+    if (e instanceof KubeError) throw new InputError(`cancel: ${e.message}`);
+    throw new InputError(`cancel: the cluster refused: ${messageOf(e)} (the runs are marked; run expctl cancel again once it answers)`);
+  }
   process.stdout.write(cancelled.length ? `cancelling ${cancelled.join(', ')}\n` : `nothing to cancel: no run of ${given} is running\n`);
   return 0;
 }

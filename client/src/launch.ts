@@ -115,13 +115,13 @@ export class Launcher {
     const hit = this.results.sweep(sweepId);
     if (!hit) return;
     const store = new FileStore(hit.view.root);
-    const done = cancelRuns(store, store.all().filter((r) => r.sweep_id === sweepId), true);
-    void vscode.window.showInformationMessage(done.length ? `Cancelling ${hit.status.name}: ${done.length} run${done.length === 1 ? '' : 's'}` : `Nothing of ${hit.status.name} is running`);
+    void cancelRuns(store, store.all().filter((r) => r.sweep_id === sweepId), true).then((done) =>
+      vscode.window.showInformationMessage(done.length ? `Cancelling ${hit.status.name}: ${done.length} run${done.length === 1 ? '' : 's'}` : `Nothing of ${hit.status.name} is running`));
   }
 
   cancelRun(run: RunRecord, root: string): void {
     if (!trusted()) return;
-    const done = cancelRuns(new FileStore(root), [run], false);
-    void vscode.window.showInformationMessage(done.length ? `Cancelling ${run.trial.name}` : `${run.trial.name} is not running`);
+    void cancelRuns(new FileStore(root), [run], false).then((done) =>
+      vscode.window.showInformationMessage(done.length ? `Cancelling ${run.trial.name}` : `${run.trial.name} is not running`));
   }
 }

@@ -205,7 +205,7 @@ test('cancel of a queued run (expctl cancel <run>): it never starts; the others 
     if (e.type !== 'started' || e.run.trial.name !== 't1') return;
     // Another process's view: the store on disk, where t2 waits as a run made ahead.
     const outside = new FileStore(path.join(dir, '.expctl'));
-    cancelled = cancelRuns(outside, outside.all().filter((r) => r.trial.name === 't2'), false);
+    void cancelRuns(outside, outside.all().filter((r) => r.trial.name === 't2'), false).then((c) => { cancelled = c; });
   } });
   const runs = byName(summary.runs);
   assert.deepEqual(cancelled, [runs.t2.id]);

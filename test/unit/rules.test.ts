@@ -117,10 +117,12 @@ describe('rule set', () => {
   test('ids and kinds', () => {
     assert.deepEqual(experimentRules.map((r) => r.id), [
       'command-shell', 'kafka-split-sum', 'kafka-offsets', 'kafka-partition-duplicate', 'metrics-source-kafka', 'launcher-gpu-ids', 'gpu-count',
-      'gpu-type', 'precision-support', 'template-var', 'file-exists', 'k8s-name', 'k8s-pytorchjob', 'on-oom-param',
-      'retry-backoff', 'unknown-target', 'timeout',
+      'gpu-type', 'precision-support', 'template-var', 'file-exists', 'k8s-name', 'k8s-pytorchjob', 'k8s-secret-env', 'k8s-quantity',
+      'k8s-gpus', 'on-oom-param', 'retry-backoff', 'unknown-target', 'timeout',
     ]);
-    assert.deepEqual(targetsRules.map((r) => r.id), ['unknown-target', 'k8s-name', 'target-gpus']);
+    assert.deepEqual(targetsRules.map((r) => r.id), [
+      'unknown-target', 'k8s-name', 'k8s-secret-env', 'k8s-quantity', 'k8s-gpus', 'timeout', 'k8s-context', 'target-gpus',
+    ]);
     for (const r of experimentRules) assert.deepEqual(r.kinds, ['experiment']);
     for (const r of targetsRules) assert.deepEqual(r.kinds, ['targets']);
     // Experiment rules ignore other kinds.
@@ -739,7 +741,7 @@ describe('retry-backoff', () => {
     assert.equal(r.severity, 'warning');
     assert.deepEqual(r.path, ['retry', 'on']);
     assert.equal(r.message, 'retry.max_retries is 3 but retry.on is empty, so no failure is ever retried; '
-      + 'list the failure classes (oom, timeout, nonzero, signal) or exit codes to retry on, e.g. [oom, timeout, nonzero]');
+      + 'list the failure classes (oom, timeout, nonzero, signal, evicted) or exit codes to retry on, e.g. [oom, timeout, nonzero]');
     assert.deepEqual(r.fixes?.[0].edits, [{ path: ['retry', 'on'], target: 'value', newText: '[oom, timeout, nonzero]' }]);
     none(cfg((c) => { c.retry = { max_retries: 0, on: [] }; }), 'retry-backoff');
     none(cfg((c) => { delete c.retry.on; }), 'retry-backoff');

@@ -81,7 +81,7 @@ test('anyOf of enum and integer: one message, not one per branch', () => {
   const text = `${EXP}retry: { max_retries: 1, on: [oom, crash] }\n`;
   const ds = only(check(`${D}/a.experiment.yaml`, text).diagnostics, 'schema');
   assert.equal(ds.length, 1, JSON.stringify(ds.map((x) => x.message)));
-  assert.match(ds[0].message, /^"crash" is not allowed for retry\.on\[1\]\. Allowed: oom, timeout, nonzero, signal\./);
+  assert.match(ds[0].message, /^"crash" is not allowed for retry\.on\[1\]\. Allowed: oom, timeout, nonzero, signal, evicted\./);
 });
 
 test('a semantic rule on the same value replaces the generic schema message', () => {

@@ -4,7 +4,8 @@
 
 export type Goal = 'minimize' | 'maximize';
 export type MixedPrecision = 'no' | 'fp16' | 'bf16' | 'fp8';
-export type FailureClass = 'oom' | 'timeout' | 'nonzero' | 'signal';
+/** Classes `retry.on` and `on_failure` name; `evicted` happens on Kubernetes (eviction, preemption). */
+export type FailureClass = 'oom' | 'timeout' | 'nonzero' | 'signal' | 'evicted';
 
 export interface AccelerateLauncher {
   type: 'accelerate';
@@ -79,6 +80,7 @@ export interface OnFailure {
   timeout?: FailureAction;
   nonzero?: FailureAction;
   signal?: FailureAction;
+  evicted?: FailureAction;
 }
 
 export interface Metrics {
@@ -138,8 +140,16 @@ export interface KubernetesSpec {
   image_pull_policy?: 'Always' | 'IfNotPresent' | 'Never';
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
-  backoff_limit?: number;
   ttl_seconds_after_finished?: number;
+  priority_class?: string;
+  /** Size of a memory-backed /dev/shm (a quantity such as `16Gi`): PyTorch data loaders need more than the default 64 MiB. */
+  shm_size?: string;
+  /** Container env from Secrets, by name: `{ WANDB_API_KEY: { secret: wandb, key: api-key } }` — never the value. */
+  secret_env?: Record<string, { secret: string; key: string }>;
+  /** How long a pod may stay Pending as unschedulable before the attempt fails `unschedulable` (default 10m). */
+  schedule_timeout?: string | number;
+  /** How long an image pull or container config error may last before the attempt fails, not retried (default 2m). */
+  start_timeout?: string | number;
 }
 
 export interface Experiment {
@@ -225,7 +235,18 @@ export interface KubernetesTarget {
   kubeconfig?: string;
   namespace?: string;
   image?: string;
+  image_pull_policy?: KubernetesSpec['image_pull_policy'];
+  service_account?: string;
   max_parallel?: number;
+  /** Default resources for runs on this target (the experiment's own win). */
+  resources?: Resources;
+  labels?: Record<string, string>;
+  node_selector?: Record<string, string>;
+  tolerations?: Toleration[];
+  priority_class?: string;
+  ttl_seconds_after_finished?: number;
+  schedule_timeout?: string | number;
+  start_timeout?: string | number;
   defaults?: { kubernetes?: KubernetesSpec; resources?: Resources; env?: Record<string, string> };
 }
 

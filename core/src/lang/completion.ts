@@ -1,6 +1,7 @@
 // Completion, editor-agnostic: keys (with snippets), enum values with their docs, booleans,
 // defaults, file paths for extends/experiment, sweep parameter paths from the experiment,
-// GPU types and target names.
+// GPU types, target names and the kubeconfig contexts of a Kubernetes target.
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FileHost } from '../rules/api';
 import type { Validation, ValidatedDoc } from '../validate';
@@ -11,7 +12,8 @@ import { yamlScalar } from '../schema/errors';
 import { gpuCatalog } from '../gpus';
 import { cursorContext } from './context';
 import type { CursorContext } from './context';
-import { at, configPaths, isObj } from '../util/object';
+import { at, configPaths, isObj, own } from '../util/object';
+import { targetContexts } from '../k8s/kubeconfig';
 
 export interface CompletionHost extends FileHost {
   /** Entries of a folder (names only, folders flagged); [] when it does not exist. */
@@ -154,6 +156,18 @@ function valueEntries(ctx: CursorContext, root: JsonSchema, value: unknown, vd: 
     const targets = kind === 'targets' ? (value as { targets?: object })?.targets : vd?.targets?.targets;
     const names = new Set(['local', ...Object.keys(targets ?? {})]);
     for (const n of names) add(n, 'reference', undefined, 'target', '0');
+  }
+  if (key === 'context' && kind === 'targets' && ctx.path.length === 3 && ctx.path[0] === 'targets') {
+    const target = at(value, 'targets', ctx.path[1]);
+    const kubeconfig = own(target, 'kubeconfig');
+    // Read from the file alone (no cluster is asked): what `kubectl config get-contexts` lists.
+    const found = own(target, 'type') === 'local' ? undefined
+      : targetContexts(typeof kubeconfig === 'string' ? kubeconfig : undefined, file, host, process.env, os.homedir());
+    for (const n of found?.names ?? []) {
+      const current = n === found?.current;
+      add(n, 'reference', `Context \`${n}\` of ${found?.file}${current ? ' (its current-context, used when `context` is omitted)' : ''}.`,
+        current ? 'current context' : 'kubeconfig context', current ? '0' : '1', yamlScalar(n));
+    }
   }
   if (key === 'param' && ctx.path[ctx.path.length - 2] === 'on_oom') {
     for (const [p, v] of leafPaths(vd?.config)) if (typeof v === 'number') add(p, 'reference', undefined, `now ${v}`, '0');

@@ -5,7 +5,7 @@ import type { Fix, Path, Severity } from '../diagnostic';
 import type { Report, Rule, RuleContext } from './api';
 import { templateVars } from '../config/template';
 import { findGpu, gpuCatalog, gpuKey, type GpuModel } from '../gpus';
-import { formatDuration, parseDuration } from '../util/units';
+import { formatDuration, parseDuration, parseQuantity } from '../util/units';
 import { closest, levenshtein } from '../util/strings';
 import { yamlString } from '../util/yaml-scalar';
 import { at, configPaths, getDotted, hasOwn, isObj, own } from '../util/object';
@@ -84,7 +84,7 @@ function dottedPaths(o: unknown, filter: (v: unknown) => boolean = () => true): 
   return configPaths(o, { maxDepth: 6 }).filter(([p, v]) => filter(v) && !p.startsWith('on_failure.')).map(([p]) => p);
 }
 
-function fix(title: string, path: Path, newText: string, preferred = true): Fix {
+export function fix(title: string, path: Path, newText: string, preferred = true): Fix {
   return { title, edits: [{ path, target: 'value', newText }], preferred };
 }
 
@@ -216,6 +216,140 @@ export function checkKubernetesSpec(ctx: RuleContext, spec: unknown, base: Path)
       }
     });
   }
+  // Names the API server would refuse when the Job is created: better said while editing.
+  const subdomain = (value: unknown, path: Path, what: string, rename: string) => {
+    if (typeof value !== 'string' || isDns1123Subdomain(value)) return;
+    const suggestion = sanitizeK8sName(value, { dots: true, max: 253 });
+    report(path,
+      `${dotted(path)} ${q(value)} is not a valid ${what}: use lowercase letters, digits, '-' and '.', `
+      + `starting and ending with a letter or digit (DNS-1123 subdomain, at most 253 characters)${suggestion ? `, e.g. ${q(suggestion)}` : ''}`,
+      suggestion ? { fixes: [fix(`${rename} ${q(suggestion)}`, path, yamlString(suggestion))] } : {});
+  };
+  subdomain(own(spec, 'priority_class'), [...base, 'priority_class'], 'PriorityClass name', 'Change priority class to');
+  const secretEnv = own(spec, 'secret_env');
+  if (isObj(secretEnv)) {
+    for (const name of Object.keys(secretEnv)) {
+      subdomain(own(secretEnv[name], 'secret'), [...base, 'secret_env', name, 'secret'], 'Secret name', 'Change secret to');
+    }
+  }
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * `k8s-secret-env`: the variables of `secret_env` (at `base`) are names a program can read (C
+ * identifiers, as `env:` keys), not expctl's own `EXPCTL_*`, and not also set by `env` — the pod
+ * would get the name twice and one value would silently lose. `envs`: the env maps the pod also gets.
+ */
+export function checkSecretEnv(ctx: RuleContext, spec: unknown, base: Path, envs: Array<{ env: unknown; label: string }>): void {
+  const secretEnv = own(spec, 'secret_env');
+  if (!isObj(secretEnv)) return;
+  const report = (name: string, message: string, fixes?: Fix[]) =>
+    ctx.report({ rule: 'k8s-secret-env', severity: 'error', path: [...base, 'secret_env', name], target: 'key', message, fixes });
+  for (const name of Object.keys(secretEnv)) {
+    const label = `${dotted(base)}.secret_env variable ${q(name)}`;
+    if (!ENV_NAME.test(name)) {
+      const suggestion = name.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^(?=\d)/, '_');
+      const ok = ENV_NAME.test(suggestion);
+      report(name, `${label} is not a valid environment variable name: use letters, digits and '_', not starting with a digit`
+        + (ok ? `, e.g. ${q(suggestion)}` : ''),
+      ok ? [{ title: `Rename to ${q(suggestion)}`, edits: [{ path: [...base, 'secret_env', name], target: 'key', newText: suggestion }], preferred: true }] : undefined);
+    } else if (name.startsWith('EXPCTL_')) {
+      report(name, `${label} is one of expctl's own (EXPCTL_*), which it sets in every run; choose another name`);
+    } else {
+      const clash = envs.find((e) => isObj(e.env) && hasOwn(e.env, name));
+      if (clash) {
+        report(name, `${label} is also set by ${clash.label}.${name}; the pod would get the variable twice and one value would be ignored — `
+          + 'set it in one place (secret_env for a value that must stay secret)');
+      }
+    }
+  }
+}
+
+/** Bytes a quantity such as `16GB`, `16gb` or `16GiB` was meant as, written the Kubernetes way (`16G`, `16Gi`). */
+function quantityGuess(s: string): string | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgtp])(i?)b?\s*$/i.exec(s);
+  if (!m) return undefined;
+  const unit = m[2].toUpperCase();
+  const guess = m[3] ? `${m[1]}${unit}i` : `${m[1]}${unit === 'K' ? 'k' : unit}`;
+  return parseQuantity(guess) === undefined ? undefined : guess;
+}
+
+/**
+ * `k8s-quantity`: `shm_size` (at `base`) parses as a quantity, is above 0, fits in `memory` (a
+ * memory-backed /dev/shm counts against the pod's memory limit), and is not mounted twice.
+ */
+export function checkShmSize(ctx: RuleContext, spec: unknown, base: Path, memory: { value: unknown; label: string } | undefined): void {
+  const shm = own(spec, 'shm_size');
+  if (typeof shm !== 'string') return; // absent, or a type the schema reports
+  const path: Path = [...base, 'shm_size'];
+  const label = `${dotted(base)}.shm_size`;
+  const report = (severity: Severity, p: Path, message: string, fixes?: Fix[]) => ctx.report({ rule: 'k8s-quantity', severity, path: p, message, fixes });
+  const bytes = parseQuantity(shm);
+  if (bytes === undefined) {
+    const guess = quantityGuess(shm);
+    report('error', path, `${label} ${q(shm)} is not a Kubernetes quantity: write a number with a suffix Ki, Mi, Gi, Ti (powers of 1024) `
+      + `or k, M, G, T (powers of 1000), such as 16Gi${guess ? `; ${q(shm)} is ${q(guess)}` : ''}`,
+    guess ? [fix(`Change to ${guess}`, path, guess)] : undefined);
+    return;
+  }
+  if (bytes <= 0) {
+    report('error', path, `${label} ${q(shm)} leaves no shared memory; give a size such as 1Gi, or remove it for the container's default 64 MiB`);
+    return;
+  }
+  const limit = memory && typeof memory.value === 'string' ? parseQuantity(memory.value) : undefined;
+  if (memory && limit !== undefined && bytes > limit) {
+    report('warning', path, `${label} ${q(shm)} is more than ${memory.label} ${q(memory.value)}: /dev/shm is memory-backed and counts against `
+      + `the pod's memory limit, so filling it gets the pod OOMKilled before it is full; keep shm_size below ${memory.label}`);
+  }
+  const volumes = own(spec, 'volumes');
+  if (!Array.isArray(volumes)) return;
+  volumes.forEach((v, i) => {
+    const mount = own(v, 'mount_path');
+    if (typeof mount === 'string' && /^\/dev\/shm\/*$/.test(mount)) {
+      report('error', [...base, 'volumes', i, 'mount_path'], `${dotted(base)}.volumes[${i}] is mounted at /dev/shm, where ${label} ${q(shm)} already mounts `
+        + 'a memory-backed volume; keep one of the two (shm_size is short for an emptyDir with medium: Memory and that size_limit)');
+    } else if (own(v, 'name') === 'dshm') {
+      report('error', [...base, 'volumes', i, 'name'], `${dotted(base)}.volumes[${i}] is named "dshm", the name of the /dev/shm volume that ${label} adds; rename it`);
+    }
+  });
+}
+
+/** `gpus: 3` or `"H100:3"` — whole GPUs, since `nvidia.com/gpu` is an extended resource, which cannot be split. */
+export function checkK8sGpus(ctx: RuleContext, gpus: unknown, path: Path, where: string): void {
+  if (gpus === undefined || gpus === null) return;
+  const report = (message: string, newText?: string) => ctx.report({
+    rule: 'k8s-gpus', severity: 'error', path, message,
+    fixes: newText !== undefined ? [fix(`Change to ${newText}`, path, newText)] : undefined,
+  });
+  const label = `${dotted(path)} ${q(gpus)}`;
+  if (typeof gpus === 'number') {
+    if (Number.isSafeInteger(gpus) && gpus >= 0) return;
+    if (!Number.isFinite(gpus) || gpus < 0) {
+      report(`${label} is not a GPU count: ${where} requests whole GPUs (nvidia.com/gpu), 0 or more`);
+      return;
+    }
+    const up = Math.ceil(gpus);
+    report(`${label} is a fraction, but ${where} requests whole GPUs: nvidia.com/gpu cannot be split between pods `
+      + `(GPU sharing such as MIG or time-slicing shows up as its own whole devices); request ${up}`, String(up));
+    return;
+  }
+  if (typeof gpus !== 'string') return; // the schema reports the type
+  const t = gpus.trim();
+  if (/^\d+$/.test(t)) {
+    report(`${label} is a string; write the GPU count as a number`, String(Number(t)));
+    return;
+  }
+  const m = /^(.*\S)\s*:\s*(\S+)$/.exec(t);
+  if (m && /^\d+$/.test(m[2])) return; // TYPE:N
+  if (m && /^\d*\.\d+$/.test(m[2])) {
+    const up = Math.ceil(Number(m[2]));
+    report(`${label} asks for a fraction of a GPU, but ${where} requests whole GPUs (nvidia.com/gpu cannot be split); request ${m[1]}:${up}`,
+      JSON.stringify(`${m[1]}:${up}`));
+    return;
+  }
+  report(`${label} is not a GPU request: ${where} takes a whole number such as 2, or TYPE:N such as "H100:2"`
+    + (m ? '' : `; for a GPU type alone write ${q(`${t}:1`)}`), m ? undefined : JSON.stringify(`${t}:1`));
 }
 
 export function checkNamespace(ctx: RuleContext, ns: unknown, path: Path, label: string): void {
@@ -845,11 +979,49 @@ const k8sPytorchJob = rule('k8s-pytorchjob', (ctx, c) => {
   }
 });
 
+/** The experiment's target (its own `target:`, else targets.yaml's `default`) when targets.yaml defines it as a Kubernetes target. */
+function kubernetesTargetOf(ctx: RuleContext, c: Obj): { name: string; target: Obj } | undefined {
+  const name = own(c, 'target') ?? own(ctx.targets, 'default');
+  if (typeof name !== 'string') return undefined;
+  const target = at(ctx.targets, 'targets', name);
+  return isObj(target) && own(target, 'type') === 'kubernetes' ? { name, target } : undefined;
+}
+
+const k8sSecretEnv = rule('k8s-secret-env', (ctx, c) => {
+  const k8s = own(c, 'kubernetes');
+  const t = kubernetesTargetOf(ctx, c);
+  const targetDefaults = t && own(t.target, 'defaults');
+  const envs = [{ env: own(c, 'env'), label: 'env' }];
+  if (t) envs.push({ env: own(targetDefaults, 'env'), label: `targets.yaml's targets.${t.name}.defaults.env` });
+  checkSecretEnv(ctx, k8s, ['kubernetes'], envs);
+  // The other way round: a target's secret is not to be shadowed by this file's env.
+  const targetSecrets = at(targetDefaults, 'kubernetes', 'secret_env');
+  const env = own(c, 'env');
+  if (!t || !isObj(targetSecrets) || !isObj(env)) return;
+  for (const name of Object.keys(env)) {
+    if (!hasOwn(targetSecrets, name) || (isObj(k8s) && hasOwn(own(k8s, 'secret_env'), name))) continue;
+    ctx.report({
+      rule: 'k8s-secret-env', severity: 'error', path: ['env', name], target: 'key',
+      message: `env.${name} is also set from a Secret by targets.yaml's targets.${t.name}.defaults.kubernetes.secret_env; `
+        + 'the pod would get the variable twice and one value would be ignored — set it in one place',
+    });
+  }
+});
+
+const k8sQuantity = rule('k8s-quantity', (ctx, c) => {
+  checkShmSize(ctx, own(c, 'kubernetes'), ['kubernetes'], { value: at(c, 'resources', 'memory'), label: 'resources.memory' });
+});
+
+const k8sGpus = rule('k8s-gpus', (ctx, c) => {
+  const t = kubernetesTargetOf(ctx, c);
+  if (t) checkK8sGpus(ctx, at(c, 'resources', 'gpus'), ['resources', 'gpus'], `Kubernetes target ${q(t.name)}`);
+});
+
 // ---------------------------------------------------------------------------------------------
 // on-oom-param, retry-backoff, unknown-target, timeout
 
 const FAILURE_WHEN: Record<string, string> = {
-  oom: 'an out-of-memory failure', timeout: 'a timeout', nonzero: 'a non-zero exit', signal: 'a kill by a signal',
+  oom: 'an out-of-memory failure', timeout: 'a timeout', nonzero: 'a non-zero exit', signal: 'a kill by a signal', evicted: 'an eviction or preemption',
 };
 
 /** Reports (as `on-oom-param`) a path to scale that does not name a numeric value of the experiment. */
@@ -1027,7 +1199,7 @@ const retryBackoff = rule('retry-backoff', (ctx, c) => {
       severity: 'warning',
       path: ['retry', 'on'],
       message: `retry.max_retries is ${n} but retry.on is empty, so no failure is ever retried; `
-        + 'list the failure classes (oom, timeout, nonzero, signal) or exit codes to retry on, e.g. [oom, timeout, nonzero]',
+        + 'list the failure classes (oom, timeout, nonzero, signal, evicted) or exit codes to retry on, e.g. [oom, timeout, nonzero]',
       fixes: [fix('Retry on oom, timeout and nonzero exits', ['retry', 'on'], '[oom, timeout, nonzero]')],
     });
   }
@@ -1097,28 +1269,42 @@ function lenientDuration(s: string): number | undefined {
   return pos > 0 && Number.isFinite(total) && total > 0 ? total : undefined;
 }
 
-const timeout = rule('timeout', (ctx, c) => {
-  const t = own(c, 'timeout');
+/** Reports (as `timeout`) a duration at `path` that does not parse or is not positive; `hint` says what to give instead. */
+export function checkDuration(ctx: RuleContext, t: unknown, path: Path, hint: string): void {
   if (typeof t !== 'string' && typeof t !== 'number') return;
+  const label = dotted(path);
   const seconds = parseDuration(t);
   if (seconds === undefined) {
     const guess = typeof t === 'string' ? lenientDuration(t.trim()) : undefined;
     ctx.report({
       rule: 'timeout',
       severity: 'error',
-      path: ['timeout'],
-      message: `timeout ${q(t)} is not a duration; write seconds (7200) or a duration such as 90s, 15m, 2h or 1h30m`
+      path,
+      message: `${label} ${q(t)} is not a duration; write seconds (7200) or a duration such as 90s, 15m, 2h or 1h30m`
         + (guess !== undefined ? `, e.g. ${formatDuration(guess)}` : ''),
-      fixes: guess !== undefined ? [fix(`Change to ${formatDuration(guess)}`, ['timeout'], formatDuration(guess))] : undefined,
+      fixes: guess !== undefined ? [fix(`Change to ${formatDuration(guess)}`, path, formatDuration(guess))] : undefined,
     });
   } else if (seconds <= 0) {
     ctx.report({
       rule: 'timeout',
       severity: 'error',
-      path: ['timeout'],
-      message: `timeout ${q(t)} must be positive; give the longest a run may take, such as 2h, or remove timeout for no limit`,
+      path,
+      message: `${label} ${q(t)} must be positive; ${hint}`,
     });
   }
+}
+
+/** The runner's waits for a pod (kubernetes.schedule_timeout, start_timeout) in a KubernetesSpec-shaped object at `base`. */
+export function checkK8sTimeouts(ctx: RuleContext, spec: unknown, base: Path): void {
+  checkDuration(ctx, own(spec, 'schedule_timeout'), [...base, 'schedule_timeout'],
+    'give how long a pod may wait for a node, such as 10m, or remove it for the default 10m');
+  checkDuration(ctx, own(spec, 'start_timeout'), [...base, 'start_timeout'],
+    'give how long an image pull or container config error may last, such as 2m, or remove it for the default 2m');
+}
+
+const timeout = rule('timeout', (ctx, c) => {
+  checkDuration(ctx, own(c, 'timeout'), ['timeout'], 'give the longest a run may take, such as 2h, or remove timeout for no limit');
+  checkK8sTimeouts(ctx, own(c, 'kubernetes'), ['kubernetes']);
 });
 
 export const experimentRules: Rule[] = [
@@ -1135,6 +1321,9 @@ export const experimentRules: Rule[] = [
   fileExists,
   k8sName,
   k8sPytorchJob,
+  k8sSecretEnv,
+  k8sQuantity,
+  k8sGpus,
   onOomParam,
   retryBackoff,
   unknownTarget,

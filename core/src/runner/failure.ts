@@ -2,8 +2,11 @@
 import type { Retry } from '../config/types';
 import { bytes } from '../report/format';
 
-/** `oom`, `timeout`, `signal`, `exit:N`, `spawn_error` or `cancelled`. */
-export type FailureClass = 'oom' | 'timeout' | 'signal' | 'spawn_error' | 'cancelled' | `exit:${number}`;
+/**
+ * `oom`, `timeout`, `signal`, `exit:N`, `spawn_error` or `cancelled`; on Kubernetes also `evicted`
+ * (retryable), and `unschedulable`, `image_error`, `config_error` (not: the same spec fails the same way).
+ */
+export type FailureClass = 'oom' | 'timeout' | 'signal' | 'spawn_error' | 'cancelled' | 'evicted' | 'unschedulable' | 'image_error' | 'config_error' | `exit:${number}`;
 
 export interface Failure { class: FailureClass; message: string }
 
@@ -20,6 +23,8 @@ export interface AttemptOutcome {
   program: string;
   /** Killed by the runner for using more than `resources.memory` (its processes' RSS then; the limit as written). */
   memoryExceeded?: { rssBytes: number; limit: string };
+  /** How it failed, when the target knows better than an exit code can say (a pod OOMKilled, evicted, unschedulable). */
+  failure?: Failure;
 }
 
 // The last alternative is a Python exception line naming MemoryError or a subclass
@@ -30,6 +35,7 @@ const OOM_TEXT = /CUDA out of memory|OutOfMemoryError|CUBLAS_STATUS_ALLOC_FAILED
 export function classify(o: AttemptOutcome): Failure | undefined {
   if (o.cancelled) return { class: 'cancelled', message: 'cancelled' };
   if (o.spawnError) return { class: 'spawn_error', message: spawnMessage(o.spawnError, o.program) };
+  if (o.failure) return o.failure;
   if (o.memoryExceeded) return { class: 'oom', message: `used ${bytes(o.memoryExceeded.rssBytes)} (RSS of its processes), over resources.memory ${o.memoryExceeded.limit}: killed` };
   if (o.timedOut) return { class: 'timeout', message: 'exceeded its timeout and was terminated' };
   if (o.exitCode === 0 && !o.signal) return undefined;
@@ -52,7 +58,8 @@ function spawnMessage(e: NodeJS.ErrnoException, program: string): string {
 
 /** Whether a failure of this class is retried under `retry.on` (omitted: every failure). */
 export function retryable(cls: FailureClass, on: Retry['on']): boolean {
-  if (cls === 'cancelled' || cls === 'spawn_error') return false; // retrying cannot help
+  // Retrying cannot help: the same spec meets the same refusal.
+  if (['cancelled', 'spawn_error', 'unschedulable', 'image_error', 'config_error'].includes(cls)) return false;
   if (!on) return true;
   const code = cls.startsWith('exit:') ? Number(cls.slice(5)) : undefined;
   return on.some((x) => x === cls || (x === 'nonzero' && code !== undefined) || (typeof x === 'number' && x === code));

@@ -7,9 +7,9 @@ import { getDotted } from '../util/object';
 import type { Obj } from '../util/object';
 import { deepEqual, setDotted } from '../sweep';
 
-/** The `on_failure` class of a failure: `exit:N` is `nonzero`; spawn errors and cancels have none. */
+/** The `on_failure` class of a failure: `exit:N` is `nonzero`; spawn errors, cancels and the never-retried Kubernetes classes have none. */
 export function policyClass(cls: FailureClass): PolicyClass | undefined {
-  if (cls === 'oom' || cls === 'timeout' || cls === 'signal') return cls;
+  if (cls === 'oom' || cls === 'timeout' || cls === 'signal' || cls === 'evicted') return cls;
   return cls.startsWith('exit:') ? 'nonzero' : undefined;
 }
 

@@ -18,7 +18,7 @@ import { acquireLock, sweepLockFile } from '../store/lock';
 import { configHash, decide, decideAll, DEFAULT_RERUN, sweepIdOf, sweptKeysOf, unfinished } from './resume';
 import type { RerunPolicy } from './resume';
 import { alive } from '../util/process';
-import type { AttemptRecord, RunRecord } from '../store/store';
+import type { AttemptRecord, K8sAttempt, RunRecord } from '../store/store';
 import { toYaml } from '../yaml/emit';
 import { buildLaunch, gpusRequested, needsPort, pinnedGpus } from './launch';
 import { PortPool } from '../util/net';
@@ -30,7 +30,7 @@ import { Scheduler } from './scheduler';
 import { TelemetryAccumulator, TelemetrySampler } from './telemetry';
 import type { AttemptOutcome } from './failure';
 import { localTarget } from '../targets/local';
-import type { AttemptRef, RunningAttempt, Target } from '../targets/api';
+import type { AttemptRef, RunningAttempt, Target, TrialRef } from '../targets/api';
 
 /** A file in a run's folder asking the runner to treat the current attempt's end as a cancel. */
 export const CANCEL_MARKER = 'cancel';
@@ -40,8 +40,9 @@ export const CANCEL_MARKER = 'cancel';
  * process group (the runner records `cancelled` when the attempt ends), or — for a whole sweep
  * whose runner is alive — to the runner, which stops launching and cancels the rest itself.
  */
-export function cancelRuns(store: FileStore, runs: RunRecord[], wholeSweep: boolean, target: Target = localTarget()): string[] {
+export async function cancelRuns(store: FileStore, runs: RunRecord[], wholeSweep: boolean, targetOf: (r: RunRecord) => Target = () => localTarget()): Promise<string[]> {
   const done: string[] = [];
+  const stops: Array<void | Promise<void>> = [];
   const runners = new Set<number>();
   for (const r of runs) {
     if (r.status !== 'running' && r.status !== 'queued') continue;
@@ -50,9 +51,11 @@ export function cancelRuns(store: FileStore, runs: RunRecord[], wholeSweep: bool
     // A whole sweep with its runner alive: only the runner is told, so that it cannot start the
     // next trial in between; it terminates its attempts itself.
     if (wholeSweep && alive(r.runner_pid)) { runners.add(r.runner_pid!); continue; }
-    target.cancelAttempt(r.id, r.attempts[r.attempts.length - 1], r.attempts.length + 1);
+    const target = targetOf(r);
+    stops.push(target.cancelAttempt(r.id, r.attempts[r.attempts.length - 1], r.attempts.length + 1, target.kind === 'local' ? undefined : store.readConfig(r.id)));
   }
   for (const pid of runners) { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } }
+  await Promise.all(stops);
   return done;
 }
 
@@ -262,7 +265,7 @@ async function runLocked(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
       // may have started an attempt before its `running` reached the disk.)
       const last = prev.attempts[prev.attempts.length - 1];
       if (last && !last.ended) orphan = last;
-      else if (target.leftTrace(attemptRef(prev.id, prev.attempts.length + 1))) {
+      else if (await target.leftTrace({ ...attemptRef(prev.id, prev.attempts.length + 1), ...trialRef(trial, config) })) {
         orphan = { n: prev.attempts.length + 1, started: prev.started ?? prev.created };
         prev.attempts.push(orphan);
       }
@@ -337,7 +340,8 @@ async function runLocked(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
         let lost: string;
         if (orphan) {
           attempt = orphan;
-          outcome = await target.adopt({ ...attemptRef(run.id, attempt.n), timeoutS, record: attempt }, o.signal);
+          const info = (k: K8sAttempt) => { attempt.k8s = k; store.save(run!, 'attempt-status'); };
+          outcome = await target.adopt({ ...attemptRef(run.id, attempt.n), ...trialRef(trial, config), timeoutS, record: attempt }, o.signal, onLine, info);
           orphan = undefined;
           lost = 'the runner stopped during this attempt, and the attempt did not finish';
         } else {
@@ -349,15 +353,18 @@ async function runLocked(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
           attempt = { n, started: now(), ...(waited ? { waited_s: waited } : {}), ...(changed ? { params: changed } : {}), ...(changedEnv ? { env: changedEnv } : {}) };
           if (changed) run.effective_params = { ...run.params, ...changed };
           run.attempts.push(attempt);
-          attempt.port = needsPort(config) ? await ports.take() : undefined;
+          // A pod has a network namespace of its own: only local attempts need a free port here.
+          attempt.port = target.kind === 'local' && needsPort(config) ? await ports.take() : undefined;
           if (changed) store.writeParams(run.id, config.params ?? {}); // $EXPCTL_PARAMS_FILE says what this attempt runs with
           const launch = buildLaunch(config, {
             file: plan.experimentFile, runId: run.id, runDir: dir, trialName: trial.name, index: trial.index, repeat: trial.repeat,
             attempt: n, paramsFile: path.join(dir, 'params.json'), metricsFile, gpus, baseEnv, port: attempt.port,
           });
           metrics.beginAttempt();
-          const ra = target.submit({ ...attemptRef(run.id, n), launch, timeoutS, graceS: o.graceS }, onLine);
+          const ra = target.submit({ ...attemptRef(run.id, n), ...trialRef(trial, config), launch, timeoutS, graceS: o.graceS }, onLine,
+            (k) => { attempt.k8s = k; store.save(run!, 'attempt-status'); });
           running.add(ra);
+          if (ra.handle) attempt.k8s = ra.handle;
           // A cancel may have come while this attempt was being started.
           if (o.signal?.aborted || fs.existsSync(path.join(dir, CANCEL_MARKER))) ra.cancel();
           attempt.pid = await ra.pid;
@@ -442,6 +449,9 @@ async function runLocked(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
   };
 
   const attemptRef = (runId: string, attempt: number): AttemptRef => ({ runId, attempt, runDir: store.runDir(runId) });
+  const trialRef = (trial: Trial, config: Experiment): TrialRef => ({
+    config, experimentFile: plan.experimentFile, sweepId: plan.sweepId, trial: { key: trial.key, name: trial.name, index: trial.index, repeat: trial.repeat },
+  });
   const owned = ownedElsewhere(host);
 
   const newRun = (trial: Trial, config: Experiment, hash: string): RunRecord => {
@@ -474,6 +484,7 @@ async function runLocked(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
     await all;
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
+    target.close?.();
     clearTimeout(tablesTimer);
     await store.flush();
     store.writeTables();

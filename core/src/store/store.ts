@@ -13,6 +13,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
+import { parse as parseYaml } from 'yaml';
+import type { Experiment } from '../config/types';
 import { readJsonLines, writeFileAtomic, writeFileAtomicAsync } from './atomic';
 import { csvCell } from '../util/csv';
 import { deepEqual } from '../sweep/expand';
@@ -41,6 +43,20 @@ export interface AttemptRecord {
   params?: Record<string, unknown>;
   /** Environment variables on_failure changed for this attempt, as written (cumulative over the attempts). */
   env?: Record<string, string>;
+  /** On a Kubernetes target: the attempt's Job or PyTorchJob, and its (master) pod as last seen. */
+  k8s?: K8sAttempt;
+}
+
+export interface K8sAttempt {
+  kind: 'Job' | 'PyTorchJob';
+  namespace: string;
+  name: string;
+  context?: string;
+  pod?: string;
+  phase?: string;
+  node?: string;
+  /** Why it is still pending, as the scheduler or kubelet says (`Insufficient nvidia.com/gpu`, `ImagePullBackOff`). */
+  detail?: string;
 }
 
 export interface RunRecord {
@@ -150,6 +166,15 @@ export class FileStore {
   get(id: string): RunRecord | undefined {
     if (!this.loaded) this.load();
     return this.runs.get(id);
+  }
+
+  /** The resolved config a run ran with (its config.yaml); undefined when it cannot be read. */
+  readConfig(id: string): Experiment | undefined {
+    try {
+      return parseYaml(fs.readFileSync(path.join(this.runDir(id), 'config.yaml'), 'utf8')) as Experiment;
+    } catch {
+      return undefined;
+    }
   }
 
   /** A run id not yet used: `<trial-name>-<key8>`, then `-2`, `-3` for later runs of the same trial. */

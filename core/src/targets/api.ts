@@ -3,7 +3,8 @@
 // target (Jobs / PyTorchJobs) plugs in beside the local one without touching the scheduler.
 import type { AttemptOutcome } from '../runner/failure';
 import type { LaunchSpec } from '../runner/launch';
-import type { AttemptRecord } from '../store/store';
+import type { Experiment } from '../config/types';
+import type { AttemptRecord, K8sAttempt } from '../store/store';
 
 export type LineSink = (stream: 'stdout' | 'stderr', line: string) => void;
 
@@ -15,7 +16,19 @@ export interface AttemptRef {
   runDir: string;
 }
 
-export interface AttemptRequest extends AttemptRef {
+/** What a remote target builds its workload from (the local one needs only the launch). */
+export interface TrialRef {
+  /** The trial's resolved config, with what on_failure changed for this attempt. */
+  config: Experiment;
+  experimentFile: string;
+  sweepId: string;
+  trial: { key: string; name: string; index: number; repeat: number };
+}
+
+/** What a remote target reports about an attempt as it goes (pod phase, node). */
+export type InfoSink = (info: K8sAttempt) => void;
+
+export interface AttemptRequest extends AttemptRef, TrialRef {
   launch: LaunchSpec;
   /** Wall-clock limit in seconds; undefined = none. */
   timeoutS?: number;
@@ -35,6 +48,8 @@ export interface RunningAttempt {
   cancel(): void;
   /** Stops it at once, with no grace (SIGKILL to its process group): it broke a limit such as resources.memory. */
   kill(): void;
+  /** A remote attempt's workload (recorded in run.json before it is created, so `expctl cancel` finds it). */
+  handle?: K8sAttempt;
 }
 
 export interface Target {
@@ -45,16 +60,20 @@ export interface Target {
   /** GPU indices to schedule on; undefined = CPU-only runs. */
   inventory(): Promise<number[] | undefined>;
   /** Starts an attempt; its output lines go to `onLine` as they come (the log stream). */
-  submit(req: AttemptRequest, onLine: LineSink): RunningAttempt;
+  submit(req: AttemptRequest, onLine: LineSink, onInfo?: InfoSink): RunningAttempt;
   /**
    * Resume: waits for an attempt a stopped runner left behind (enforcing what is left of its
    * timeout and the abort signal). Undefined when it is lost: never finished and nothing left running.
    */
-  adopt(ref: AttemptRef & { timeoutS?: number; record: AttemptRecord }, signal?: AbortSignal): Promise<AttemptOutcome | undefined>;
-  /** Whether attempt `ref.attempt` left any trace (a status file, a process) — one a runner started just before it died. */
-  leftTrace(ref: AttemptRef): boolean;
-  /** Stops an attempt from outside the runner that started it (`expctl cancel`). */
-  cancelAttempt(runId: string, attempt: AttemptRecord | undefined, nextAttempt: number): void;
+  adopt(ref: AttemptRef & TrialRef & { timeoutS?: number; record: AttemptRecord }, signal?: AbortSignal, onLine?: LineSink, onInfo?: InfoSink): Promise<AttemptOutcome | undefined>;
+  /** Whether attempt `ref.attempt` left any trace (a status file, a process, a Job) — one a runner started just before it died. */
+  leftTrace(ref: AttemptRef & TrialRef): boolean | Promise<boolean>;
+  /** Stops an attempt from outside the runner that started it (`expctl cancel`); `config`: the run's config.yaml, if a remote target needs it. */
+  cancelAttempt(runId: string, attempt: AttemptRecord | undefined, nextAttempt: number, config?: Experiment): void | Promise<void>;
+  /** Checks, before anything is launched, that the plan's trials can run here (a cluster: reachable, permissions, GPUs); throws a PreflightError. */
+  preflight?(configs: Experiment[]): Promise<{ notes: string[] }>;
+  /** Ends what the target holds for the whole run (watches); called once the runner is done. */
+  close?(): void;
   /** Brings results back into the run's folder once it ended (nothing to do locally). */
   collect(runId: string, runDir: string): Promise<void>;
 }

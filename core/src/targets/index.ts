@@ -1,12 +1,16 @@
 // From a target's name to a Target: `--target`, else the sweep's or experiment's `target:`, else
 // targets.yaml's `default:`, else this machine.
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { TargetsFile } from '../config/types';
 import { closest } from '../util/strings';
 import type { Target } from './api';
+import { kubernetesTarget } from './kubernetes';
 import { localTarget } from './local';
 
 export class TargetError extends Error {}
 
+/** `targetsFile`: the absolute path of the targets.yaml the targets came from (relative paths in it resolve from there). */
 export function resolveTarget(name: string | undefined, targets: TargetsFile | undefined, targetsFile?: string): Target {
   const chosen = name ?? targets?.default;
   if (chosen === undefined) return localTarget();
@@ -15,10 +19,12 @@ export function resolveTarget(name: string | undefined, targets: TargetsFile | u
     if (chosen === 'local') return localTarget();
     const known = Object.keys(targets?.targets ?? {});
     const hint = closest(chosen, known);
-    throw new TargetError(`unknown target '${chosen}'${targetsFile ? ` (${targetsFile} defines: ${known.join(', ') || 'none'})` : ' (no targets.yaml found)'}${hint ? ` — did you mean '${hint}'?` : ''}`);
+    const shown = targetsFile && path.relative(process.cwd(), targetsFile);
+    throw new TargetError(`unknown target '${chosen}'${shown ? ` (${shown} defines: ${known.join(', ') || 'none'})` : ' (no targets.yaml found)'}${hint ? ` — did you mean '${hint}'?` : ''}`);
   }
   if (config.type === 'kubernetes') {
-    throw new TargetError(`target '${chosen}' is a Kubernetes target; this version of expctl launches on local targets only — run with --target local`);
+    const k = config.kubeconfig?.replace(/^~(?=$|\/)/, os.homedir());
+    return kubernetesTarget(chosen, config, { kubeconfig: k && targetsFile ? path.resolve(path.dirname(targetsFile), k) : k });
   }
   return localTarget(chosen, config);
 }

@@ -1,0 +1,380 @@
+// A Kubernetes cluster as a target: one Job (or PyTorchJob) per attempt, followed through one shared
+// watch of the pods per namespace (and of PyTorchJobs where they are used) rather than by polling;
+// logs streamed from the API server into the run's stdout.log; cancel = delete with Background
+// propagation (without it the pods are orphaned and keep running). Names are deterministic per
+// (run, attempt), so a runner that takes over adopts a Job instead of creating a second one.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import type { Experiment, KubernetesTarget as KubernetesTargetConfig } from '../config/types';
+import { containerName, LABEL, MANAGED_BY, settingsFor, workload, ManifestError, workloadName } from '../k8s/manifest';
+import type { K8sSettings, Workload } from '../k8s/manifest';
+import { connect, messageOf, PYTORCHJOB, SharedWatch, statusOf } from '../k8s/kube';
+import type { Kube } from '../k8s/kube';
+import { podVerdict, workloadEnd, workloadFailure } from '../k8s/status';
+import type { PodLike, WorkloadLike } from '../k8s/status';
+import type { AttemptOutcome, Failure } from '../runner/failure';
+import type { AttemptRecord, K8sAttempt } from '../store/store';
+import type { AttemptRef, InfoSink, LineSink, RunningAttempt, Target, TrialRef } from './api';
+import { preflight } from '../k8s/preflight';
+
+export interface KubernetesTargetOptions {
+  /** The kubeconfig to use (targets.yaml's `kubeconfig:` resolved), else $KUBECONFIG / ~/.kube/config. */
+  kubeconfig?: string;
+}
+
+/** One attempt the target follows. */
+interface Live {
+  w: Workload;
+  runDir: string;
+  n: number;
+  onLine?: LineSink;
+  onInfo?: InfoSink;
+  info: K8sAttempt;
+  pod?: PodLike;
+  /** The pod whose logs are the run's stdout (the Job's pod, the PyTorchJob's master). */
+  podName?: string;
+  logs?: { abort?: AbortController; partial: string; failed?: string };
+  /** Lines of this attempt's pod log already in stdout.log (also those a stopped runner wrote). */
+  seen: number;
+  /** What the pod said about a failure the workload's own status says less well (OOMKilled). */
+  podFailure?: Failure;
+  podExit?: number | null;
+  createdMs: number;
+  cancelled: boolean;
+  cancelSentMs?: number;
+  ending?: boolean;
+  done: boolean;
+  resolve(o: AttemptOutcome | undefined): void;
+  promise: Promise<AttemptOutcome | undefined>;
+}
+
+const TICK_MS = 1000;
+
+export function kubernetesTarget(name: string, config: KubernetesTargetConfig, o: KubernetesTargetOptions = {}): Target & { kube(): Kube; config: KubernetesTargetConfig } {
+  let kube: Kube | undefined;
+  const api = () => (kube ??= connect(o.kubeconfig, config.context));
+  const lives = new Map<string, Live>();
+  const podWatches = new Map<string, SharedWatch<PodLike & { metadata?: { resourceVersion?: string } }>>();
+  const jobWatches = new Map<string, SharedWatch<WorkloadLike & { metadata?: { resourceVersion?: string; labels?: Record<string, string> } }>>();
+  const key = (ns: string, n: string) => `${ns}/${n}`;
+  let ticker: NodeJS.Timeout | undefined;
+  /** What preflight found on the nodes for each gpu_type (else the manifest uses the type as written). */
+  let gpuProducts = new Map<string, string[]>();
+
+  const workloadOf = (ref: AttemptRef & TrialRef) => workload({
+    config: ref.config, experimentFile: ref.experimentFile, target: config,
+    gpuProducts: gpuProducts.get(String(settingsFor(ref.config, config).resources.gpu_type ?? '')),
+    run: { id: ref.runId, sweepId: ref.sweepId, trialKey: ref.trial.key, trialName: ref.trial.name, index: ref.trial.index, repeat: ref.trial.repeat, attempt: ref.attempt },
+  });
+
+  // ---- watches -------------------------------------------------------------------------------
+  async function ensureWatches(ns: string, kind: Workload['kind']): Promise<void> {
+    const k = api();
+    const selector = `${LABEL.managedBy}=${MANAGED_BY}`;
+    if (!podWatches.has(ns)) {
+      podWatches.set(ns, new SharedWatch(k, `/api/v1/namespaces/${ns}/pods`, selector,
+        () => k.core.listNamespacedPod({ namespace: ns, labelSelector: selector }) as never,
+        { synced: (items) => podsSynced(ns, items), event: (type, pod) => podEvent(ns, type, pod) }));
+    }
+    const waits = [podWatches.get(ns)!.start()];
+    if (kind === 'PyTorchJob') {
+      if (!jobWatches.has(ns)) {
+        jobWatches.set(ns, new SharedWatch(k, `/apis/${PYTORCHJOB.group}/${PYTORCHJOB.version}/namespaces/${ns}/${PYTORCHJOB.plural}`, selector,
+          () => k.custom.listNamespacedCustomObject({ ...PYTORCHJOB, namespace: ns, labelSelector: selector }) as never,
+          { synced: (items) => items.forEach((w) => workloadEvent(ns, w)), event: (_t, w) => workloadEvent(ns, w) }));
+      }
+      waits.push(jobWatches.get(ns)!.start());
+    }
+    ticker ??= setInterval(tick, TICK_MS);
+    ticker.unref();
+    try {
+      await Promise.all(waits);
+    } catch (e) {
+      // A watch that could not list is forgotten, so that the next attempt tries again.
+      for (const m of [podWatches, jobWatches]) { const w = m.get(ns); if (w) { w.stop(); m.delete(ns); } }
+      throw e;
+    }
+  }
+
+  function podsSynced(ns: string, pods: PodLike[]): void {
+    const present = new Set<string>();
+    for (const p of pods) { present.add(p.metadata?.name ?? ''); podEvent(ns, 'ADDED', p); }
+    // Pods that went away while nobody watched (the API server was down).
+    for (const live of lives.values()) {
+      if (live.w.namespace === ns && live.podName && !present.has(live.podName) && !live.done) void podGone(live);
+    }
+  }
+
+  function podEvent(ns: string, type: string, pod: PodLike): void {
+    const job = pod.metadata?.labels?.[LABEL.job];
+    const live = job ? lives.get(key(ns, job)) : undefined;
+    if (!live || live.done) return;
+    const replica = pod.metadata?.labels?.[LABEL.replica];
+    if (replica && replica !== 'master') return; // workers: the master's log and status speak for the run
+    if (type === 'DELETED') { if (pod.metadata?.name === live.podName || !live.podName) void podGone(live); return; }
+    live.pod = pod;
+    live.podName = pod.metadata?.name;
+    update(live);
+  }
+
+  function workloadEvent(ns: string, w: WorkloadLike & { metadata?: { name?: string } }): void {
+    const live = lives.get(key(ns, w.metadata?.name ?? ''));
+    if (!live || live.done || live.w.kind !== 'PyTorchJob') return;
+    const end = workloadEnd(w);
+    if (!end) return;
+    void finish(live, end.succeeded ? { exitCode: 0 } : { exitCode: live.podExit ?? null, failure: live.podFailure ?? workloadFailure(end) });
+  }
+
+  /** Re-reads a live attempt's pod against the clock: pending too long is a failure even when nothing changes. */
+  function update(live: Live): void {
+    if (!live.pod || live.done || live.ending) return;
+    const v = podVerdict(live.pod, Date.now(), { scheduleTimeoutS: live.w.settings.scheduleTimeoutS, startTimeoutS: live.w.settings.startTimeoutS });
+    const info: K8sAttempt = { ...live.info, pod: live.podName, phase: v.phase, node: v.node, detail: v.state === 'pending' ? v.detail : undefined };
+    if (info.phase !== live.info.phase || info.node !== live.info.node || info.detail !== live.info.detail || info.pod !== live.info.pod) {
+      live.info = info;
+      live.onInfo?.(info);
+    }
+    if ((v.state === 'running' || v.state === 'ended') && !live.logs) startLogs(live);
+    if (v.state === 'stuck') {
+      void (async () => { await remove(live.w); await finish(live, { exitCode: null, failure: v.failure }); })();
+    } else if (v.state === 'ended') {
+      if (live.w.kind === 'Job') void finish(live, { exitCode: v.exitCode, failure: v.failure });
+      else { live.podFailure = v.failure; live.podExit = v.exitCode; }
+    }
+  }
+
+  /** The pod is gone before it ended: cancelled, timed out (the Job's deadline), or deleted by someone else. */
+  async function podGone(live: Live): Promise<void> {
+    if (live.done || live.ending) return;
+    if (live.cancelled) return void finish(live, { exitCode: null });
+    // The Job controller deletes the pod before it writes why; give it a moment.
+    for (let i = 0; i < 25 && !live.done; i++) {
+      const w = await read(live.w).catch(() => undefined);
+      if (w === null) break;
+      const end = w && workloadEnd(w);
+      if (end) return void finish(live, end.succeeded ? { exitCode: 0 } : { exitCode: null, failure: workloadFailure(end) });
+      if (live.cancelled) return void finish(live, { exitCode: null });
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    if (live.done) return;
+    await finish(live, { exitCode: null, failure: { class: 'cancelled', message: `${live.w.kind} ${live.w.namespace}/${live.w.name} was deleted outside expctl` } });
+  }
+
+  function tick(): void {
+    for (const live of lives.values()) {
+      if (live.done || live.ending) continue;
+      if (live.pod) update(live);
+      const age = (Date.now() - live.createdMs) / 1000;
+      if (live.cancelled && live.cancelSentMs && !live.podName && Date.now() - live.cancelSentMs > 2000) void finish(live, { exitCode: null });
+      else if (!live.podName && !live.cancelled && age > live.w.settings.scheduleTimeoutS && live.w.kind === 'Job') {
+        void (async () => {
+          await remove(live.w);
+          await finish(live, { exitCode: null, failure: { class: 'unschedulable', message: `no pod was created for ${Math.round(age)}s (schedule_timeout ${live.w.settings.scheduleTimeoutS}s); see kubectl -n ${live.w.namespace} describe job ${live.w.name} (a ResourceQuota or LimitRange may refuse it)` } });
+        })();
+      }
+    }
+  }
+
+  // ---- logs ----------------------------------------------------------------------------------
+  const podLogFile = (live: Live) => path.join(live.runDir, `attempt-${live.n}.pod.log`);
+
+  function emitLines(live: Live, lines: string[]): void {
+    if (!lines.length) return;
+    const text = lines.join('\n') + '\n';
+    // stdout.log first: a runner killed between the two appends repeats these lines on resume rather than lose them.
+    fs.appendFileSync(path.join(live.runDir, 'stdout.log'), text);
+    fs.appendFileSync(podLogFile(live), text);
+    live.seen += lines.length;
+    for (const l of lines) live.onLine?.('stdout', l);
+  }
+
+  function startLogs(live: Live): void {
+    const logs: NonNullable<Live['logs']> = { partial: '' };
+    live.logs = logs;
+    let skip = live.seen; // lines a stopped runner already wrote
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        if (live.done || live.ending) return cb();
+        const parts = (logs.partial + chunk.toString('utf8')).split('\n');
+        logs.partial = parts.pop() ?? '';
+        const fresh = parts.map((l) => l.replace(/\r$/, '')).filter(() => (skip > 0 ? (skip--, false) : true));
+        emitLines(live, fresh);
+        cb();
+      },
+    });
+    api().log.log(live.w.namespace, live.podName!, containerName(live.w.kind), sink, { follow: true })
+      .then((ac) => { if (live.done || live.ending) ac.abort(); else logs.abort = ac; })
+      .catch((e) => { logs.failed = messageOf(e); });
+  }
+
+  /** Ends the follow stream (under kwok and some runtimes it never ends by itself) and reads what it had not delivered yet. */
+  async function finalLogs(live: Live): Promise<void> {
+    if (!live.podName) return;
+    live.logs?.abort?.abort();
+    try {
+      const text = await api().core.readNamespacedPodLog({ name: live.podName, namespace: live.w.namespace, container: containerName(live.w.kind) });
+      const lines = String(text ?? '').split('\n');
+      if (lines[lines.length - 1] === '') lines.pop();
+      emitLines(live, lines.slice(live.seen).map((l) => l.replace(/\r$/, '')));
+    } catch (e) {
+      if (statusOf(e) !== 404) note(live, `the pod's logs could not be read: ${messageOf(e)}`);
+    }
+  }
+
+  /** A line of our own in the run's stderr.log, where `expctl logs` and the editor show it. */
+  function note(live: Live, text: string): void {
+    try { fs.appendFileSync(path.join(live.runDir, 'stderr.log'), `expctl: ${text}\n`); } catch { /* the run's folder is gone */ }
+  }
+
+  async function finish(live: Live, r: { exitCode: number | null; failure?: Failure }): Promise<void> {
+    if (live.done || live.ending) return;
+    live.ending = true;
+    await finalLogs(live);
+    if (live.logs?.failed && live.seen === 0) note(live, `no logs: ${live.logs.failed}`);
+    live.done = true;
+    lives.delete(key(live.w.namespace, live.w.name));
+    const program = `${live.w.kind} ${live.w.namespace}/${live.w.name}`;
+    live.resolve({
+      exitCode: r.failure && r.exitCode === 0 ? null : r.exitCode, signal: null,
+      timedOut: r.failure?.class === 'timeout', cancelled: live.cancelled, stderrTail: '', program,
+      ...(r.failure && r.failure.class !== 'timeout' ? { failure: r.failure } : {}),
+    });
+  }
+
+  // ---- API calls -------------------------------------------------------------------------------
+  async function create(w: Workload): Promise<void> {
+    const k = api();
+    if (w.kind === 'Job') await k.batch.createNamespacedJob({ namespace: w.namespace, body: w.body as never });
+    else await k.custom.createNamespacedCustomObject({ ...PYTORCHJOB, namespace: w.namespace, body: w.body });
+  }
+
+  /** The workload as the server has it; null when it does not exist. */
+  async function read(w: { kind: Workload['kind']; namespace: string; name: string }): Promise<WorkloadLike | null> {
+    const k = api();
+    try {
+      return w.kind === 'Job' ? await k.batch.readNamespacedJob({ name: w.name, namespace: w.namespace })
+        : await k.custom.getNamespacedCustomObject({ ...PYTORCHJOB, namespace: w.namespace, name: w.name }) as WorkloadLike;
+    } catch (e) {
+      if (statusOf(e) === 404) return null;
+      throw e;
+    }
+  }
+
+  async function remove(w: { kind: Workload['kind']; namespace: string; name: string }): Promise<void> {
+    const k = api();
+    try {
+      if (w.kind === 'Job') await k.batch.deleteNamespacedJob({ name: w.name, namespace: w.namespace, propagationPolicy: 'Background' });
+      else await k.custom.deleteNamespacedCustomObject({ ...PYTORCHJOB, namespace: w.namespace, name: w.name, propagationPolicy: 'Background' });
+    } catch (e) {
+      if (statusOf(e) !== 404) throw e;
+    }
+  }
+
+  /** The pods of one workload, dispatched as watch events: for a workload the watch knew before this runner cared. */
+  async function catchUp(live: Live): Promise<void> {
+    const pods = await api().core.listNamespacedPod({ namespace: live.w.namespace, labelSelector: `${LABEL.job}=${live.w.name}` });
+    for (const p of pods.items) podEvent(live.w.namespace, 'ADDED', p as PodLike);
+  }
+
+  function register(w: Workload, ref: AttemptRef, onLine?: LineSink, onInfo?: InfoSink, seen = 0): Live {
+    let resolve!: Live['resolve'];
+    const promise = new Promise<AttemptOutcome | undefined>((r) => { resolve = r; });
+    const live: Live = {
+      w, runDir: ref.runDir, n: ref.attempt, onLine, onInfo, seen, createdMs: Date.now(), cancelled: false, done: false, resolve, promise,
+      info: { kind: w.kind, namespace: w.namespace, name: w.name, context: kube?.context ?? config.context },
+    };
+    lives.set(key(w.namespace, w.name), live);
+    return live;
+  }
+
+  function cancelLive(live: Live): void {
+    if (live.done || live.cancelled) return;
+    live.cancelled = true;
+    void remove(live.w).then(() => { live.cancelSentMs = Date.now(); }, (e) => {
+      note(live, `cancel: could not delete ${live.w.kind} ${live.w.namespace}/${live.w.name}: ${messageOf(e)}`);
+      live.cancelSentMs = Date.now();
+    });
+  }
+
+  const failedAttempt = (req: AttemptRef, failure: Failure): RunningAttempt => ({
+    pid: Promise.resolve(undefined), cancel() {}, kill() {},
+    done: Promise.resolve({ exitCode: null, signal: null, timedOut: false, cancelled: false, stderrTail: '', program: `attempt ${req.attempt}`, failure }),
+  });
+
+  return {
+    name,
+    kind: 'kubernetes',
+    maxParallel: config.max_parallel,
+    config,
+    kube: api,
+    // The cluster places GPUs: the runner only limits how many attempts are out at once.
+    async inventory() { return undefined; },
+    submit(req, onLine, onInfo) {
+      let w: Workload;
+      try {
+        w = workloadOf(req);
+      } catch (e) {
+        if (e instanceof ManifestError) return failedAttempt(req, { class: 'config_error', message: e.message });
+        throw e;
+      }
+      const live = register(w, req, onLine, onInfo);
+      void (async () => {
+        try {
+          await ensureWatches(w.namespace, w.kind);
+        } catch (e) {
+          return finish(live, { exitCode: null, failure: { class: 'spawn_error', message: `cannot watch pods in namespace ${w.namespace} on ${api().server}: ${messageOf(e)}` } });
+        }
+        if (live.cancelled) return finish(live, { exitCode: null });
+        try {
+          await create(w);
+        } catch (e) {
+          // Already there: a runner that stopped created it — this attempt's, adopted as it is.
+          if (statusOf(e) === 409) return catchUp(live).catch(() => undefined);
+          return finish(live, { exitCode: null, failure: { class: 'spawn_error', message: `cannot create ${w.kind} ${w.namespace}/${w.name}: ${messageOf(e)}` } });
+        }
+      })();
+      return { pid: Promise.resolve(undefined), done: live.promise, cancel: () => cancelLive(live), kill: () => cancelLive(live), handle: live.info };
+    },
+    async adopt(ref, signal, onLine, onInfo) {
+      const w = workloadOf(ref);
+      let seen = 0;
+      try { seen = fs.readFileSync(path.join(ref.runDir, `attempt-${ref.attempt}.pod.log`), 'utf8').split('\n').length - 1; } catch { /* none yet */ }
+      const live = register(w, ref, onLine, onInfo, seen);
+      live.createdMs = Date.parse(ref.record.started) || Date.now();
+      await ensureWatches(w.namespace, w.kind);
+      const there = await read(w);
+      if (!there) { lives.delete(key(w.namespace, w.name)); return undefined; }
+      signal?.addEventListener('abort', () => cancelLive(live), { once: true });
+      await catchUp(live);
+      const end = workloadEnd(there);
+      if (end && !live.done && !live.ending && !live.podName) {
+        // Ended, and its pods are gone (cleaned up): its status is all there is.
+        void finish(live, end.succeeded ? { exitCode: 0 } : { exitCode: null, failure: workloadFailure(end) });
+      } else if (end && live.w.kind === 'PyTorchJob') workloadEvent(w.namespace, there as WorkloadLike & { metadata?: { name?: string } });
+      return live.promise;
+    },
+    async leftTrace(ref) {
+      const w = workloadOf(ref);
+      return (await read(w)) !== null;
+    },
+    async cancelAttempt(runId: string, last: AttemptRecord | undefined, next: number, cfg?: Experiment) {
+      const n = last && !last.ended ? last.n : next;
+      const s: K8sSettings = settingsFor(cfg ?? ({} as Experiment), config);
+      const w = last?.k8s && !last.ended ? last.k8s : { kind: s.kind, namespace: s.namespace, name: workloadName(runId, n) };
+      await remove(w);
+    },
+    async preflight(configs) {
+      const r = await preflight(api(), config, configs);
+      gpuProducts = r.gpuProducts;
+      return r;
+    },
+    close() {
+      clearInterval(ticker);
+      ticker = undefined;
+      for (const m of [podWatches, jobWatches]) { for (const w of m.values()) w.stop(); m.clear(); }
+      for (const live of lives.values()) live.logs?.abort?.abort();
+    },
+    async collect() { /* logs were streamed into the run's folder as they came */ },
+  };
+}
