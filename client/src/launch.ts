@@ -1,7 +1,7 @@
 // Launching and stopping runs from the editor. Runs are started through the CLI's detached mode, so
 // they outlive the window: the editor only reads the store afterwards, and re-attaches after a
-// reload. Nothing is launched in an untrusted workspace (Workspace Trust).
-import { execFile } from 'node:child_process';
+// reload. Runs on a cluster are cancelled through the CLI too (./cli.ts needsCli). Nothing is
+// launched or cancelled in an untrusted workspace (Workspace Trust).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { cancelRuns } from '../../core/src/runner/runner';
@@ -12,6 +12,8 @@ import { resolvePath, settings } from './settings';
 import { alive } from '../../core/src/util/process';
 import { CLI_JSON_VERSION } from '../../core/src/contract';
 import type { DetachResult } from '../../core/src/contract';
+import { cliFailure, needsCli, runCli } from './cli';
+import type { CliResult } from './cli';
 
 export interface LaunchOptions {
   target?: string;
@@ -41,24 +43,19 @@ export class Launcher {
     if (doc?.isDirty) await doc.save();
     const cfg = settings(file);
     const store = this.results.storeFor(file.fsPath);
-    const args = [this.context.asAbsolutePath(path.join('dist', 'cli.js')), 'run', file.fsPath, '--detach', '--json', '--store', store];
+    const args = ['run', file.fsPath, '--detach', '--json', '--store', store];
     if (o.target) args.push('--target', o.target);
     if (o.rerun) args.push('--rerun', o.rerun === 'failed' ? 'changed,failed' : 'all');
     if (cfg.maxParallel > 0) args.push('--max-parallel', String(cfg.maxParallel));
     if (cfg.gpus) args.push('--gpus', cfg.gpus);
     if (cfg.targetsFile) args.push('--targets', resolvePath(cfg.targetsFile, file));
-    this.output.appendLine(`$ expctl ${args.slice(1).join(' ')}`);
-    // The editor's runtime is Electron in VS Code (node in code-server): run it as plain Node.
-    const r = await new Promise<{ code: number; out: string; err: string }>((resolve) => {
-      execFile(process.execPath, args, { cwd: path.dirname(file.fsPath), env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } },
-        (err, out, errText) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out, err: errText }));
-    });
-    this.output.append(r.out + r.err);
+    // A cluster target's preflight runs before the CLI answers (seconds when the cluster is slow).
+    const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `expctl: starting ${path.basename(file.fsPath)}${o.target ? ` on ${o.target}` : ''}` },
+      () => this.cli(args, path.dirname(file.fsPath)));
     let result: DetachResult | undefined;
     try { result = JSON.parse(r.out) as DetachResult; } catch { /* an error: said on stderr */ }
     if (r.code !== 0 || result?.version !== CLI_JSON_VERSION) {
-      const first = (r.err || r.out).trim().split('\n')[0] || `exit code ${r.code}`;
-      void vscode.window.showErrorMessage(`expctl could not start ${path.basename(file.fsPath)}: ${first.replace(/^expctl: /, '')}`, 'Show Output').then((p) => { if (p) this.output.show(); });
+      this.failed(`expctl could not start ${path.basename(file.fsPath)}: ${cliFailure(r)}`);
       return undefined;
     }
     this.results.track(store);
@@ -115,13 +112,44 @@ export class Launcher {
     const hit = this.results.sweep(sweepId);
     if (!hit) return;
     const store = new FileStore(hit.view.root);
-    void cancelRuns(store, store.all().filter((r) => r.sweep_id === sweepId), true).then((done) =>
-      vscode.window.showInformationMessage(done.length ? `Cancelling ${hit.status.name}: ${done.length} run${done.length === 1 ? '' : 's'}` : `Nothing of ${hit.status.name} is running`));
+    const name = hit.status.name;
+    void this.cancel(sweepId, name, store, store.all().filter((r) => r.sweep_id === sweepId), true).then((n) => {
+      if (n !== undefined) void vscode.window.showInformationMessage(n ? `Cancelling ${name}: ${n} run${n === 1 ? '' : 's'}` : `Nothing of ${name} is running`);
+    });
   }
 
   cancelRun(run: RunRecord, root: string): void {
     if (!trusted()) return;
-    void cancelRuns(new FileStore(root), [run], false).then((done) =>
-      vscode.window.showInformationMessage(done.length ? `Cancelling ${run.trial.name}` : `${run.trial.name} is not running`));
+    void this.cancel(run.id, run.trial.name, new FileStore(root), [run], false).then((n) => {
+      if (n !== undefined) void vscode.window.showInformationMessage(n ? `Cancelling ${run.trial.name}` : `${run.trial.name} is not running`);
+    });
+  }
+
+  /**
+   * Cancels `runs` (those of the sweep or run `id`): here when they are all on this machine, else with
+   * `expctl cancel`, which finds each run's target in targets.yaml and deletes Jobs through the API.
+   * Resolves with how many were running or queued; undefined when the CLI failed (and said why).
+   */
+  private async cancel(id: string, label: string, store: FileStore, runs: RunRecord[], wholeSweep: boolean): Promise<number | undefined> {
+    if (!runs.some(needsCli)) return (await cancelRuns(store, runs, wholeSweep)).length;
+    const n = runs.filter((r) => r.status === 'running' || r.status === 'queued').length;
+    if (!n) return 0;
+    const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `expctl: cancelling ${label}` },
+      () => this.cli(['cancel', id, '--store', store.root], store.root));
+    if (r.code === 0) return n;
+    this.failed(`expctl could not cancel ${label}: ${cliFailure(r)}`);
+    return undefined;
+  }
+
+  /** The CLI, with its command line and answer in the output channel. */
+  private async cli(args: string[], cwd: string): Promise<CliResult> {
+    this.output.appendLine(`$ expctl ${args.join(' ')}`);
+    const r = await runCli(this.context.asAbsolutePath(path.join('dist', 'cli.js')), args, cwd);
+    this.output.append(r.out + r.err);
+    return r;
+  }
+
+  private failed(message: string): void {
+    void vscode.window.showErrorMessage(message, 'Show Output').then((p) => { if (p) this.output.show(); });
   }
 }

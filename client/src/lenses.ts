@@ -70,8 +70,9 @@ export class RunLenses implements vscode.CodeLensProvider {
     } else {
       lenses.push(lens('▶ Run', 'expctl.run', [doc.uri], untrustedNote));
     }
-    // Kubernetes targets are validated, not launched, by this version: no lens that would only fail.
-    for (const t of info.launchable.filter((x) => x !== (info.defaultTarget ?? 'local'))) {
+    // Every target of targets.yaml, clusters included: what keeps a cluster run from starting (an
+    // unreachable context, a missing namespace) is found by the CLI's preflight, and shown.
+    for (const t of info.targets.filter((x) => x !== (info.defaultTarget ?? 'local'))) {
       lenses.push(lens(`▶ Run on ${t}`, 'expctl.run', [doc.uri, t], untrustedNote));
     }
     if (swept && info.sweepId) {

@@ -1,13 +1,14 @@
 // The Experiments view: sweeps → runs (one per trial, newest) → attempts, with status icons,
-// durations, the primary metric and the best trial marked. It refreshes whenever a store changes.
+// durations, the primary metric, the best trial marked and, for cluster runs, the pod's phase and
+// node (./describe.ts). It refreshes whenever a store changes.
 import * as vscode from 'vscode';
 import { latestByTrial } from '../../core/src/store/store';
 import type { AttemptRecord, RunRecord } from '../../core/src/store/store';
 import { problemSentences } from '../../core/src/runner/status';
 import type { SweepStatus } from '../../core/src/runner/status';
-import { formatDuration, formatNumber as fmt } from '../../core/src/util/units';
-import { metricText, runWarnings } from '../../core/src/runner/metrics';
+import { formatNumber as fmt } from '../../core/src/util/units';
 import type { Results } from './results';
+import { describeAttempt, describeRun } from './describe';
 
 export type Node =
   | { kind: 'sweep'; root: string; sweep: SweepStatus }
@@ -27,8 +28,6 @@ const icon = (status: string) => {
   const [id, color] = STATUS_ICON[status] ?? ['circle-outline', undefined];
   return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
 };
-
-const dur = (s: number | undefined) => (s === undefined ? '' : s < 60 ? `${s.toFixed(1)} s` : formatDuration(Math.round(s)));
 
 export class ExperimentsTree implements vscode.TreeDataProvider<Node> {
   private readonly emitter = new vscode.EventEmitter<Node | undefined>();
@@ -72,20 +71,23 @@ export class ExperimentsTree implements vscode.TreeDataProvider<Node> {
       const r = node.run;
       const item = new vscode.TreeItem(`${node.best ? '★ ' : ''}${r.trial.name}`, r.attempts.length > 1 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
       item.id = `run:${node.root}:${r.id}`;
-      const m = node.metric && r.summary[node.metric] ? ` · ${node.metric} ${metricText(r.summary[node.metric].last)}` : '';
-      const warnings = runWarnings(r);
+      const text = describeRun(r, node.metric);
       const last = r.attempts.at(-1);
-      item.description = `${r.status}${r.duration_s !== undefined ? ` · ${dur(r.duration_s)}` : ''}${m}${r.status === 'failed' && last?.failure_class ? ` · ${last.failure_class}` : ''}${warnings.length ? ` · ⚠ ${warnings[0]}` : ''}`;
-      item.iconPath = icon(r.status);
+      item.description = text.description;
+      item.iconPath = icon(text.icon);
       item.contextValue = r.status === 'running' || r.status === 'queued' ? 'run-running' : 'run';
       item.tooltip = new vscode.MarkdownString(`\`${r.id}\`\n\n${Object.entries(r.params).map(([k, v]) => `- ${k}: ${JSON.stringify(v)}`).join('\n')}${last?.message ? `\n\n${last.message}` : ''}`);
-      for (const w of warnings) item.tooltip.appendMarkdown('\n\n⚠ ').appendText(w);
+      // Names and the scheduler's messages are not markdown.
+      for (const l of text.cluster) item.tooltip.appendMarkdown('\n\n').appendText(l);
+      for (const w of text.warnings) item.tooltip.appendMarkdown('\n\n⚠ ').appendText(w);
       item.command = { command: 'expctl.openRun', title: 'Open run', arguments: [node] };
       return item;
     }
     const a = node.attempt;
     const item = new vscode.TreeItem(`attempt ${a.n}`, vscode.TreeItemCollapsibleState.None);
-    item.description = [a.failure_class ?? (a.ended ? 'ok' : 'running'), dur(a.duration_s), a.message].filter(Boolean).join(' · ');
+    const text = describeAttempt(a);
+    item.description = text.description;
+    if (text.cluster.length) item.tooltip = [`attempt ${a.n}`, ...text.cluster, ...(a.message ? [a.message] : [])].join('\n');
     item.iconPath = icon(a.failure_class ? 'failed' : a.ended ? 'succeeded' : 'running');
     item.contextValue = 'attempt';
     return item;

@@ -9,10 +9,10 @@ import * as path from 'node:path';
 import { runPrinted, waitFor } from '../helpers/wait';
 
 const CLI = path.resolve('dist/cli.js');
-const run = (args: string[], opts: { cwd?: string; shell?: string } = {}) => {
+const run = (args: string[], opts: { cwd?: string; shell?: string; env?: NodeJS.ProcessEnv } = {}) => {
   const r = opts.shell
-    ? spawnSync('bash', ['-c', opts.shell], { encoding: 'utf8', cwd: opts.cwd })
-    : spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: opts.cwd });
+    ? spawnSync('bash', ['-c', opts.shell], { encoding: 'utf8', cwd: opts.cwd, env: opts.env })
+    : spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: opts.cwd, env: opts.env });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'expctl-cli-'));
@@ -22,7 +22,9 @@ fs.writeFileSync(path.join(dir, 'bad.experiment.yaml'), 'name: bad\ncommand: [py
 fs.writeFileSync(path.join(dir, 's.sweep.yaml'), 'experiment: ./ok.experiment.yaml\nmethod: grid\nparameters:\n  params.lr: { values: [0.1, 0.01] }\n  params.bs: { values: [16, "a,b"] }\nname_template: "lr{params.lr}-bs{params.bs}"\n');
 
 test('validate: the examples are clean', () => {
-  const r = run(['validate', 'examples']);
+  // Whatever kubeconfig this machine has: the examples' contexts (kind-expctl…) are not in it.
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'expctl-home-'));
+  const r = run(['validate', 'examples'], { env: { ...process.env, HOME: home, KUBECONFIG: '' } });
   assert.equal(r.code, 0, r.out + r.err);
   assert.equal(r.out, '');
   assert.match(r.err, /^\d+ files checked: 0 errors, 0 warnings\n$/);

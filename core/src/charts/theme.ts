@@ -116,6 +116,10 @@ const STATUS_ALIASES: Record<string, StatusKey> = {
   queued: 'queued', pending: 'queued', waiting: 'queued', submitted: 'queued',
   // HTCondor's final statuses (post_experiment_csv.py): checkpointed = progress saved, job goes on
   checkpointed: 'succeeded', evicted: 'interrupted', aborted: 'cancelled', held: 'queued', released: 'running', rescued: 'interrupted',
+  // Kubernetes: expctl's classes for pods that never ran, the pod reasons behind them as kubectl shows
+  // them, and a Job's DeadlineExceeded (an evicted pod is retried: interrupted, as above)
+  unschedulable: 'failed', image_error: 'failed', config_error: 'failed', errimagepull: 'failed', imagepullbackoff: 'failed', createcontainerconfigerror: 'failed',
+  deadlineexceeded: 'timeout',
 };
 
 /** Our statuses and the usual spellings from Slurm/Kubernetes/HTCondor job tables (`COMPLETED`, `OUT_OF_MEMORY`, `evicted`). */

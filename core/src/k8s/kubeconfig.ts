@@ -50,7 +50,7 @@ function nameOf(v: unknown): string | undefined {
 /** The context names and the current context of a kubeconfig's text. */
 export function kubeconfigContexts(text: string): KubeconfigContexts {
   const doc = parseDocument(text);
-  if (doc.errors.length > 0) return { names: [], error: `not valid YAML: ${doc.errors[0].message.split('\n')[0]}` };
+  if (doc.errors.length > 0) return { names: [], error: `not valid YAML: ${doc.errors[0].message.split('\n')[0].replace(/:$/, '')}` };
   let value: unknown;
   try {
     value = doc.toJS();

@@ -1270,7 +1270,7 @@ function lenientDuration(s: string): number | undefined {
 }
 
 /** Reports (as `timeout`) a duration at `path` that does not parse or is not positive; `hint` says what to give instead. */
-export function checkDuration(ctx: RuleContext, t: unknown, path: Path, hint: string): void {
+function checkDuration(ctx: RuleContext, t: unknown, path: Path, hint: string): void {
   if (typeof t !== 'string' && typeof t !== 'number') return;
   const label = dotted(path);
   const seconds = parseDuration(t);

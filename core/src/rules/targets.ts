@@ -85,8 +85,8 @@ const timeout = rule('timeout', (ctx, c) => {
 /** Contexts listed in a message, at most. */
 const MAX_LISTED = 8;
 
-// The kubeconfig is read from disk as the editor's user would have it ($KUBECONFIG, ~): the same
-// file `expctl run` uses on this machine. A kubeconfig that is not there is no error while editing.
+// The kubeconfig is read from disk as this machine's user has it ($KUBECONFIG, ~) — no cluster is
+// contacted. A kubeconfig that is not there is no error while editing: it may exist only where runs launch.
 const k8sContext = rule('k8s-context', (ctx, c) => {
   for (const [name, t] of kubernetesTargets(c)) {
     const context = own(t, 'context');

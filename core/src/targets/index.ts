@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { TargetsFile } from '../config/types';
 import { closest } from '../util/strings';
 import type { Target } from './api';
+import { kubeconfigPath } from '../k8s/kubeconfig';
 import { kubernetesTarget } from './kubernetes';
 import { localTarget } from './local';
 
@@ -23,8 +24,9 @@ export function resolveTarget(name: string | undefined, targets: TargetsFile | u
     throw new TargetError(`unknown target '${chosen}'${shown ? ` (${shown} defines: ${known.join(', ') || 'none'})` : ' (no targets.yaml found)'}${hint ? ` — did you mean '${hint}'?` : ''}`);
   }
   if (config.type === 'kubernetes') {
-    const k = config.kubeconfig?.replace(/^~(?=$|\/)/, os.homedir());
-    return kubernetesTarget(chosen, config, { kubeconfig: k && targetsFile ? path.resolve(path.dirname(targetsFile), k) : k });
+    // Unset: the client's own default ($KUBECONFIG, every file of it merged as kubectl does; then ~/.kube/config).
+    const kubeconfig = config.kubeconfig ? kubeconfigPath(config.kubeconfig, targetsFile ?? path.resolve('targets.yaml'), process.env, os.homedir()) : undefined;
+    return kubernetesTarget(chosen, config, { kubeconfig });
   }
   return localTarget(chosen, config);
 }
