@@ -20,12 +20,15 @@ export function runCli(cli: string, args: string[], cwd: string): Promise<CliRes
 /** Longer failures are cut here in a notification; the output channel has the whole text. */
 const MAX_MESSAGE = 600;
 
+/** Lines that are not the CLI's answer: its usage hint, and Node's warnings about bundled code (newer Node deprecates what @kubernetes/client-node's dependencies use). */
+const NOISE = /^(Run `expctl --help`|\(node:\d+\) |\(Use `node --trace-)/;
+
 /**
  * What went wrong, on one line as a notification shows it: the CLI's `expctl: …` error with the lines
  * that follow it (a preflight lists one problem per line), else all of stderr (validation errors).
  */
 export function cliFailure(r: CliResult): string {
-  const lines = (r.err.trim() ? r.err : r.out).split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('Run `expctl --help`'));
+  const lines = (r.err.trim() ? r.err : r.out).split('\n').map((l) => l.trim()).filter((l) => l && !NOISE.test(l));
   const at = lines.findLastIndex((l) => l.startsWith('expctl: ') && !l.startsWith('expctl: note: '));
   const text = (at >= 0 ? lines.slice(at) : lines).join(' ').replace(/^expctl: /, '');
   if (!text) return `exit code ${r.code}`;

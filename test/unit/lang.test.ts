@@ -164,7 +164,7 @@ test('file info for lenses: sweep trials, parallelism, targets', () => {
   assert.ok(Object.values(trialHashes!).every((h) => /^[0-9a-f]{16}$/.test(h)));
   assert.deepEqual(info, {
     kind: 'sweep', errors: 0, warnings: 0, line: 0, trials: { count: 6, exact: true }, method: 'grid', maxParallel: 4,
-    targets: ['local', 'gpu-box', 'cluster'], launchable: ['local', 'gpu-box'], name: 'demo', experimentFile: `${D}/train.experiment.yaml`, targetsFile: `${D}/targets.yaml`,
+    targets: ['local', 'gpu-box', 'cluster'], name: 'demo', experimentFile: `${D}/train.experiment.yaml`, targetsFile: `${D}/targets.yaml`,
     sweepId: sweepIdOf('sweep', {}, 'demo', ['params.learning_rate', 'params.batch_size']),
   });
   // The same id the runner files its runs under: a sweep without a name is its experiment's and

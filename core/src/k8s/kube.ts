@@ -2,22 +2,32 @@
 // namespace and resource that survives disconnects, and errors turned into sentences. The only
 // module (with the target) that imports @kubernetes/client-node: the editor's bundles never load it.
 import * as fs from 'node:fs';
-import * as k8s from '@kubernetes/client-node';
+import type * as K8s from '@kubernetes/client-node';
+
+// Loaded on first use: it takes ~0.3 s, which every other command of the CLI would pay at start.
+let loaded: typeof K8s | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const client = (): typeof K8s => {
+  // Its dependencies use punycode and url.parse, which Node 22+ reports as deprecated on every
+  // use — noise for a user who cannot act on it.
+  process.noDeprecation = true;
+  return (loaded ??= require('@kubernetes/client-node') as typeof K8s);
+};
 
 export class KubeError extends Error {
   constructor(message: string, readonly code?: number) { super(message); }
 }
 
 export interface Kube {
-  kc: k8s.KubeConfig;
+  kc: K8s.KubeConfig;
   context: string;
   server: string;
-  core: k8s.CoreV1Api;
-  batch: k8s.BatchV1Api;
-  custom: k8s.CustomObjectsApi;
-  auth: k8s.AuthorizationV1Api;
-  log: k8s.Log;
-  watch: k8s.Watch;
+  core: K8s.CoreV1Api;
+  batch: K8s.BatchV1Api;
+  custom: K8s.CustomObjectsApi;
+  auth: K8s.AuthorizationV1Api;
+  log: K8s.Log;
+  watch: K8s.Watch;
 }
 
 /**
@@ -25,6 +35,7 @@ export interface Kube {
  * Credentials stay inside the KubeConfig: nothing here prints or stores them.
  */
 export function connect(file: string | undefined, context: string | undefined): Kube {
+  const k8s = client();
   const kc = new k8s.KubeConfig();
   try {
     if (file) {

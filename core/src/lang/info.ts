@@ -18,8 +18,6 @@ export interface FileInfo {
   maxParallel?: number;
   /** Targets the file can run on: `local` plus those of the nearest targets.yaml. */
   targets: string[];
-  /** Those this version can launch (local ones). */
-  launchable: string[];
   defaultTarget?: string;
   experimentFile?: string;
   targetsFile?: string;
@@ -47,15 +45,13 @@ export function fileInfo(v: Validation): FileInfo {
   const errors = v.diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = v.diagnostics.filter((d) => d.severity === 'warning').length;
   const start = vd?.ydoc.doc.contents?.range?.[0] ?? 0;
-  const info: FileInfo = { kind: vd?.kind, errors, warnings, line: v.parsed.lines.linePos(start).line - 1, targets: ['local'], launchable: ['local'] };
+  const info: FileInfo = { kind: vd?.kind, errors, warnings, line: v.parsed.lines.linePos(start).line - 1, targets: ['local'] };
   if (!vd?.kind) return info;
   const cfg = (vd.config ?? {}) as Record<string, unknown>;
   if (typeof cfg.name === 'string') info.name = cfg.name;
   const targetsFile = vd.kind === 'targets' ? cfg as { targets?: object; default?: unknown } : vd.targets;
   if (targetsFile?.targets && typeof targetsFile.targets === 'object') {
-    const entries = Object.entries(targetsFile.targets as Record<string, { type?: unknown } | null>);
-    info.targets = [...new Set(['local', ...entries.map(([k]) => k)])];
-    info.launchable = [...new Set(['local', ...entries.filter(([, t]) => t?.type === 'local').map(([k]) => k)])];
+    info.targets = [...new Set(['local', ...Object.keys(targetsFile.targets)])];
   }
   if (typeof targetsFile?.default === 'string') info.defaultTarget = targetsFile.default;
   info.targetsFile = vd.targetsFile;
