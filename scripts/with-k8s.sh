@@ -14,16 +14,12 @@ set -uo pipefail
 cluster=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/k8s/cluster.sh
 [ $# -ge 1 ] || { echo "usage: with-k8s.sh CMD ARGS…" >&2; exit 2; }
 
-state=$(mktemp -d "${TMPDIR:-/tmp}/expctl-k8s.XXXXXX") || exit 1
+state=$(mktemp -d "${TMPDIR:-/tmp}/expctl-test-k8s.XXXXXX") || exit 1
+keep=(); [ "${EXPCTL_TEST_K8S_KEEP:-}" = 1 ] && keep=(--keep)
 child=
 stop_cluster() {
-  if [ "${EXPCTL_TEST_K8S_KEEP:-}" = 1 ]; then
-    bash "$cluster" down "$state" --keep >/dev/null
-    echo "with-k8s: cluster stopped; state kept in $state" >&2
-  else
-    bash "$cluster" down "$state" >/dev/null
-    rm -rf "$state"
-  fi
+  bash "$cluster" down "$state" "${keep[@]}" >/dev/null
+  if [ ${#keep[@]} = 0 ]; then rm -rf "$state"; else echo "with-k8s: cluster stopped; state kept in $state" >&2; fi
 }
 trap stop_cluster EXIT
 # Pass the signal on and keep waiting: the command decides how to end, the EXIT trap cleans up.
@@ -34,7 +30,7 @@ trap 'forward TERM 143' TERM
 
 # The guard holds the read end of a pipe only this shell writes to (the command does not inherit
 # it), in its own session so that a signal to our process group spares it.
-exec {guard}> >(exec setsid bash "$cluster" guard "$state" >/dev/null)
+exec {guard}> >(exec setsid bash "$cluster" guard "$state" "${keep[@]}" >/dev/null)
 
 bash "$cluster" up "$state" {guard}>&- >&2 || exit 1
 export EXPCTL_TEST_K8S_ENV=$state/env

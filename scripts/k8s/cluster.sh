@@ -4,8 +4,9 @@
 #   cluster.sh build             build the binaries if missing (cold ~16 min on 2 cores, then nothing)
 #   cluster.sh up STATE_DIR      build if missing, then start a cluster (start.sh); prints the kubeconfig
 #   cluster.sh down STATE_DIR [--keep]   stop it by PID and remove its state (stop.sh)
-#   cluster.sh guard STATE_DIR   wait until stdin closes, then `down STATE_DIR`: a cluster's owner keeps
-#                                the pipe open, so even a kill -9 of the owner stops the cluster
+#   cluster.sh guard STATE_DIR [--keep]   wait until stdin closes, then `down STATE_DIR` and remove
+#                                it (--keep: keep it): a cluster's owner holds the pipe open, so even
+#                                a kill -9 of the owner stops the cluster
 #   cluster.sh bin               print the binary folder
 #
 # Binaries live outside the checkout, keyed by the Kubernetes version in build.sh:
@@ -17,7 +18,7 @@ version=$(sed -n 's/^KUBE_VERSION=\([^ ]*\).*/\1/p' "$here/build.sh")
 [ -n "$version" ] || { echo "cluster.sh: no KUBE_VERSION= line in $here/build.sh" >&2; exit 1; }
 bin=${EXPCTL_K8S_BIN:-$HOME/.cache/expctl/k8s-$version}
 
-usage() { echo "usage: cluster.sh build | bin | up STATE_DIR | down STATE_DIR [--keep] | guard STATE_DIR" >&2; exit 2; }
+usage() { echo "usage: cluster.sh build | bin | up STATE_DIR | down STATE_DIR [--keep] | guard STATE_DIR [--keep]" >&2; exit 2; }
 
 # build.sh writes this stamp last; a different stamp means the pinned modules changed since.
 have_binaries() {
@@ -66,9 +67,10 @@ case "$cmd" in
     K8S_BIN_DIR=$bin "$here/stop.sh" "$@"
     ;;
   guard)
-    [ $# -eq 1 ] || usage
+    [ $# -ge 1 ] || usage
     cat >/dev/null || true
-    K8S_BIN_DIR=$bin exec "$here/stop.sh" "$1"
+    K8S_BIN_DIR=$bin "$here/stop.sh" "$@"
+    [ "${2:-}" = --keep ] || rm -rf "$1"
     ;;
   *) usage ;;
 esac

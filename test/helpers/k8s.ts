@@ -67,10 +67,10 @@ function readEnvFile(file: string): Record<string, string> {
 
 /** Starts a cluster for this process alone (the first time: builds the binaries, ~16 min). */
 async function startOwnCluster(): Promise<string> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'expctl-k8s-'));
-  // The cluster's processes are detached. The guard stops them when our end of its stdin closes,
-  // which happens however this process ends (kill -9 included); on a normal exit we stop them
-  // ourselves first, so nothing outlives the process.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'expctl-test-k8s-'));
+  // The cluster's processes are detached. The guard stops them (and removes `dir`) when our end of
+  // its stdin closes, which happens however this process ends, kill -9 included; on a normal exit
+  // we stop them ourselves first, so that nothing outlives the process.
   const guard = spawn('bash', [CLUSTER_SH, 'guard', dir], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
   guard.unref();
   (guard.stdin as unknown as { unref(): void }).unref();
@@ -140,10 +140,12 @@ export async function sandbox(t: TestContext | string): Promise<Sandbox> {
       status: { capacity: resources, allocatable: resources },
     } }),
   ]);
+  // Ready, and untainted: the controller-manager taints a new node not-ready until it sees Ready,
+  // and until then the scheduler refuses every pod ("untolerated taint").
   await until(async () => {
     const n = await c.core.readNode({ name: node });
-    return n.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True');
-  }, `node ${node} Ready`);
+    return n.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') && !n.spec?.taints?.length;
+  }, `node ${node} Ready without taints`);
   // Pods are refused until the service-account controller has made the namespace's `default`.
   await until(() => c.core.readNamespacedServiceAccount({ name: 'default', namespace }), `ServiceAccount ${namespace}/default`);
   return sb;
@@ -326,6 +328,9 @@ export async function restartApiserver(opts: { signal?: NodeJS.Signals; timeoutM
 
   const ready = await until(async () => exited ?? ((await apiserverGet('/readyz')).status === 200 && 'ready'),
     `the restarted kube-apiserver (PID ${pid}) to be ready (log: ${logFile})`, opts.timeoutMs ?? 60_000);
-  if (ready !== 'ready') throw new Error(`the restarted kube-apiserver ${ready}; see ${logFile}`);
+  if (ready !== 'ready') {
+    const tail = fs.readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-5).join('\n');
+    throw new Error(`the restarted kube-apiserver ${ready}; the end of ${logFile}:\n${tail}`);
+  }
   return { oldPid, pid };
 }

@@ -273,28 +273,32 @@ test('with-k8s.sh killed with SIGKILL: its guard still stops the cluster', async
   run.child.kill('SIGKILL');
   await run.exit;
   try {
-    await waitFor(() => r.pids.every((p) => !alive(p)), 'the guard to stop the cluster', 30_000);
+    await waitFor(() => r.pids.every((p) => !alive(p)) && !fs.existsSync(r.state), 'the guard to stop the cluster and remove its state', 30_000);
   } finally {
     process.kill(r.cmd, 'SIGKILL'); // the command itself is orphaned, as any child of a killed shell
   }
 });
 
 test('a test process without EXPCTL_TEST_K8S_ENV starts its own cluster and stops it when it ends, even by SIGKILL', async () => {
-  const script = `import { readFileSync } from 'node:fs';
-    import { testCluster } from ${JSON.stringify(path.join(ROOT, 'test/helpers/k8s.ts'))};
-    const c = await testCluster();
-    await c.core.listNamespace();
-    console.log(JSON.stringify({ state: c.stateDir, pids: readFileSync(c.stateDir + '/pids', 'utf8') }));
-    if (process.argv[1] === 'hang') setInterval(() => {}, 1000);`;
+  const script = `const { testCluster } = require(${JSON.stringify(path.join(ROOT, 'test/helpers/k8s.ts'))});
+    testCluster().then(async (c) => {
+      await c.core.listNamespace();
+      console.log(JSON.stringify({ state: c.stateDir, pids: require('node:fs').readFileSync(c.stateDir + '/pids', 'utf8') }));
+      if (process.argv[1] === 'hang') setInterval(() => {}, 1000);
+    });`;
   const start = (mode: string) => {
     const env = { ...process.env };
     delete env.EXPCTL_TEST_K8S_ENV;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, mode], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script, mode], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '', exited = false;
     child.stdout.on('data', (b: Buffer) => { stdout += b; });
     child.stderr.on('data', (b: Buffer) => { stderr += b; });
-    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const started = () => waitFor(() => stdout.includes('\n') && JSON.parse(stdout) as { state: string; pids: string }, `the cluster to start: ${stderr}`, 120_000);
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => { exited = true; resolve(code); }));
+    const started = async () => {
+      await waitFor(() => stdout.includes('\n') || exited, 'the cluster to start', 120_000);
+      assert.ok(stdout, `the process ended before its cluster started: ${stderr}`);
+      return JSON.parse(stdout) as { state: string; pids: string };
+    };
     return { child, exit, started, stderr: () => stderr };
   };
   const pidsOf = (s: { pids: string }) => s.pids.trim().split('\n').map((l) => Number(l.split(' ')[1]));
@@ -310,5 +314,5 @@ test('a test process without EXPCTL_TEST_K8S_ENV starts its own cluster and stop
   assert.equal(pidsOf(s2).filter(alive).length, 5);
   killed.child.kill('SIGKILL');
   await killed.exit;
-  await waitFor(() => pidsOf(s2).every((p) => !alive(p)), 'the guard to stop the cluster', 30_000);
+  await waitFor(() => pidsOf(s2).every((p) => !alive(p)) && !fs.existsSync(s2.state), 'the guard to stop the cluster and remove its state', 30_000);
 });
