@@ -7,6 +7,7 @@ import * as k8s from '@kubernetes/client-node';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TestContext } from 'node:test';
@@ -290,6 +291,14 @@ export function metricsDelta(before: Map<string, number>, after: Map<string, num
   return d;
 }
 
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
 /**
  * Kills kube-apiserver (SIGKILL unless told otherwise) and starts it again with the same command
  * line, environment and working folder, detached, its output appended to the same log; updates the
@@ -312,8 +321,10 @@ export async function restartApiserver(opts: { signal?: NodeJS.Signals; timeoutM
   const cwd = fs.readlinkSync(`/proc/${oldPid}/cwd`);
 
   process.kill(oldPid, opts.signal ?? 'SIGKILL');
-  // Not our child: nothing to wait on but /proc (a zombie holds no port any more).
-  await until(async () => !alive(oldPid), `kube-apiserver PID ${oldPid} to exit`, opts.timeoutMs ?? 60_000);
+  // Not our child: nothing to wait on but /proc. And its main thread can be a zombie while other
+  // threads still hold the listening socket; the new process would fail with "address already in use".
+  const port = Number(new URL(c.server).port);
+  await until(async () => !alive(oldPid) && await portFree(port), `kube-apiserver PID ${oldPid} to exit and free port ${port}`, opts.timeoutMs ?? 60_000);
 
   const log = fs.openSync(logFile, 'a');
   const child = spawn(argv[0], argv.slice(1), { cwd, env: procEnv, detached: true, stdio: ['ignore', log, log] });

@@ -210,6 +210,24 @@ test('preflight: a missing namespace, no image and missing permissions are refus
   assert.match(r.err, /namespace 'no-such-ns' does not exist — create it \(kubectl create namespace no-such-ns\)/);
   assert.doesNotMatch(r.err, /BEGIN|client-key|at .*\.js:\d+/, 'no credentials, no stack trace');
   assert.equal(fs.existsSync(path.join(dir, '.expctl', 'runs')), false);
+  // An identity with no Role: each missing verb is named.
+  const k = await testCluster();
+  await k.core.createNamespacedServiceAccount({ namespace: sb.namespace, body: { metadata: { name: 'nobody' } } });
+  const token = await k.core.createNamespacedServiceAccountToken({ namespace: sb.namespace, name: 'nobody', body: { spec: { audiences: [] } } as never });
+  const admin = k.kc.getCurrentCluster()!;
+  const kubeconfig = path.join(dir, 'nobody.kubeconfig');
+  fs.writeFileSync(kubeconfig, JSON.stringify({
+    apiVersion: 'v1', kind: 'Config', 'current-context': 'nobody',
+    clusters: [{ name: 'c', cluster: { server: admin.server, 'certificate-authority-data': admin.caData ?? Buffer.from(fs.readFileSync(admin.caFile!)).toString('base64') } }],
+    users: [{ name: 'nobody', user: { token: token.status?.token } }],
+    contexts: [{ name: 'nobody', context: { cluster: 'c', user: 'nobody', namespace: sb.namespace } }],
+  }));
+  const rbac = workspace(sb, { 'e.experiment.yaml': 'name: pf\ncommand: [python, train.py]\n' }, { kubeconfig });
+  const denied = cli(rbac, ['run', 'e.experiment.yaml']);
+  assert.equal(denied.code, 1);
+  assert.match(denied.err, new RegExp(`not allowed in namespace '${sb.namespace}': create jobs, delete jobs, get jobs, get pods/log, list pods, watch pods — ask your cluster admin`));
+  assert.ok(!denied.err.includes(token.status!.token!), 'the token is never printed');
+  assert.match(denied.err, new RegExp(`note: namespace '${sb.namespace}': not allowed to read it`));
   // --dry-run -o yaml prints what would be created, for review or kubectl apply.
   const ok = workspace(sb, { 'e.experiment.yaml': 'name: pf\ncommand: [python, train.py]\nresources: { gpus: 1 }\n' });
   const y = cli(ok, ['run', 'e.experiment.yaml', '--dry-run', '-o', 'yaml']);

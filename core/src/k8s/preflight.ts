@@ -11,8 +11,8 @@ import { messageOf, PYTORCHJOB, statusOf } from './kube';
 import type { Kube } from './kube';
 
 export class PreflightError extends Error {
-  constructor(readonly problems: string[], readonly where: string) {
-    super(`preflight on ${where} failed:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  constructor(readonly problems: string[], readonly where: string, readonly notes: string[] = []) {
+    super(`preflight on ${where} failed:\n${problems.map((p) => `  - ${p}`).join('\n')}${notes.map((n) => `\n  note: ${n}`).join('')}`);
   }
 }
 
@@ -49,9 +49,13 @@ export async function preflight(kube: Kube, target: KubernetesTarget, configs: E
     try {
       await kube.core.readNamespace({ name: ns });
     } catch (e) {
-      problems.push(statusOf(e) === 404 ? `namespace '${ns}' does not exist — create it (kubectl create namespace ${ns}) or set namespace: in targets.yaml`
-        : `cannot read namespace '${ns}': ${messageOf(e)}`);
-      continue;
+      // Many users may work in a namespace without being allowed to read the Namespace object itself.
+      if (statusOf(e) === 403) notes.push(`namespace '${ns}': not allowed to read it, so its existence was not checked`);
+      else {
+        problems.push(statusOf(e) === 404 ? `namespace '${ns}' does not exist — create it (kubectl create namespace ${ns}) or set namespace: in targets.yaml`
+          : `cannot read namespace '${ns}': ${messageOf(e)}`);
+        continue;
+      }
     }
     const kinds = new Set(list.map((s) => s.kind));
     const checks: Array<{ verb: string; group: string; resource: string; subresource?: string }> = [
@@ -109,7 +113,7 @@ export async function preflight(kube: Kube, target: KubernetesTarget, configs: E
       else notes.push(`GPU capacity not checked: ${messageOf(e)}`);
     }
   }
-  if (problems.length) throw new PreflightError(problems, where);
+  if (problems.length) throw new PreflightError(problems, where, notes);
   return { gpuProducts, notes };
 }
 
