@@ -265,7 +265,13 @@ function printComparison(c: Comparison, fmt: Format): void {
   emit(fmt, head, rows, c);
   if (fmt === 'table') {
     process.stdout.write(`\n${c.metric} (${c.goal}), ranked by ${c.by}; p-values and the bootstrap interval of the median difference are against the best.\n`);
-    for (const r of c.rows) if (r.speedup) process.stdout.write(`${r.key}: ${r.speedup.speedup.toFixed(2)}× faster than ${r.speedup.baseline} with ${r.speedup.workers} at once (efficiency ${(r.speedup.efficiency * 100).toFixed(0)}%${r.speedup.trialSpeedup !== undefined ? `, per trial ${r.speedup.trialSpeedup.toFixed(2)}×` : ''})\n`);
+    for (const r of c.rows) {
+      const s = r.speedup;
+      if (!s) continue;
+      // Different amounts of work (a subset run locally): the ratio is of wall time per trial.
+      const unit = s.perTrial ? ` per unit of work (wall time per trial; ${s.trials} trials against ${s.baselineTrials})` : '';
+      process.stdout.write(`${r.key}: ${s.speedup.toFixed(2)}× faster than ${s.baseline}${unit} with ${s.workers} at once (efficiency ${(s.efficiency * 100).toFixed(0)}%${s.trialSpeedup !== undefined ? `, per trial ${s.trialSpeedup.toFixed(2)}×` : ''})\n`);
+    }
   }
   for (const e of c.empty) process.stderr.write(`${e.key}: ${e.message}\n`);
 }

@@ -178,7 +178,7 @@ test('cancel deletes the Job with Background propagation: its pod is gone and th
   assert.equal((await jobsIn(sb.namespace)).length, 0);
 });
 
-test('PyTorchJob: one Master and two Workers with the operator\'s rendezvous; its status decides', async (t) => {
+test('PyTorchJob: one Master and two Workers with the operator\'s rendezvous; its status decides; one log per replica and a merged view', async (t) => {
   const sb = await sandbox(t);
   await installPyTorchJobCrd();
   const dir = workspace(sb, { 'e.experiment.yaml': 'name: ddp\ncommand: [python, train.py]\nlauncher: { type: torchrun }\nresources: { gpus: 2 }\nkubernetes: { kind: PyTorchJob, workers: 3 }\n' });
@@ -191,13 +191,28 @@ test('PyTorchJob: one Master and two Workers with the operator\'s rendezvous; it
   assert.deepEqual([specs.Master.replicas, specs.Worker.replicas], [1, 2]);
   assert.deepEqual(specs.Master.template.spec.containers[0].command.slice(0, 11),
     ['torchrun', '--node-rank', '$(RANK)', '--master-addr', '$(MASTER_ADDR)', '--master-port', '$(MASTER_PORT)', '--nproc-per-node', '2', '--nnodes', '3']);
+  // Playing the operator: its pods, from the replicas' templates (kwok runs them; logs from one file).
+  const log = path.join(dir, 'replicas.log');
+  await clusterLogs(sb.namespace, log);
+  writeLog(log, ['rank says hi', '@expctl {"val_loss": 0.25}']);
+  for (const [type, i] of [['Master', 0], ['Worker', 0], ['Worker', 1]] as const) {
+    const tpl = specs[type].template as unknown as { metadata: K8s.V1ObjectMeta; spec: K8s.V1PodSpec };
+    await k.core.createNamespacedPod({ namespace: sb.namespace, body: { metadata: { ...tpl.metadata, name: `${ptj.metadata.name}-${type.toLowerCase()}-${i}` }, spec: { ...tpl.spec, nodeSelector: sb.nodeSelector } } });
+  }
   const status = (conditions: unknown[]) => k.custom.patchNamespacedCustomObjectStatus({ ...PYTORCHJOB, namespace: sb.namespace, name: ptj.metadata.name, body: { status: { conditions } } }, mergePatch);
   await status([{ type: 'Running', status: 'True' }]);
+  const runDir = await until(async () => { const x = runs(dir)[0]; return x && path.join(dir, '.expctl/runs', x.id); }, 'the run');
+  await until(async () => ['master-0', 'worker-0', 'worker-1'].every((r) => fs.existsSync(path.join(runDir, `attempt-1.${r}.log`))), 'every replica\'s log streaming');
   await status([{ type: 'Running', status: 'False' }, { type: 'Succeeded', status: 'True', reason: 'PyTorchJobSucceeded' }]);
   assert.equal(await r.exit, 0, r.out());
   const run = only(dir);
   assert.equal(run.status, 'succeeded');
   assert.equal(run.attempts[0].k8s?.kind, 'PyTorchJob');
+  // One file per replica, and the merged view: workers' lines marked, so only the master's metrics count.
+  for (const r of ['master-0', 'worker-0', 'worker-1']) assert.equal(fs.readFileSync(path.join(runDir, `attempt-1.${r}.log`), 'utf8'), 'rank says hi\n@expctl {"val_loss": 0.25}\n');
+  const merged = fs.readFileSync(path.join(runDir, 'stdout.log'), 'utf8').split('\n').filter(Boolean).sort();
+  assert.deepEqual(merged, ['@expctl {"val_loss": 0.25}', '[worker-0] @expctl {"val_loss": 0.25}', '[worker-0] rank says hi', '[worker-1] @expctl {"val_loss": 0.25}', '[worker-1] rank says hi', 'rank says hi']);
+  assert.deepEqual([run.summary.val_loss.count, run.summary.val_loss.last], [1, 0.25]);
 });
 
 test('preflight: a missing namespace, no image and missing permissions are refused before anything starts', async (t) => {

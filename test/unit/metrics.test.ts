@@ -49,9 +49,15 @@ describe('parsing', () => {
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
 
-  test('the @expctl marker anywhere on a stdout line; other lines are not metrics', () => {
+  test('the @expctl marker starts a stdout line (after a torchrun rank prefix); other lines are not metrics', () => {
+    assert.deepEqual(parseStdoutLine('@expctl {"loss": 1}'), { record: { loss: 1 } });
     assert.deepEqual(parseStdoutLine('[rank0] @expctl {"loss": Infinity}'), { record: { loss: 'Infinity' } });
+    assert.deepEqual(parseStdoutLine('[rank3]: @expctl {"loss": 2}'), { record: { loss: 2 } });
     assert.equal(parseStdoutLine('epoch 3 loss NaN'), undefined);
+    // A log line that quotes a report is not one; nor a PyTorchJob worker's line in a cluster run's merged log.
+    assert.equal(parseStdoutLine('INFO 12:00 sent @expctl {"loss": 999}'), undefined);
+    assert.equal(parseStdoutLine('[worker-0] @expctl {"loss": 999}'), undefined);
+    assert.equal(parseStdoutLine(' @expctl {"loss": 999}'), undefined);
   });
 
   test('bad lines say what is wrong, where, and what to do', () => {

@@ -353,6 +353,21 @@ suite('compare', () => {
     assert.throws(() => speedup({ sequentialS: 8, parallelS: 2, workers: 1.5 }), StatsError);
   });
 
+  it('speedup per unit of work: wall time per trial when the two ran different numbers of trials', () => {
+    // 6 trials on a laptop in 60 s (10 s each) against all 18 in parallel in 30 s.
+    const s = speedup({ sequentialS: 60, parallelS: 30, workers: 18, sequentialTrials: 6, parallelTrials: 18 });
+    close(s.speedup, 10 / (30 / 18), 'speedup per trial');
+    close(s.efficiency, 10 / (30 / 18) / 18, 'efficiency');
+    assert.equal(s.perTrial, true);
+    // Equal counts: the plain ratio of wall times, not flagged.
+    const same = speedup({ sequentialS: 60, parallelS: 30, workers: 4, sequentialTrials: 18, parallelTrials: 18 });
+    assert.equal(same.speedup, 2);
+    assert.equal(same.perTrial, false);
+    assert.equal(speedup({ sequentialS: 60, parallelS: 30, workers: 4, sequentialTrials: 6 }).speedup, 2, 'one count alone: wall times');
+    assert.throws(() => speedup({ sequentialS: 60, parallelS: 30, workers: 4, sequentialTrials: 0, parallelTrials: 18 }), /sequentialTrials must be an integer ≥ 1/);
+    assert.throws(() => speedup({ sequentialS: 60, parallelS: 30, workers: 4, sequentialTrials: 6, parallelTrials: 2.5 }), /parallelTrials must be an integer ≥ 1/);
+  });
+
   it('throughput, mean latency and success rate', () => {
     assert.deepEqual(throughput({ items: 60000, wallS: 12, latenciesS: [0.1, 0.3, null] }), {
       itemsPerS: 5000, meanLatencyS: 0.2, latencies: 2, excludedLatencies: 1,

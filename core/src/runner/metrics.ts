@@ -31,10 +31,17 @@ function nonFiniteText(v: number): NonFinite {
 
 export interface ParsedLine { record?: MetricRecord; error?: string }
 
-/** A stdout line: undefined when it is not a metrics line at all. Errors name the line's column. */
+/** What may come before the marker: nothing, or the rank prefix torchrun adds to its workers' lines (`[rank0]: `). */
+const RANK_PREFIX = /^(?:\[(?:default)?rank\d+\]:? ?)?/;
+
+/**
+ * A stdout line: undefined when it is not a metrics line at all — one where the marker is not at its
+ * start (after a torchrun rank prefix): a log line quoting `@expctl {…}`, or a PyTorchJob worker's
+ * `[worker-0] @expctl …` in a cluster run's merged log, is not a report. Errors name the line's column.
+ */
 export function parseStdoutLine(line: string): ParsedLine | undefined {
-  const at = line.indexOf(METRIC_PREFIX);
-  if (at < 0) return undefined;
+  const at = RANK_PREFIX.exec(line)![0].length;
+  if (!line.startsWith(METRIC_PREFIX, at)) return undefined;
   return parseJsonRecord(line.slice(at + METRIC_PREFIX.length), at + METRIC_PREFIX.length);
 }
 

@@ -78,14 +78,22 @@ export interface SpeedupInput {
   /** Wall time of the same job with `workers` in parallel, seconds. */
   parallelS: number;
   workers: number;
+  /**
+   * Units of work (trials) each wall time covers. With both, the speedup is of wall time per unit —
+   * a sequential run of a subset of the grid is then still comparable with the whole grid in parallel.
+   */
+  sequentialTrials?: number;
+  parallelTrials?: number;
   /** Optional per-trial durations of each mode, for the per-trial comparison. */
   sequentialTrialsS?: ArrayLike<Value>;
   parallelTrialsS?: ArrayLike<Value>;
 }
 
 export interface Speedup {
-  /** sequentialS / parallelS. */
+  /** sequentialS / parallelS, or per unit of work: (sequentialS / sequentialTrials) / (parallelS / parallelTrials). */
   speedup: number;
+  /** True when the two ran different numbers of trials, so that only the per-unit ratio means anything. */
+  perTrial: boolean;
   /** speedup / workers: 1 is perfect scaling. */
   efficiency: number;
   workers: number;
@@ -102,8 +110,14 @@ export function speedup(input: SpeedupInput): Speedup {
   checkPositive('sequentialS', sequentialS);
   checkPositive('parallelS', parallelS);
   if (!(Number.isInteger(workers) && workers >= 1)) throw new StatsError('invalid-argument', `workers must be an integer ≥ 1 (got ${workers})`);
-  const s = sequentialS / parallelS;
-  const result: Speedup = { speedup: s, efficiency: s / workers, workers, trialSpeedup: undefined, reasons: {} };
+  const nSeq = input.sequentialTrials;
+  const nPar = input.parallelTrials;
+  for (const [name, n] of [['sequentialTrials', nSeq], ['parallelTrials', nPar]] as const) {
+    if (n !== undefined && !(Number.isInteger(n) && n >= 1)) throw new StatsError('invalid-argument', `${name} must be an integer ≥ 1 (got ${n})`);
+  }
+  const perUnit = nSeq !== undefined && nPar !== undefined;
+  const s = perUnit ? (sequentialS / nSeq) / (parallelS / nPar) : sequentialS / parallelS;
+  const result: Speedup = { speedup: s, perTrial: perUnit && nSeq !== nPar, efficiency: s / workers, workers, trialSpeedup: undefined, reasons: {} };
   if (!input.sequentialTrialsS || !input.parallelTrialsS) {
     result.reasons.trialSpeedup = 'needs per-trial durations of both runs';
     return result;

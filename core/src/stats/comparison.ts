@@ -1,7 +1,7 @@
 // A comparison of groups of runs, as `expctl compare` prints it and the Compare panel shows it:
 // ranking with ratios to the best, each group tested against the best (Welch's t, Mann–Whitney U,
 // a bootstrap interval of the difference of medians), and — for groups that are whole campaigns —
-// speedup and parallel efficiency of wall time. Pure: values in, a plain JSON object out.
+// speedup and parallel efficiency of wall time per trial. Pure: values in, a plain JSON object out.
 import { rankGroups, speedup } from './compare';
 import type { Direction } from './compare';
 import { describe } from './describe';
@@ -17,7 +17,10 @@ export interface ComparedGroup {
   /** For campaigns: wall time from the first start to the last end, and the runs at once. */
   wallS?: number;
   workers?: number;
-  /** Per-trial durations (seconds), for the per-trial speedup. */
+  /**
+   * Per-trial durations (seconds), one for each trial the wall time covers: their mean gives the
+   * per-trial speedup, their count the work done — wall time is compared per trial.
+   */
   trialS?: ArrayLike<Value>;
 }
 
@@ -39,8 +42,15 @@ export interface ComparisonRow {
     /** Bootstrap interval of median(this) − median(best). */
     medianDiff: { observed: number; low: number; high: number; level: number } | undefined;
   };
-  /** Against the group with the most wall time (the sequential baseline). */
-  speedup?: { speedup: number; efficiency: number; workers: number; trialSpeedup: number | undefined; baseline: string };
+  /**
+   * Against the group with the most wall time per trial (the sequential baseline). `perTrial`: the
+   * two ran different numbers of trials (`trials`, `baselineTrials`), so the speedup is of wall time
+   * per trial; with equal counts it is the ratio of wall times.
+   */
+  speedup?: {
+    speedup: number; efficiency: number; workers: number; trialSpeedup: number | undefined; baseline: string;
+    perTrial: boolean; trials: number | undefined; baselineTrials: number | undefined;
+  };
 }
 
 export interface Comparison {
@@ -68,7 +78,12 @@ export function compareGroups(groups: readonly ComparedGroup[], o: ComparisonOpt
   const byKey = new Map(groups.map((g) => [g.key, g]));
   const best = ranking.ranked[0] ? byKey.get(ranking.ranked[0].key) : undefined;
   const timed = groups.filter((g) => g.wallS !== undefined && g.wallS > 0);
-  const baseline = timed.length > 1 ? timed.reduce((a, b) => (b.wallS! > a.wallS! ? b : a)) : undefined;
+  // The slowest campaign is the baseline — per trial when every one says how many it ran, since a
+  // sequential subset of a grid can take less wall time than the whole grid in parallel.
+  const counted = timed.every((g) => g.trialS?.length);
+  const trialsOf = (g: ComparedGroup) => (counted ? g.trialS!.length : undefined);
+  const cost = (g: ComparedGroup) => g.wallS! / (trialsOf(g) ?? 1);
+  const baseline = timed.length > 1 ? timed.reduce((a, b) => (cost(b) > cost(a) ? b : a)) : undefined;
   const rows: ComparisonRow[] = [];
   for (const r of ranking.ranked) {
     const g = byKey.get(r.key)!;
@@ -86,8 +101,14 @@ export function compareGroups(groups: readonly ComparedGroup[], o: ComparisonOpt
       };
     }
     if (baseline && g !== baseline && g.wallS !== undefined && g.wallS > 0) {
-      const s = speedup({ sequentialS: baseline.wallS!, parallelS: g.wallS, workers: g.workers ?? 1, sequentialTrialsS: baseline.trialS, parallelTrialsS: g.trialS });
-      row.speedup = { speedup: s.speedup, efficiency: s.efficiency, workers: s.workers, trialSpeedup: s.trialSpeedup, baseline: baseline.key };
+      const s = speedup({
+        sequentialS: baseline.wallS!, parallelS: g.wallS, workers: g.workers ?? 1, sequentialTrialsS: baseline.trialS, parallelTrialsS: g.trialS,
+        sequentialTrials: trialsOf(baseline), parallelTrials: trialsOf(g),
+      });
+      row.speedup = {
+        speedup: s.speedup, efficiency: s.efficiency, workers: s.workers, trialSpeedup: s.trialSpeedup, baseline: baseline.key,
+        perTrial: s.perTrial, trials: trialsOf(g), baselineTrials: trialsOf(baseline),
+      };
     }
     rows.push(row);
   }

@@ -32,11 +32,10 @@ interface Live {
   onInfo?: InfoSink;
   info: K8sAttempt;
   pod?: PodLike;
-  /** The pod whose logs are the run's stdout (the Job's pod, the PyTorchJob's master). */
+  /** The pod whose status is the run's (the Job's pod, the PyTorchJob's master). */
   podName?: string;
-  logs?: { abort?: AbortController; partial: string; failed?: string };
-  /** Lines of this attempt's pod log already in stdout.log (also those a stopped runner wrote). */
-  seen: number;
+  /** The log stream of each pod of the attempt, by pod name. */
+  logs: Map<string, PodLog>;
   /** What the pod said about a failure the workload's own status says less well (OOMKilled). */
   podFailure?: Failure;
   podExit?: number | null;
@@ -47,6 +46,22 @@ interface Live {
   done: boolean;
   resolve(o: AttemptOutcome | undefined): void;
   promise: Promise<AttemptOutcome | undefined>;
+}
+
+/**
+ * One pod's log: streamed into its own file in the run's folder and into stdout.log — the merged
+ * view, where the lines of a PyTorchJob's workers carry their replica (`[worker-0] …`), so that
+ * only the master's reach the metrics parser as `@expctl` lines.
+ */
+interface PodLog {
+  pod: string;
+  file: string;
+  prefix: string;
+  /** Lines of this pod already written (also by a runner that stopped: counted from its file). */
+  seen: number;
+  partial: string;
+  abort?: AbortController;
+  failed?: string;
 }
 
 const TICK_MS = 1000;
@@ -111,7 +126,12 @@ export function kubernetesTarget(name: string, config: KubernetesTargetConfig, o
     const live = job ? lives.get(key(ns, job)) : undefined;
     if (!live || live.done) return;
     const replica = pod.metadata?.labels?.[LABEL.replica];
-    if (replica && replica !== 'master') return; // workers: the master's log and status speak for the run
+    if (replica && replica !== 'master') {
+      // A worker: its log joins the run's; the master's status speaks for the run.
+      const phase = pod.status?.phase;
+      if (type !== 'DELETED' && pod.metadata?.name && (phase === 'Running' || phase === 'Succeeded' || phase === 'Failed')) startLogs(live, pod.metadata.name);
+      return;
+    }
     if (type === 'DELETED') { if (pod.metadata?.name === live.podName || !live.podName) void podGone(live); return; }
     live.pod = pod;
     live.podName = pod.metadata?.name;
@@ -135,7 +155,7 @@ export function kubernetesTarget(name: string, config: KubernetesTargetConfig, o
       live.info = info;
       live.onInfo?.(info);
     }
-    if ((v.state === 'running' || v.state === 'ended') && !live.logs) startLogs(live);
+    if (v.state === 'running' || v.state === 'ended') startLogs(live, live.podName!);
     if (v.state === 'stuck') {
       void (async () => { await remove(live.w); await finish(live, { exitCode: null, failure: v.failure }); })();
     } else if (v.state === 'ended') {
@@ -177,49 +197,68 @@ export function kubernetesTarget(name: string, config: KubernetesTargetConfig, o
   }
 
   // ---- logs ----------------------------------------------------------------------------------
-  const podLogFile = (live: Live) => path.join(live.runDir, `attempt-${live.n}.pod.log`);
+  /** `pod` for a Job's one pod; `master-0`, `worker-1` … for a PyTorchJob's replicas (their pod names' tails). */
+  const replicaOf = (live: Live, pod: string) => (live.w.kind === 'Job' ? 'pod' : pod.startsWith(`${live.w.name}-`) ? pod.slice(live.w.name.length + 1) : pod);
 
-  function emitLines(live: Live, lines: string[]): void {
-    if (!lines.length) return;
-    const text = lines.join('\n') + '\n';
-    // stdout.log first: a runner killed between the two appends repeats these lines on resume rather than lose them.
-    fs.appendFileSync(path.join(live.runDir, 'stdout.log'), text);
-    fs.appendFileSync(podLogFile(live), text);
-    live.seen += lines.length;
-    for (const l of lines) live.onLine?.('stdout', l);
+  function podLog(live: Live, pod: string): PodLog {
+    let log = live.logs.get(pod);
+    if (!log) {
+      const replica = replicaOf(live, pod);
+      const file = path.join(live.runDir, `attempt-${live.n}.${replica}.log`);
+      let seen = 0;
+      try { seen = fs.readFileSync(file, 'utf8').split('\n').length - 1; } catch { /* none yet */ }
+      log = { pod, file, prefix: replica === 'pod' || replica.startsWith('master') ? '' : `[${replica}] `, seen, partial: '' };
+      live.logs.set(pod, log);
+    }
+    return log;
   }
 
-  function startLogs(live: Live): void {
-    const logs: NonNullable<Live['logs']> = { partial: '' };
-    live.logs = logs;
-    let skip = live.seen; // lines a stopped runner already wrote
+  function emitLines(live: Live, log: PodLog, lines: string[]): void {
+    if (!lines.length) return;
+    const shown = log.prefix ? lines.map((l) => log.prefix + l) : lines;
+    // stdout.log first: a runner killed between the two appends repeats these lines on resume rather than lose them.
+    fs.appendFileSync(path.join(live.runDir, 'stdout.log'), shown.join('\n') + '\n');
+    fs.appendFileSync(log.file, lines.join('\n') + '\n');
+    log.seen += lines.length;
+    for (const l of shown) live.onLine?.('stdout', l);
+  }
+
+  /** Follows a pod's log once (again for the same pod does nothing). */
+  function startLogs(live: Live, pod: string): void {
+    if (live.logs.get(pod)?.abort !== undefined || live.logs.get(pod)?.failed !== undefined || live.done || live.ending) return;
+    const log = podLog(live, pod);
+    let skip = log.seen; // lines a stopped runner already wrote
     const sink = new Writable({
       write(chunk: Buffer, _enc, cb) {
         if (live.done || live.ending) return cb();
-        const parts = (logs.partial + chunk.toString('utf8')).split('\n');
-        logs.partial = parts.pop() ?? '';
+        const parts = (log.partial + chunk.toString('utf8')).split('\n');
+        log.partial = parts.pop() ?? '';
         const fresh = parts.map((l) => l.replace(/\r$/, '')).filter(() => (skip > 0 ? (skip--, false) : true));
-        emitLines(live, fresh);
+        emitLines(live, log, fresh);
         cb();
       },
     });
-    api().log.log(live.w.namespace, live.podName!, containerName(live.w.kind), sink, { follow: true })
-      .then((ac) => { if (live.done || live.ending) ac.abort(); else logs.abort = ac; })
-      .catch((e) => { logs.failed = messageOf(e); });
+    log.abort = new AbortController(); // taken until the stream's own controller arrives
+    api().log.log(live.w.namespace, pod, containerName(live.w.kind), sink, { follow: true })
+      .then((ac) => { if (live.done || live.ending) ac.abort(); else log.abort = ac; })
+      .catch((e) => { log.failed = messageOf(e); });
   }
 
-  /** Ends the follow stream (under kwok and some runtimes it never ends by itself) and reads what it had not delivered yet. */
+  /** Ends the follow streams (under kwok and some runtimes they never end by themselves) and reads what they had not delivered yet. */
   async function finalLogs(live: Live): Promise<void> {
-    if (!live.podName) return;
-    live.logs?.abort?.abort();
-    try {
-      const text = await api().core.readNamespacedPodLog({ name: live.podName, namespace: live.w.namespace, container: containerName(live.w.kind) });
-      const lines = String(text ?? '').split('\n');
-      if (lines[lines.length - 1] === '') lines.pop();
-      emitLines(live, lines.slice(live.seen).map((l) => l.replace(/\r$/, '')));
-    } catch (e) {
-      if (statusOf(e) !== 404) note(live, `the pod's logs could not be read: ${messageOf(e)}`);
-    }
+    if (live.podName) podLog(live, live.podName);
+    await Promise.all([...live.logs.values()].map(async (log) => {
+      log.abort?.abort();
+      try {
+        const text = await api().core.readNamespacedPodLog({ name: log.pod, namespace: live.w.namespace, container: containerName(live.w.kind) });
+        const lines = String(text ?? '').split('\n');
+        if (lines[lines.length - 1] === '') lines.pop();
+        emitLines(live, log, lines.slice(log.seen).map((l) => l.replace(/\r$/, '')));
+        log.failed = undefined;
+      } catch (e) {
+        if (statusOf(e) !== 404) log.failed = messageOf(e);
+      }
+    }));
   }
 
   /** A line of our own in the run's stderr.log, where `expctl logs` and the editor show it. */
@@ -231,7 +270,7 @@ export function kubernetesTarget(name: string, config: KubernetesTargetConfig, o
     if (live.done || live.ending) return;
     live.ending = true;
     await finalLogs(live);
-    if (live.logs?.failed && live.seen === 0) note(live, `no logs: ${live.logs.failed}`);
+    for (const log of live.logs.values()) if (log.failed) note(live, `the logs of pod ${log.pod} could not be read: ${log.failed}`);
     live.done = true;
     lives.delete(key(live.w.namespace, live.w.name));
     const program = `${live.w.kind} ${live.w.namespace}/${live.w.name}`;
@@ -277,11 +316,11 @@ export function kubernetesTarget(name: string, config: KubernetesTargetConfig, o
     for (const p of pods.items) podEvent(live.w.namespace, 'ADDED', p as PodLike);
   }
 
-  function register(w: Workload, ref: AttemptRef, onLine?: LineSink, onInfo?: InfoSink, seen = 0): Live {
+  function register(w: Workload, ref: AttemptRef, onLine?: LineSink, onInfo?: InfoSink): Live {
     let resolve!: Live['resolve'];
     const promise = new Promise<AttemptOutcome | undefined>((r) => { resolve = r; });
     const live: Live = {
-      w, runDir: ref.runDir, n: ref.attempt, onLine, onInfo, seen, createdMs: Date.now(), cancelled: false, done: false, resolve, promise,
+      w, runDir: ref.runDir, n: ref.attempt, onLine, onInfo, logs: new Map(), createdMs: Date.now(), cancelled: false, done: false, resolve, promise,
       info: { kind: w.kind, namespace: w.namespace, name: w.name, context: kube?.context ?? config.context },
     };
     lives.set(key(w.namespace, w.name), live);
@@ -338,9 +377,7 @@ export function kubernetesTarget(name: string, config: KubernetesTargetConfig, o
     },
     async adopt(ref, signal, onLine, onInfo) {
       const w = workloadOf(ref);
-      let seen = 0;
-      try { seen = fs.readFileSync(path.join(ref.runDir, `attempt-${ref.attempt}.pod.log`), 'utf8').split('\n').length - 1; } catch { /* none yet */ }
-      const live = register(w, ref, onLine, onInfo, seen);
+      const live = register(w, ref, onLine, onInfo);
       live.createdMs = Date.parse(ref.record.started) || Date.now();
       await ensureWatches(w.namespace, w.kind);
       const there = await read(w);
@@ -373,7 +410,7 @@ export function kubernetesTarget(name: string, config: KubernetesTargetConfig, o
       clearInterval(ticker);
       ticker = undefined;
       for (const m of [podWatches, jobWatches]) { for (const w of m.values()) w.stop(); m.clear(); }
-      for (const live of lives.values()) live.logs?.abort?.abort();
+      for (const live of lives.values()) for (const log of live.logs.values()) log.abort?.abort();
     },
     async collect() { /* logs were streamed into the run's folder as they came */ },
   };
