@@ -8,6 +8,7 @@ import { backoffSeconds, classify, retryable } from '../../core/src/runner/failu
 import type { AttemptOutcome } from '../../core/src/runner/failure';
 import { LineSplitter, MetricSummarizer, parseJsonRecord, parseStdoutLine } from '../../core/src/runner/metrics';
 import type { Experiment } from '../../core/src/config/types';
+import * as path from 'node:path';
 import { resolveTarget } from '../../core/src/targets';
 import { parseGpuSamples, parseProcStat, TelemetryAccumulator } from '../../core/src/runner/telemetry';
 
@@ -148,9 +149,15 @@ describe('resolveTarget', () => {
     assert.deepEqual(await t.inventory(), [0, 1]);
     assert.equal(t.maxParallel, 3);
   });
-  it('names unknown targets with a suggestion, and refuses Kubernetes ones clearly', () => {
-    assert.throws(() => resolveTarget('bx', targets, 'targets.yaml'), /unknown target 'bx' \(targets.yaml defines: box, gke\) — did you mean 'box'\?/);
-    assert.throws(() => resolveTarget('gke', targets), /Kubernetes target; this version of expctl launches on local targets only/);
+  it('names unknown targets with a suggestion', () => {
+    assert.throws(() => resolveTarget('bx', targets, path.resolve('targets.yaml')), /unknown target 'bx' \(targets.yaml defines: box, gke\) — did you mean 'box'\?/);
+  });
+  it('gives a Kubernetes target, its kubeconfig resolved from targets.yaml\'s folder (no cluster contacted)', async () => {
+    const t = resolveTarget('gke', { targets: { gke: { type: 'kubernetes', kubeconfig: './kc.yaml' } } }, '/w/conf/targets.yaml') as ReturnType<typeof resolveTarget> & { config: unknown };
+    assert.equal(t.kind, 'kubernetes');
+    assert.equal(t.name, 'gke');
+    assert.equal(await t.inventory(), undefined, 'the cluster places GPUs');
+    assert.throws(() => (t as unknown as { kube(): unknown }).kube(), /kubeconfig \/w\/conf\/kc\.yaml does not exist/);
   });
 });
 
