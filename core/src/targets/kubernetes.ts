@@ -65,6 +65,9 @@ interface PodLog {
 }
 
 const TICK_MS = 1000;
+/** Answers that mean "not now" rather than "no": the server unreachable (0), throttling, unavailable. */
+const TRANSIENT = new Set([0, 429, 500, 502, 503, 504]);
+const CREATE_PATIENCE_MS = 120_000;
 
 export function kubernetesTarget(name: string, config: KubernetesTargetConfig, o: KubernetesTargetOptions = {}): Target & { kube(): Kube; config: KubernetesTargetConfig } {
   let kube: Kube | undefined;
@@ -250,7 +253,7 @@ export function kubernetesTarget(name: string, config: KubernetesTargetConfig, o
     await Promise.all([...live.logs.values()].map(async (log) => {
       log.abort?.abort();
       try {
-        const text = await api().core.readNamespacedPodLog({ name: log.pod, namespace: live.w.namespace, container: containerName(live.w.kind) });
+        const text = await whenServerAnswers(() => api().core.readNamespacedPodLog({ name: log.pod, namespace: live.w.namespace, container: containerName(live.w.kind) }));
         const lines = String(text ?? '').split('\n');
         if (lines[lines.length - 1] === '') lines.pop();
         emitLines(live, log, lines.slice(log.seen).map((l) => l.replace(/\r$/, '')));
@@ -259,6 +262,18 @@ export function kubernetesTarget(name: string, config: KubernetesTargetConfig, o
         if (statusOf(e) !== 404) log.failed = messageOf(e);
       }
     }));
+  }
+
+  /** `call`, again while the server does not answer (TRANSIENT), for up to half a minute. */
+  async function whenServerAnswers<T>(call: () => Promise<T>): Promise<T> {
+    for (let wait = 250, t0 = Date.now(); ; wait = Math.min(wait * 2, 5000)) {
+      try {
+        return await call();
+      } catch (e) {
+        if (!TRANSIENT.has(statusOf(e)) || Date.now() - t0 > 30_000) throw e;
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
   }
 
   /** A line of our own in the run's stderr.log, where `expctl logs` and the editor show it. */
@@ -364,13 +379,22 @@ export function kubernetesTarget(name: string, config: KubernetesTargetConfig, o
         } catch (e) {
           return finish(live, { exitCode: null, failure: { class: 'spawn_error', message: `cannot watch pods in namespace ${w.namespace} on ${api().server}: ${messageOf(e)}` } });
         }
-        if (live.cancelled) return finish(live, { exitCode: null });
-        try {
-          await create(w);
-        } catch (e) {
-          // Already there: a runner that stopped created it — this attempt's, adopted as it is.
-          if (statusOf(e) === 409) return catchUp(live).catch(() => undefined);
-          return finish(live, { exitCode: null, failure: { class: 'spawn_error', message: `cannot create ${w.kind} ${w.namespace}/${w.name}: ${messageOf(e)}` } });
+        // An API server that is away for a moment (restarting, overloaded) is waited for, up to
+        // CREATE_PATIENCE_MS; a refusal (invalid, forbidden, quota) fails the attempt at once.
+        for (let wait = 250, t0 = Date.now(); ; wait = Math.min(wait * 2, 5000)) {
+          if (live.cancelled) return finish(live, { exitCode: null });
+          try {
+            await create(w);
+            return;
+          } catch (e) {
+            const code = statusOf(e);
+            // Already there: a runner that stopped created it (or our own create, whose answer was lost) — adopted as it is.
+            if (code === 409) return catchUp(live).catch(() => undefined);
+            if (!TRANSIENT.has(code) || Date.now() - t0 > CREATE_PATIENCE_MS) {
+              return finish(live, { exitCode: null, failure: { class: 'spawn_error', message: `cannot create ${w.kind} ${w.namespace}/${w.name}: ${messageOf(e)}${TRANSIENT.has(code) ? ` (tried for ${Math.round((Date.now() - t0) / 1000)}s)` : ''}` } });
+            }
+            await new Promise((r) => setTimeout(r, wait));
+          }
         }
       })();
       return { pid: Promise.resolve(undefined), done: live.promise, cancel: () => cancelLive(live), kill: () => cancelLive(live), handle: live.info };
