@@ -42,6 +42,8 @@ interface Live {
   createdMs: number;
   cancelled: boolean;
   cancelSentMs?: number;
+  /** Stuck: its workload is being deleted before the attempt fails. */
+  givingUp?: boolean;
   ending?: boolean;
   done: boolean;
   resolve(o: AttemptOutcome | undefined): void;
@@ -159,12 +161,20 @@ export function kubernetesTarget(name: string, config: KubernetesTargetConfig, o
       live.onInfo?.(info);
     }
     if (v.state === 'running' || v.state === 'ended') startLogs(live, live.podName!);
-    if (v.state === 'stuck') {
-      void (async () => { await remove(live.w); await finish(live, { exitCode: null, failure: v.failure }); })();
-    } else if (v.state === 'ended') {
+    if (v.state === 'stuck') giveUp(live, v.failure);
+    else if (v.state === 'ended') {
       if (live.w.kind === 'Job') void finish(live, { exitCode: v.exitCode, failure: v.failure });
       else { live.podFailure = v.failure; live.podExit = v.exitCode; }
     }
+  }
+
+  /** Ends an attempt that cannot start (stuck pending): its workload is deleted, so it holds nothing on the cluster. */
+  function giveUp(live: Live, failure: Failure): void {
+    if (live.givingUp) return;
+    live.givingUp = true;
+    void remove(live.w)
+      .catch((e) => note(live, `could not delete ${live.w.kind} ${live.w.namespace}/${live.w.name}: ${messageOf(e)} — delete it yourself`))
+      .then(() => finish(live, { exitCode: null, failure }));
   }
 
   /** The pod is gone before it ended: cancelled, timed out (the Job's deadline), or deleted by someone else. */
@@ -191,10 +201,7 @@ export function kubernetesTarget(name: string, config: KubernetesTargetConfig, o
       const age = (Date.now() - live.createdMs) / 1000;
       if (live.cancelled && live.cancelSentMs && !live.podName && Date.now() - live.cancelSentMs > 2000) void finish(live, { exitCode: null });
       else if (!live.podName && !live.cancelled && age > live.w.settings.scheduleTimeoutS && live.w.kind === 'Job') {
-        void (async () => {
-          await remove(live.w);
-          await finish(live, { exitCode: null, failure: { class: 'unschedulable', message: `no pod was created for ${Math.round(age)}s (schedule_timeout ${live.w.settings.scheduleTimeoutS}s); see kubectl -n ${live.w.namespace} describe job ${live.w.name} (a ResourceQuota or LimitRange may refuse it)` } });
-        })();
+        giveUp(live, { class: 'unschedulable', message: `no pod was created for ${Math.round(age)}s (schedule_timeout ${live.w.settings.scheduleTimeoutS}s); see kubectl -n ${live.w.namespace} describe job ${live.w.name} (a ResourceQuota or LimitRange may refuse it)` });
       }
     }
   }
@@ -237,7 +244,7 @@ export function kubernetesTarget(name: string, config: KubernetesTargetConfig, o
         const parts = (log.partial + chunk.toString('utf8')).split('\n');
         log.partial = parts.pop() ?? '';
         const fresh = parts.map((l) => l.replace(/\r$/, '')).filter(() => (skip > 0 ? (skip--, false) : true));
-        emitLines(live, log, fresh);
+        try { emitLines(live, log, fresh); } catch (e) { log.failed = `writing to ${log.file}: ${(e as Error).message}`; }
         cb();
       },
     });
@@ -284,7 +291,7 @@ export function kubernetesTarget(name: string, config: KubernetesTargetConfig, o
   async function finish(live: Live, r: { exitCode: number | null; failure?: Failure }): Promise<void> {
     if (live.done || live.ending) return;
     live.ending = true;
-    await finalLogs(live);
+    try { await finalLogs(live); } catch (e) { note(live, `the last logs could not be written: ${(e as Error).message}`); }
     for (const log of live.logs.values()) if (log.failed) note(live, `the logs of pod ${log.pod} could not be read: ${log.failed}`);
     live.done = true;
     lives.delete(key(live.w.namespace, live.w.name));
