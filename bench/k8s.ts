@@ -12,7 +12,10 @@
 // controller's and scheduler's waits on their own client rate limiters, and our start and end.
 // Each side gets a fresh namespace and fake node per repeat; BENCH_REPEATS (default 1) interleaved
 // repeats, the order alternating; medians.
-// Run: node esbuild.mjs && bash scripts/with-k8s.sh node --import tsx bench/k8s.ts   (writes bench/results/k8s.json)
+// Run: node esbuild.mjs && bash scripts/with-k8s.sh node --import tsx bench/k8s.ts [--no-write]
+// (writes bench/results/k8s.json). The test cluster's controller-manager keeps client-go's default
+// rate limit (20 requests/s), which bounds both sides; KWOK_EXTRA_CONFIG=FILE before with-k8s.sh, FILE
+// a KwokctlConfiguration with `options: { disableQPSLimits: true }`, lifts it (bench/README.md).
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
@@ -31,6 +34,7 @@ const P = 50;
 const IMAGE = 'registry.example/trainer:1';
 const ANNOTATIONS = { 'sim.test/start-delay': '100ms', 'sim.test/run-duration': '1s' };
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 1);
+const WRITE = !process.argv.includes('--no-write');
 /** How often the open watches are read while a run is in flight (each read is a /metrics of ~1 MB, on both sides). */
 const SAMPLE_MS = 1000;
 /**
@@ -59,15 +63,19 @@ const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 // ---- the cluster's other clients -----------------------------------------------------------------
 interface MetricEndpoint { host: string; path: string; scheme: string; certPath?: string; keyPath?: string }
 
-/** Where kube-controller-manager and kube-scheduler serve /metrics: kwokctl's config in the cluster's state folder. */
-async function componentEndpoints(): Promise<Map<string, MetricEndpoint>> {
+/**
+ * Where kube-controller-manager and kube-scheduler serve /metrics, and whether their client rate
+ * limits are lifted: kwokctl's config in the cluster's state folder.
+ */
+async function clusterConfig(): Promise<{ endpoints: Map<string, MetricEndpoint>; qpsLimits: boolean }> {
   const c = await testCluster();
   const env = Object.fromEntries(fs.readFileSync(path.join(c.stateDir, 'env'), 'utf8').split('\n').filter((l) => l.includes('='))
     .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
   const file = path.join(env.KWOK_WORKDIR, 'clusters', env.KWOK_CLUSTER_NAME, 'kwok.yaml');
-  const cfg = parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => d.toJS() as { kind?: string; components?: Array<{ name: string; metric?: MetricEndpoint }> })
-    .find((d) => d?.kind === 'KwokctlConfiguration');
-  return new Map((cfg?.components ?? []).filter((x) => x.metric).map((x) => [x.name, x.metric!]));
+  type Config = { kind?: string; options?: { disableQPSLimits?: boolean }; components?: Array<{ name: string; metric?: MetricEndpoint }> };
+  const cfg = parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => d.toJS() as Config).find((d) => d?.kind === 'KwokctlConfiguration');
+  if (!cfg) throw new Error(`${file} has no KwokctlConfiguration: is this a cluster started by scripts/k8s/start.sh?`);
+  return { endpoints: new Map((cfg.components ?? []).filter((x) => x.metric).map((x) => [x.name, x.metric!])), qpsLimits: !cfg.options?.disableQPSLimits };
 }
 
 function getText(m: MetricEndpoint): Promise<string> {
@@ -262,7 +270,8 @@ async function peer(i: number, endpoints: Map<string, MetricEndpoint>) {
 }
 
 async function main(): Promise<void> {
-  const endpoints = await componentEndpoints();
+  const { endpoints, qpsLimits } = await clusterConfig();
+  const kubectl = (JSON.parse(execFileSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8' })) as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion;
   const o: Awaited<ReturnType<typeof ours>>[] = [];
   const p: Awaited<ReturnType<typeof peer>>[] = [];
   for (let i = 0; i < REPEATS; i++) {
@@ -305,13 +314,19 @@ async function main(): Promise<void> {
   ].map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, r3(v)])));
   console.table(rows);
   console.table(bars);
+  if (!WRITE) return;
   writeResults('k8s', ['core/src/k8s', 'core/src/targets', 'core/src/runner', 'core/src/store', 'cli'], {
     command: 'node esbuild.mjs && bash scripts/with-k8s.sh node --import tsx bench/k8s.ts',
     method: `${N} one-pod Jobs (${JSON.stringify(ANNOTATIONS)}) at parallelism ${P}, each side in a fresh namespace on a fresh fake node; median of ${REPEATS} interleaved repeats`,
     peer: `xargs -P ${P} sh -c 'kubectl apply -f job-N.yaml && kubectl wait --for=condition=complete job/bench-N --timeout=300s', KUBECONFIG set, discovery cache warm`,
+    cluster: {
+      kubernetes: 'v1.36.1 (scripts/k8s), kwok v0.8.0', kubectl,
+      client_rate_limits: qpsLimits ? 'client-go defaults (controller-manager 20/s, burst 30; scheduler 50/s, burst 100)' : 'lifted (kwokctl disableQPSLimits: --kube-api-qps 5000)',
+    },
     loadavg: os.loadavg(), bars, rows,
+    wall_per_repeat: o.map((x, i) => ({ expctl_s: r3(x.s), kubectl_s: r3(p[i].s), ratio: r3(x.s / p[i].s) })),
     requests: {
-      counted: CLIENT_KEYS, shared_watch: WATCH_KEYS, per_run_beyond_watch: perRun,
+      counted: CLIENT_KEYS, shared_watch: WATCH_KEYS, per_run_beyond_watch: perRun.map(r3),
       note: 'apiserver_request_total after − before each run, summed by verb and resource (`delta` in the samples); a long-running request (watch, log stream) is counted when it ends, so the "after" reading waits for them to close. Keys outside `counted` are the other clients\' work for the same Jobs.',
     },
     samples: { expctl: o, kubectl: p },

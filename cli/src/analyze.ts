@@ -32,6 +32,8 @@ interface Source {
   spans: Array<[number, number]>;
   /** Runs at once it was allowed (sweep.json max_parallel). */
   maxParallel?: number;
+  /** Runs that succeeded, whether or not they are analysed (--all): the work its wall time delivered. */
+  done: number;
   left: number;
 }
 
@@ -43,8 +45,9 @@ function sweepMeta(store: FileStore, id: string): { name?: string; metric?: Sour
 
 function fromRuns(label: string, runs: RunRecord[], all: boolean, meta: ReturnType<typeof sweepMeta> = {}): Source {
   const spans = runs.filter((r) => r.started && r.ended).map((r): [number, number] => [Date.parse(r.started!), Date.parse(r.ended!)]);
-  const used = all ? runs : runs.filter((r) => r.status === 'succeeded');
-  return { label, items: used, metric: meta.metric, spans, maxParallel: meta.max_parallel, left: runs.length - used.length };
+  const done = runs.filter((r) => r.status === 'succeeded');
+  const used = all ? runs : done;
+  return { label, items: used, metric: meta.metric, spans, maxParallel: meta.max_parallel, done: done.length, left: runs.length - used.length };
 }
 
 function fromCsv(file: string, all: boolean): Source {
@@ -55,9 +58,10 @@ function fromCsv(file: string, all: boolean): Source {
   const rows = parsed.rows.map((r) => Object.fromEntries(parsed.header.map((h, i) => [h, r.cells[i] ?? ''])));
   // A table with a status column: only successful rows count, as for runs from the store.
   const ok = (v: string | undefined) => v === undefined || /^(succeeded|completed|success|ok)$/i.test(v);
-  const used = all ? rows : rows.filter((r) => ok(r.status));
+  const done = rows.filter((r) => ok(r.status));
+  const used = all ? rows : done;
   const spans = rows.filter((r) => r.started && r.ended).map((r): [number, number] => [Date.parse(r.started), Date.parse(r.ended)]).filter(([a, b]) => a <= b);
-  return { label: path.basename(file).replace(/\.csv$/i, ''), items: used, spans, left: rows.length - used.length };
+  return { label: path.basename(file).replace(/\.csv$/i, ''), items: used, spans, done: done.length, left: rows.length - used.length };
 }
 
 /** A CSV, a sweep or experiment file, a sweep id, or run ids (and prefixes) from the store. */
@@ -228,12 +232,13 @@ export async function cmdCompare(args: string[]): Promise<number> {
   if (groups.length < 2) throw new UsageError(`compare needs at least two groups, got ${groups.length} (give more sources, or --group-by)`);
   leftOutNote(sources);
   excludedNote(groups, metric.name);
-  // Whole campaigns (no --group-by): wall time from first start to last end, and their parallelism.
+  // Whole campaigns (no --group-by): wall time from first start to last end, their parallelism, and
+  // the trials that succeeded in it (speedup is of wall time per trial).
   const campaign = (s: Source) => {
     if (v['group-by'] || !s.spans.length) return {};
     const start = Math.min(...s.spans.map((x) => x[0]));
     const end = Math.max(...s.spans.map((x) => x[1]));
-    return { wallS: (end - start) / 1000, workers: s.maxParallel ?? peakConcurrency(s.spans), trialS: s.spans.map(([a, b]) => (b - a) / 1000) };
+    return { wallS: (end - start) / 1000, workers: s.maxParallel ?? peakConcurrency(s.spans), trialS: s.spans.map(([a, b]) => (b - a) / 1000), trials: s.done };
   };
   const seed = v.seed === undefined ? 1 : Number(v.seed);
   if (!Number.isInteger(seed)) throw new UsageError(`--seed takes a whole number (got "${v.seed}")`);

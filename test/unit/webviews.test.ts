@@ -636,6 +636,14 @@ describe('compare panel model', () => {
     assert.deepEqual(rankingColumns(res).map((c) => c.id).slice(-3), ['wall', 'speedup', 'efficiency']);
   });
 
+  test('by sweep, a sequential subset against the whole grid: speedup per trial, as the CLI', () => {
+    // Only 3 of the 6 sequential trials ran (180 s): per trial that is still 60 s against 20 s.
+    const subset = { ...data, runs: runs.filter((r) => r.sweep_id !== 'seq' || r.trial.index < 3) };
+    const par = runComparison(subset, choose(subset, {})!, settings).comparison.rows.find((r) => r.key === 'par')!;
+    assert.equal(par.speedup?.speedup, 3);
+    assert.equal(par.speedup?.efficiency, 1);
+  });
+
   test('by a parameter: groups by value, no speedup', () => {
     const res = runComparison(data, { ...choose(data, {})!, by: 'params.fmt' }, settings);
     assert.deepEqual(res.comparison.rows.map((r) => res.labels.get(r.key)).sort(), ['fmt=avro', 'fmt=csv']);

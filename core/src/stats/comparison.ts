@@ -17,11 +17,13 @@ export interface ComparedGroup {
   /** For campaigns: wall time from the first start to the last end, and the runs at once. */
   wallS?: number;
   workers?: number;
-  /**
-   * Per-trial durations (seconds), one for each trial the wall time covers: their mean gives the
-   * per-trial speedup, their count the work done — wall time is compared per trial.
-   */
+  /** Per-trial durations (seconds), for the per-trial speedup. */
   trialS?: ArrayLike<Value>;
+  /**
+   * The work the wall time delivered: trials that succeeded. When every campaign has it, speedup is
+   * of wall time per trial, so a sequential subset of a grid still compares with the whole grid.
+   */
+  trials?: number;
 }
 
 export interface ComparisonRow {
@@ -80,8 +82,8 @@ export function compareGroups(groups: readonly ComparedGroup[], o: ComparisonOpt
   const timed = groups.filter((g) => g.wallS !== undefined && g.wallS > 0);
   // The slowest campaign is the baseline — per trial when every one says how many it ran, since a
   // sequential subset of a grid can take less wall time than the whole grid in parallel.
-  const counted = timed.every((g) => g.trialS?.length);
-  const trialsOf = (g: ComparedGroup) => (counted ? g.trialS!.length : undefined);
+  const counted = timed.every((g) => g.trials !== undefined && g.trials >= 1);
+  const trialsOf = (g: ComparedGroup) => (counted ? g.trials : undefined);
   const cost = (g: ComparedGroup) => g.wallS! / (trialsOf(g) ?? 1);
   const baseline = timed.length > 1 ? timed.reduce((a, b) => (cost(b) > cost(a) ? b : a)) : undefined;
   const rows: ComparisonRow[] = [];

@@ -88,7 +88,8 @@ export function runComparison(data: CompareData, choice: Choice, settings: Pick<
       const times = campaignTimes(data.runs.filter((r) => r.sweep_id === g.key));
       const workers = data.sweeps.find((s) => s.id === g.key)?.maxParallel;
       if (times && times.wallS > 0 && workers) {
-        Object.assign(out, { wallS: times.wallS, workers, trialS: times.trialS });
+        // Per trial, as the CLI's compare: a sequential subset still compares with the whole grid.
+        Object.assign(out, { wallS: times.wallS, workers, trialS: times.trialS, trials: used.filter((r) => r.sweep_id === g.key).length });
         wall.set(g.key, times.wallS);
       }
     }
