@@ -19,7 +19,7 @@ import type { Field } from '../../core/src/report';
 import { reportCharts } from '../../core/src/report/charts';
 import { writeFileAtomic } from '../../core/src/store/atomic';
 import { csvTable } from '../../core/src/util/csv';
-import { diskHost, InputError, readInput, resolveRunId, storeFrom, table, UsageError } from './common';
+import { diskHost, ensureDir, InputError, readInput, resolveRunId, storeFrom, table, UsageError, whyNotWritable } from './common';
 import { fmtNum } from './render';
 
 /** Runs (or CSV rows) to analyse, named for the output, with what is known of their campaign. */
@@ -176,8 +176,12 @@ async function writeBoxChart(file: string, metric: string, title: string, groups
   const { renderChart } = await renderer();
   const cfg = boxPlotConfig({ title, groups: groups.map((g) => toBox(g.key, g.d)), valueTitle: metric, groupTitle: '' }, createTheme({ mode: 'light' }));
   const svg = /\.svg$/i.test(file);
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  writeFileAtomic(file, renderChart(cfg, { width: 1200, height: 700, format: svg ? 'svg' : 'png', scale: svg ? 1 : 2 }), false);
+  ensureDir(`--chart ${file}: folder`, path.dirname(path.resolve(file)));
+  try {
+    writeFileAtomic(file, renderChart(cfg, { width: 1200, height: 700, format: svg ? 'svg' : 'png', scale: svg ? 1 : 2 }), false);
+  } catch (e) {
+    throw new InputError(`--chart ${file}: ${whyNotWritable(e)}`);
+  }
   process.stderr.write(`chart: ${file}\n`);
 }
 
@@ -316,7 +320,7 @@ export async function cmdReport(args: string[]): Promise<number> {
   for (const p of report.problems.shown.slice(0, v.verbose ? undefined : 5)) process.stderr.write(`${file}:${p.line}: ${p.column ? `${p.column}: ` : ''}${p.message}\n`);
   if (!v.verbose && skipped > 5) process.stderr.write(`${file}: ${skipped - 5} more problems (--verbose lists them all)\n`);
   const { renderChart } = await renderer();
-  fs.mkdirSync(outDir, { recursive: true });
+  ensureDir('--out', outDir);
   const theme = createTheme({ mode: 'light' });
   const written: string[] = [];
   for (const c of reportCharts(report, theme)) {

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { findTargets, validateText } from '../../core/src/validate';
 import type { Validation } from '../../core/src/validate';
 import { formatDiagnostic, severityRank } from '../../core/src/diagnostic';
+import type { Diagnostic } from '../../core/src/diagnostic';
 import { kindFromFileName, preferFastCompile } from '../../core/src/schema/registry';
 import { csvTable } from '../../core/src/util/csv';
 import { cancelRuns, effectiveParallel, openStore, planDecisions, planFile, runPlan } from '../../core/src/runner/runner';
@@ -19,7 +20,7 @@ import type { KubernetesTarget, TargetsFile } from '../../core/src/config/types'
 import { ManifestError, workload } from '../../core/src/k8s/manifest';
 import { PreflightError } from '../../core/src/k8s/preflight';
 import { KubeError, messageOf } from '../../core/src/k8s/kube';
-import { trialConfig } from '../../core/src/sweep';
+import { formatCount, trialConfig } from '../../core/src/sweep';
 import { toYaml } from '../../core/src/yaml/emit';
 import type { RunRecord } from '../../core/src/store/store';
 import { anyActive, metricProblems, storeStatus } from '../../core/src/runner/status';
@@ -35,7 +36,7 @@ import { spawner } from '../../core/src/targets/spawner';
 import { version } from '../../package.json';
 import type * as Analyze from './analyze';
 import type * as Server from '../../server/src/server';
-import { diskHost, InputError, positiveInt, readInput, resolveRunId, storeFrom, table, UsageError } from './common';
+import { diskHost, ensureDir, InputError, positiveInt, readInput, reportDamaged, resolveRunId, storeFrom, table, UsageError } from './common';
 
 
 const HELP = `expctl ${version} — validate, plan and run GPU experiments kept as YAML
@@ -118,6 +119,10 @@ function cmdValidate(args: string[]): number {
   const files = positionals.flatMap(collect);
   if (!files.length) throw new InputError(`No experiment, sweep or targets files found in ${positionals.join(', ')} (looked for *.experiment.yaml, *.sweep.yaml, targets.yaml).`);
   const results: Array<{ file: string; v: Validation }> = files.map((file) => ({ file, v: validateText(path.resolve(file), readInput(file), diskHost) }));
+  for (const { file, v } of results) {
+    const empty = emptyFileProblem(file, v);
+    if (empty) v.diagnostics.push(empty);
+  }
   let errors = 0;
   let warnings = 0;
   const rows: object[] = [];
@@ -137,11 +142,27 @@ function cmdValidate(args: string[]): number {
   return errors ? 1 : 0;
 }
 
+/**
+ * An experiment or sweep file with no document in it (empty, or only comments) has nothing the
+ * schema could reject: an error here, in the CLI — in the editor an empty file is one being written.
+ */
+function emptyFileProblem(file: string, v: Validation): Diagnostic | undefined {
+  const kind = kindFromFileName(file);
+  if (v.docs.length || v.diagnostics.length || (kind !== 'experiment' && kind !== 'sweep')) return undefined;
+  return { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 'error', rule: 'file-empty',
+    message: `the file is empty: ${kind === 'experiment' ? 'an experiment needs at least `command:`' : 'a sweep needs `experiment:` (or `base:`) and its trials (`parameters:`, or `trials:` for method list)'}` };
+}
+
 /** The plan of a sweep or experiment file, or undefined after printing why it cannot be planned. */
-function planOrReport(file: string, verb: string): Plan | undefined {
-  readInput(file);
-  const { plan, diagnostics } = planFile(file, diskHost);
+function planOrReport(file: string, verb: string, limit?: number): Plan | undefined {
+  const text = readInput(file);
+  const { plan, diagnostics } = planFile(file, diskHost, undefined, limit);
   if (plan) return plan;
+  // planFile reports nothing for a file with no document: there is nothing "above" to see.
+  if (!diagnostics.length) {
+    const empty = emptyFileProblem(file, validateText(path.resolve(file), text, diskHost));
+    diagnostics.push(empty ?? { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 'error', rule: 'file-kind', message: 'holds no experiment or sweep' });
+  }
   for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(file, d)}\n`);
   process.stderr.write(`${file}: cannot ${verb}, ${diagnostics.length} error${diagnostics.length === 1 ? '' : 's'} (see above).\n`);
   return undefined;
@@ -153,10 +174,9 @@ function cmdPlan(args: string[]): number {
   if (values.json && values.csv) throw new UsageError('choose one of --json and --csv');
   const limit = positiveInt('--limit', values.limit);
   const file = positionals[0];
-  const plan = planOrReport(file, 'plan');
+  const plan = planOrReport(file, 'plan', limit);
   if (!plan) return 1;
-  const total = plan.trials.length;
-  const trials = limit === undefined ? plan.trials : plan.trials.slice(0, limit);
+  const { total, trials } = plan;
   const kind = plan.method === 'experiment' ? 'experiment' : 'sweep';
   const header = kind === 'sweep'
     ? `${file}: ${total} trial${total === 1 ? '' : 's'} (method ${plan.method}${plan.excluded ? `, ${plan.excluded} excluded` : ''}, max_parallel ${plan.maxParallel})`
@@ -196,8 +216,10 @@ async function cmdRun(args: string[]): Promise<number> {
   const file = positionals[0];
   // The helper that starts local attempts boots on the other core while the file is validated.
   if (!values.detach && !values['dry-run']) spawner().warm();
-  const plan = planOrReport(file, 'run');
+  // A dry run lists every trial: one past the cap is enough to know it is too many.
+  const plan = planOrReport(file, 'run', values['dry-run'] ? DRY_RUN_MAX + 1 : undefined);
   if (!plan) return 1;
+  if (plan.total > DRY_RUN_MAX) throw new InputError(`${file}: ${formatCount(plan.total)} trials, more than --dry-run lists (${formatCount(DRY_RUN_MAX)}); \`expctl plan ${file} --limit 20\` shows the first ones`);
   // The rule metrics-source-kafka stops an experiment file above; a sweep of one gets here.
   const unsupported = metricsSourceProblem(plan.experiment.metrics);
   if (unsupported) throw new InputError(`${path.relative(process.cwd(), plan.experimentFile)}: ${unsupported}; nothing was started`);
@@ -214,6 +236,8 @@ async function cmdRun(args: string[]): Promise<number> {
   const o = { maxParallel, rerun, target, gpus };
   if (values.output === 'yaml') return manifests(plan, storeDir, o);
   if (values['dry-run']) return dryRun(plan, storeDir, o);
+  // A store that cannot be written fails here, in one line — not in the runner's lock or first save.
+  ensureDir(values.store ? '--store' : 'results store', storeDir);
   if (target.preflight && !values['no-preflight']) await preflightOrRefuse(plan, target);
   if (values.detach) return detach(args, storeDir, plan, o, !!values.json);
   return runCommand(plan, storeDir, o);
@@ -286,6 +310,9 @@ function manifests(plan: Plan, storeDir: string, o: RunSetup): number {
   process.stdout.write(docs.length ? `${docs.join('---\n')}` : `# nothing to run: ${describeDecisions(plan, d)}\n`);
   return 0;
 }
+
+/** Trials `run --dry-run` lists at most: a line each, decided against the store. */
+const DRY_RUN_MAX = 100_000;
 
 /** `--dry-run`: what `run` would do with each trial, decided exactly as the runner decides. */
 function dryRun(plan: Plan, storeDir: string, o: RunSetup): number {
@@ -457,9 +484,11 @@ function cmdLs(args: string[]): number {
     sweep: { type: 'string' }, status: { type: 'string' }, json: { type: 'boolean' }, store: { type: 'string' },
   } });
   if (positionals.length) throw new UsageError('ls takes no file; filter with --sweep ID or --status S');
-  const runs = storeFrom(values.store).all()
+  const store = storeFrom(values.store);
+  const runs = store.all()
     .filter((r) => (!values.sweep || r.sweep_id === values.sweep) && (!values.status || r.status === values.status))
     .sort((a, b) => a.created.localeCompare(b.created) || a.id.localeCompare(b.id));
+  reportDamaged(store);
   if (values.json) {
     process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
     return 0;
@@ -494,9 +523,13 @@ async function cmdStatus(args: string[]): Promise<number> {
   const label = path.relative(process.cwd(), store.root) || '.';
   const st = styleFor(process.stdout);
   const plans = new Map<string, Plan | undefined>();
+  let damaged = '';
   const look = () => {
     const s = new FileStore(store.root); // re-read: the runner writes from another process
     const sweeps = storeStatus(s, { sweep: positionals[0] });
+    // Said once, and again only when it changes: a watch redraws every second.
+    const now = s.damaged.map((d) => d.file).join('\n');
+    if (now !== damaged) { reportDamaged(s); damaged = now; }
     if (positionals[0] && !sweeps.length) throw new InputError(`no sweep "${positionals[0]}" in ${label} (see \`expctl ls\`)`);
     for (const sw of sweeps) sw.changed = changedTrials(sw, s, plans);
     return sweeps;

@@ -11,6 +11,7 @@ import type { BaseFile } from './config/extends';
 import { builtinValidator, chooseSchema, customValidator, isPartialExperiment, schemaReference } from './schema/registry';
 import type { SchemaChoice } from './schema/registry';
 import { mapSchemaErrors } from './schema/errors';
+import { whyUnreadable } from './util/disk-host';
 import { defaultSettings } from './rules/api';
 import type { FileHost, Report, Rule, RuleContext, ValidationSettings } from './rules/api';
 import { allRules } from './rules';
@@ -68,7 +69,8 @@ function validateDoc(out: Validation, ydoc: YamlDoc, sink: Sink, modeline: strin
   if (schema.type === 'custom') {
     const schemaText = host.readFile(schema.file);
     if (schemaText === undefined) {
-      sink.add({ rule: 'schema-ref', severity: 'error', path: ['$schema'], target: 'value', message: `Schema file ${schema.file} not found.` });
+      const why = whyUnreadable(schema.file);
+      sink.add({ rule: 'schema-ref', severity: 'error', path: ['$schema'], target: 'value', message: why ? `Schema file ${schema.file} is ${why}; $schema must name a JSON Schema file.` : `Schema file ${schema.file} not found.` });
       return vd;
     }
     const v = customValidator(schema.file, schemaText);
@@ -102,6 +104,10 @@ function validateDoc(out: Validation, ydoc: YamlDoc, sink: Sink, modeline: strin
   const targetsFound = kind !== 'targets' ? findTargets(file, host) : undefined;
   vd.targets = targetsFound?.targets;
   vd.targetsFile = targetsFound?.file;
+  if (targetsFound?.refused) {
+    sink.add({ rule: 'targets-unreadable', severity: 'warning', path: [],
+      message: `${targetsFound.file} is ${targetsFound.refused}; its targets are not checked. Make it a regular YAML file.` });
+  }
   if (kind === 'sweep') loadSweepExperiment(vd, sink, file, config, host, settings);
 
   const ctx: RuleContext = {
@@ -137,7 +143,9 @@ function loadSweepExperiment(vd: ValidatedDoc, sink: Sink, file: string, config:
     vd.experimentFile = abs;
     const text = host.readFile(abs);
     if (text === undefined) {
-      if (settings.checkFiles) sink.add({ rule: 'file-exists', severity: 'error', path: ['experiment'], target: 'value', message: `Experiment file "${sweep.experiment}" not found (looked for ${abs}).` });
+      const why = whyUnreadable(abs);
+      if (why) sink.add({ rule: 'experiment-invalid', severity: 'error', path: ['experiment'], target: 'value', message: `Experiment file "${sweep.experiment}" is ${why} (${abs}); name an experiment YAML file.` });
+      else if (settings.checkFiles) sink.add({ rule: 'file-exists', severity: 'error', path: ['experiment'], target: 'value', message: `Experiment file "${sweep.experiment}" not found (looked for ${abs}).` });
       return;
     }
     const inner = validateText(abs, text, host, settings);
@@ -157,13 +165,18 @@ function loadSweepExperiment(vd: ValidatedDoc, sink: Sink, file: string, config:
 const targetsCache = new Map<string, { text: string; targets?: TargetsFile }>();
 
 /** The nearest targets.yaml in the file's folder or above. */
-export function findTargets(file: string, host: FileHost): { file: string; targets?: TargetsFile } | undefined {
+export function findTargets(file: string, host: FileHost): { file: string; targets?: TargetsFile; refused?: string } | undefined {
   let dir = path.dirname(file);
   for (let i = 0; i < 32; i++) {
     for (const name of ['targets.yaml', 'targets.yml']) {
       const f = path.join(dir, name);
       const text = host.readFile(f);
-      if (text === undefined) continue;
+      if (text === undefined) {
+        // There, but a FIFO, a device, a directory or too large: the nearest one, and not read.
+        const refused = whyUnreadable(f);
+        if (refused) return { file: f, refused };
+        continue;
+      }
       let hit = targetsCache.get(f);
       if (!hit || hit.text !== text) {
         const v = parseYaml(text).docs[0]?.value;

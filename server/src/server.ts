@@ -25,6 +25,7 @@ import { documentSymbols } from '../../core/src/lang/symbols';
 import type { Symbol as CoreSymbol } from '../../core/src/lang/symbols';
 import { fileInfo } from '../../core/src/lang/info';
 import { builtinValidator } from '../../core/src/schema/registry';
+import { diskHost } from '../../core/src/util/disk-host';
 import { FileInfoRequest } from './protocol';
 import type { FileInfoParams, InitOptions, ServerSettings } from './protocol';
 
@@ -74,7 +75,7 @@ export function startServer(connection: Connection): void {
         deps?.add(p);
         const d = open.get(p);
         if (d) return d.getText();
-        try { return fs.readFileSync(p, 'utf8'); } catch { return undefined; }
+        return diskHost.readFile(p);
       },
       exists(p) {
         deps?.add(p);

@@ -116,7 +116,7 @@ describe('rule set', () => {
 
   test('ids and kinds', () => {
     assert.deepEqual(experimentRules.map((r) => r.id), [
-      'command-shell', 'kafka-split-sum', 'kafka-offsets', 'kafka-partition-duplicate', 'metrics-source-kafka', 'launcher-gpu-ids', 'gpu-count',
+      'command-shell', 'launch-limits', 'kafka-split-sum', 'kafka-offsets', 'kafka-partition-duplicate', 'metrics-source-kafka', 'launcher-gpu-ids', 'gpu-count',
       'gpu-type', 'precision-support', 'template-var', 'file-exists', 'k8s-name', 'k8s-pytorchjob', 'k8s-secret-env', 'k8s-quantity',
       'k8s-gpus', 'on-oom-param', 'retry-backoff', 'unknown-target', 'timeout',
     ]);

@@ -6,6 +6,7 @@ import type { Path } from '../diagnostic';
 import type { FileHost } from '../rules/api';
 import { parseYaml } from '../yaml/document';
 import { isObj } from '../util/object';
+import { MAX_FILE_BYTES, whyUnreadable } from '../util/disk-host';
 import type { Obj } from '../util/object';
 import type { ParsedText } from '../yaml/document';
 
@@ -47,10 +48,16 @@ function rel(from: string, to: string): string {
 }
 
 export function resolveExtends(file: string, value: unknown, host: FileHost): Resolved {
-  return resolveIn(file, value, host, [file], undefined);
+  return resolveIn(file, value, host, [file], new Map());
 }
 
-function resolveIn(file: string, value: unknown, host: FileHost, chain: string[], via: Path | undefined): Resolved {
+/** A base file read and resolved once per resolveExtends call, however many files extend it. */
+interface Loaded { parsed: ParsedText; value: unknown; inner: Resolved }
+
+// Each base is resolved once (memo): a diamond chain (a extends b and c, both extend d, …) would
+// otherwise be resolved once per path through it, exponential in its depth. Paths in problems and
+// `via` in bases are those of this level's entries; the root's are what the caller sees.
+function resolveIn(file: string, value: unknown, host: FileHost, chain: string[], memo: Map<string, Loaded>): Resolved {
   const res: Resolved = { config: value, bases: [], problems: [] };
   if (!isObj(value) || value.extends === undefined) return res;
   const ext = value.extends;
@@ -58,50 +65,63 @@ function resolveIn(file: string, value: unknown, host: FileHost, chain: string[]
   let merged: unknown = {};
   const groups: BaseFile[][] = [];
   const listed = new Set<string>();
+  const reported = new Set<string>();
+  const problem = (p: ExtendsProblem) => {
+    const key = `${p.rule}\0${p.message}`;
+    if (!reported.has(key)) { reported.add(key); res.problems.push(p); }
+  };
+  const prefix = chain.length > 1 ? `In ${rel(chain[0], file)}: ` : '';
   list.forEach((entry, i) => {
     if (typeof entry !== 'string') return; // the schema reports the type
-    const here: Path = Array.isArray(ext) ? ['extends', i] : ['extends'];
-    const at = via ?? here;
+    const at: Path = Array.isArray(ext) ? ['extends', i] : ['extends'];
     const abs = path.resolve(path.dirname(file), entry);
-    const prefix = via ? `In ${rel(chain[0], file)}: ` : '';
     if (listed.has(abs)) {
-      res.problems.push({ path: at, rule: 'extends-invalid', message: `${prefix}"${entry}" is already listed in extends; list each base once.` });
+      problem({ path: at, rule: 'extends-invalid', message: `${prefix}"${entry}" is already listed in extends; list each base once.` });
       return;
     }
     listed.add(abs);
     if (listed.size > MAX_BASES) {
-      if (listed.size === MAX_BASES + 1) res.problems.push({ path: at, rule: 'extends-invalid', message: `${prefix}extends lists more than ${MAX_BASES} files; the rest are ignored. Merge some bases.` });
+      if (listed.size === MAX_BASES + 1) problem({ path: at, rule: 'extends-invalid', message: `${prefix}extends lists more than ${MAX_BASES} files; the rest are ignored. Merge some bases.` });
       return;
     }
     if (chain.includes(abs)) {
       const cycle = [...chain.slice(chain.indexOf(abs)), abs].map((f) => path.basename(f)).join(' → ');
-      res.problems.push({ path: at, rule: 'extends-cycle', message: `${prefix}extends forms a cycle: ${cycle}. Remove one of these extends.` });
+      problem({ path: at, rule: 'extends-cycle', message: `${prefix}extends forms a cycle: ${cycle}. Remove one of these extends.` });
       return;
     }
-    const text = host.readFile(abs);
-    if (text === undefined) {
-      res.problems.push({ path: at, rule: 'file-exists', message: `${prefix}Base file "${entry}" not found (looked for ${abs}).` });
-      return;
+    let base = memo.get(abs);
+    if (!base) {
+      const text = host.readFile(abs);
+      if (text === undefined) {
+        const why = whyUnreadable(abs);
+        problem(why
+          ? { path: at, rule: 'extends-invalid', message: `${prefix}Base file "${entry}" is ${why} (${abs}); extends takes YAML files up to ${MAX_FILE_BYTES / 1048576} MB.` }
+          : { path: at, rule: 'file-exists', message: `${prefix}Base file "${entry}" not found (looked for ${abs}).` });
+        return;
+      }
+      const parsed = parseYaml(text);
+      const err = parsed.problems.find((p) => p.severity === 'error');
+      if (err) {
+        problem({ path: at, rule: 'extends-invalid', message: `${prefix}Base file "${entry}" has a YAML error at ${err.range.start.line + 1}:${err.range.start.character + 1}: ${err.message}` });
+        return;
+      }
+      const baseValue = parsed.docs[0]?.value;
+      if (baseValue !== undefined && baseValue !== null && !isObj(baseValue)) {
+        problem({ path: at, rule: 'extends-invalid', message: `${prefix}Base file "${entry}" must hold a mapping, not a ${Array.isArray(baseValue) ? 'list' : typeof baseValue}.` });
+        return;
+      }
+      base = { parsed, value: baseValue, inner: resolveIn(abs, baseValue ?? {}, host, [...chain, abs], memo) };
+      memo.set(abs, base);
     }
-    const parsed = parseYaml(text);
-    const err = parsed.problems.find((p) => p.severity === 'error');
-    if (err) {
-      res.problems.push({ path: at, rule: 'extends-invalid', message: `${prefix}Base file "${entry}" has a YAML error at ${err.range.start.line + 1}:${err.range.start.character + 1}: ${err.message}` });
-      return;
-    }
-    const baseValue = parsed.docs[0]?.value;
-    if (baseValue !== undefined && baseValue !== null && !isObj(baseValue)) {
-      res.problems.push({ path: at, rule: 'extends-invalid', message: `${prefix}Base file "${entry}" must hold a mapping, not a ${Array.isArray(baseValue) ? 'list' : typeof baseValue}.` });
-      return;
-    }
-    const sub = resolveIn(abs, baseValue ?? {}, host, [...chain, abs], at);
-    res.problems.push(...sub.problems);
-    merged = deepMerge(merged, sub.config);
-    groups.push([{ file: abs, parsed, value: baseValue, via: at }, ...sub.bases]);
+    for (const p of base.inner.problems) problem({ ...p, path: at });
+    merged = deepMerge(merged, base.inner.config);
+    groups.push([{ file: abs, parsed: base.parsed, value: base.value, via: at }, ...base.inner.bases.map((b) => ({ ...b, via: at }))]);
   });
   const own: Obj = { ...value };
   delete own.extends;
   res.config = deepMerge(merged, own);
-  res.bases = groups.reverse().flat();
+  // A base reached along several paths is listed once, where it takes precedence.
+  const seen = new Set<string>();
+  res.bases = groups.reverse().flat().filter((b) => !seen.has(b.file) && !!seen.add(b.file));
   return res;
 }

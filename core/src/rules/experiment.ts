@@ -11,6 +11,7 @@ import { yamlString } from '../util/yaml-scalar';
 import { at, configPaths, getDotted, hasOwn, isObj, own } from '../util/object';
 import type { Obj } from '../util/object';
 import { KAFKA_SOURCE_MESSAGE } from '../runner/metrics';
+import { argProblem } from '../util/argv-limits';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers shared with targets.ts (exported for it; not part of the rule contract).
@@ -409,6 +410,30 @@ const commandShell = rule('command-shell', (ctx, c) => {
     });
   }
 }, true);
+
+// ---------------------------------------------------------------------------------------------
+// launch-limits: what exec refuses (the local target refuses it again once params are rendered)
+
+const launchLimits = rule('launch-limits', (ctx, c) => {
+  const report = (path: Path, message: string) => ctx.report({ rule: 'launch-limits', severity: 'error', path, message });
+  const command = own(c, 'command');
+  if (typeof command === 'string') {
+    const message = argProblem(command, 'command');
+    if (message) report(['command'], message);
+  } else if (Array.isArray(command)) {
+    command.forEach((a, i) => {
+      const message = typeof a === 'string' ? argProblem(a, `command item ${i + 1}`) : undefined;
+      if (message) report(['command', i], message);
+    });
+  }
+  const env = own(c, 'env');
+  if (isObj(env)) {
+    for (const [k, v] of Object.entries(env)) {
+      const message = typeof v === 'string' ? argProblem(`${k}=${v}`, `env.${k}`) : undefined;
+      if (message) report(['env', k], message);
+    }
+  }
+});
 
 // ---------------------------------------------------------------------------------------------
 // kafka-split-sum, kafka-offsets, kafka-partition-duplicate
@@ -1309,6 +1334,7 @@ const timeout = rule('timeout', (ctx, c) => {
 
 export const experimentRules: Rule[] = [
   commandShell,
+  launchLimits,
   kafkaSplitSum,
   kafkaOffsets,
   kafkaPartitionDuplicate,

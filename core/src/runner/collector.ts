@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { appendLine, writeFileAtomic } from '../store/atomic';
 import { FileLines } from '../util/file-lines';
-import { BAD_TEXT_MAX, DEFAULT_SOURCES, MetricSummarizer, parseJsonRecord, parseStdoutLine } from './metrics';
+import { BAD_TEXT_MAX, DEFAULT_SOURCES, MAX_LINE, MetricSummarizer, parseJsonRecord, parseStdoutLine } from './metrics';
 import type { BadLine, MetricSource, MetricSummary, ParsedLine } from './metrics';
 
 /** The file a run appends metrics to (EXPCTL_METRICS_FILE): the run's own, read by the runner. */
@@ -83,6 +83,8 @@ export class MetricsCollector {
   }
 
   private take(source: MetricSource, line: number, text: string, p: ParsedLine | undefined): void {
+    const refused = p?.record && this.summarizer.refuse(p.record);
+    if (refused) p = { error: refused };
     if (p?.record) {
       const json = JSON.stringify(p.record);
       if (this.rebuilding) this.rebuilding.push(json);
@@ -90,7 +92,9 @@ export class MetricsCollector {
       this.summarizer.add(p.record);
     } else if (p?.error) {
       this.bad++;
-      this.firstBad ??= { source, line, text: text.length > BAD_TEXT_MAX ? text.slice(0, BAD_TEXT_MAX) : text, error: p.error };
+      // A line reaches here cut at MAX_LINE (LineSplitter): say so rather than only "not JSON".
+      const error = text.length >= MAX_LINE ? `longer than the ${MAX_LINE / 1024} KiB line limit, so only its start was read (${p.error}); report fewer values per line` : p.error;
+      this.firstBad ??= { source, line, text: text.length > BAD_TEXT_MAX ? text.slice(0, BAD_TEXT_MAX) : text, error };
     }
   }
 
@@ -117,7 +121,7 @@ export class MetricsCollector {
   }
 }
 
-/** Whether a file is empty, absent or ends with a newline (so that the next write starts a line). */
+/** Whether a file is empty, absent or ends a line (`\n`, or tqdm's `\r`), so that the next write starts a line. */
 function endsWithNewline(file: string): boolean {
   let fd: number;
   try { fd = fs.openSync(file, 'r'); } catch { return true; }
@@ -126,7 +130,7 @@ function endsWithNewline(file: string): boolean {
     if (size === 0) return true;
     const b = Buffer.alloc(1);
     fs.readSync(fd, b, 0, 1, size - 1);
-    return b[0] === 0x0a;
+    return b[0] === 0x0a || b[0] === 0x0d;
   } finally {
     fs.closeSync(fd);
   }

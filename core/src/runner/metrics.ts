@@ -51,7 +51,28 @@ export function parseJsonRecord(text: string, column0 = 0): ParsedLine {
   if (p.error !== undefined) return { error: `not JSON: ${p.error} (column ${column0 + p.at! + 1})` };
   const v = p.value;
   if (!v || typeof v !== 'object' || Array.isArray(v)) return { error: `expected a JSON object like {"loss": 0.31}, found ${Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v}` };
-  return { record: normalizeRecord(v as MetricRecord) };
+  const record = normalizeRecord(v as MetricRecord);
+  for (const name of Object.keys(record)) {
+    const problem = metricNameProblem(name);
+    if (problem) return { error: `metric name ${JSON.stringify(clip(name, 60))} ${problem}; the line was not recorded` };
+  }
+  return { record };
+}
+
+/** The longest metric name (a dotted name of a nested value included), in characters. */
+export const MAX_METRIC_NAME = 200;
+
+/**
+ * Why a (flattened) metric name cannot be a metric, or undefined: names become runs.csv columns,
+ * table headers and chart labels. Any other text is a name, `__proto__` and `constructor` included
+ * (summaries keep them as own properties, never as prototypes).
+ */
+export function metricNameProblem(name: string): string | undefined {
+  if (name === '') return 'is empty';
+  if (name.split('.').includes('')) return 'has an empty part (a key "" or dots next to each other, at its start or end)';
+  if (name.length > MAX_METRIC_NAME) return `is longer than ${MAX_METRIC_NAME} characters`;
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'contains a control character (a newline, tab, NUL…)';
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -226,15 +247,32 @@ function plain(v: unknown): unknown {
  */
 export interface MetricSummary { last: number | NonFinite; min?: number; max?: number; mean?: number; count: number; non_finite?: number }
 
+/** The most metrics one run summarises: each is four runs.csv columns. */
+export const MAX_METRICS = 1000;
+
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const summarised = (v: unknown): v is number | NonFinite => isFiniteNumber(v) || isNonFinite(v);
+
 /** Running summary of every numeric field (`step`, `epoch` and `ts` too: they are data) of normalised records. */
 export class MetricSummarizer {
   readonly summary: Record<string, MetricSummary> = {};
+  private names = 0;
+
+  /** Why `r` cannot be added (it would make more than MAX_METRICS metrics), or undefined. */
+  refuse(r: MetricRecord): string | undefined {
+    let fresh = 0;
+    for (const [k, v] of Object.entries(r)) if (summarised(v) && !Object.hasOwn(this.summary, k)) fresh++;
+    return this.names + fresh > MAX_METRICS
+      ? `it would make more than ${MAX_METRICS} different metrics in this run (${this.names} so far): report fewer names, e.g. a list as one value; the line was not recorded`
+      : undefined;
+  }
+
   add(r: MetricRecord): void {
     for (const [k, v] of Object.entries(r)) {
-      const finite = typeof v === 'number' && Number.isFinite(v);
-      if (!finite && !isNonFinite(v)) continue;
+      if (!summarised(v)) continue;
+      const finite = isFiniteNumber(v);
       let s = Object.hasOwn(this.summary, k) ? this.summary[k] : undefined;
-      if (!s) put(this.summary, k, (s = { last: v, count: 0 }));
+      if (!s) { put(this.summary, k, (s = { last: v, count: 0 })); this.names++; }
       s.count++;
       s.last = v;
       if (!finite) { s.non_finite = (s.non_finite ?? 0) + 1; continue; }
@@ -315,18 +353,55 @@ export function metricsSourceProblem(metrics: { sources?: readonly string[] } | 
   return metrics?.sources?.includes('kafka') ? KAFKA_SOURCE_MESSAGE : undefined;
 }
 
-/** Splits a byte stream into lines; `flush` returns the unterminated rest. */
+/** The longest line parsed, in characters: the rest of a longer one is dropped (the log file keeps it whole). */
+export const MAX_LINE = 64 * 1024;
+
+/**
+ * Splits a stream of text into lines; `flush` returns the unterminated rest. A line ends at `\n`,
+ * `\r\n` or a lone `\r` (tqdm redraws its progress bar with `\r` and no newline for minutes), and
+ * is cut at MAX_LINE characters, the rest dropped, so memory stays flat whatever a program prints
+ * (a metric line cut so is counted as unreadable: see MetricsCollector).
+ */
 export class LineSplitter {
   private rest = '';
+  /** The current line has lost characters past MAX_LINE. */
+  private over = false;
+  /** The last chunk ended with `\r`: a `\n` starting the next one ends nothing more. */
+  private cr = false;
+
   push(chunk: string): string[] {
-    const text = this.rest + chunk;
-    const lines = text.split('\n');
-    this.rest = lines.pop()!;
-    return lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+    const lines: string[] = [];
+    let from = this.cr && chunk.startsWith('\n') ? 1 : 0;
+    this.cr = false;
+    const end = /\r\n?|\n/g;
+    end.lastIndex = from;
+    for (let m = end.exec(chunk); m; m = end.exec(chunk)) {
+      this.add(chunk, from, m.index);
+      lines.push(this.take());
+      from = end.lastIndex;
+      if (from === chunk.length && m[0] === '\r') this.cr = true;
+    }
+    this.add(chunk, from, chunk.length);
+    return lines;
   }
+
   flush(): string | undefined {
-    const r = this.rest;
+    const had = this.rest !== '' || this.over;
+    const r = this.take();
+    return had ? r : undefined;
+  }
+
+  /** Appends chunk[from, to) to the current line, up to MAX_LINE characters. */
+  private add(chunk: string, from: number, to: number): void {
+    const room = MAX_LINE - this.rest.length;
+    if (to - from > room) { this.over = true; to = from + room; }
+    if (to > from) this.rest += chunk.slice(from, to);
+  }
+
+  private take(): string {
+    const line = this.rest;
     this.rest = '';
-    return r ? r : undefined;
+    this.over = false;
+    return line;
   }
 }

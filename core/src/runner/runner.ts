@@ -14,10 +14,10 @@ import { expandSweep, trialConfig } from '../sweep';
 import type { Trial } from '../sweep';
 import { parseDuration, parseQuantity } from '../util/units';
 import { FileStore, latestByTrial, runName, sweepIdFor } from '../store/store';
-import { acquireLock, sweepLockFile } from '../store/lock';
+import { acquireLock, checkLock, LockedError, sweepLockFile } from '../store/lock';
 import { configHash, decide, decideAll, DEFAULT_RERUN, sweepIdOf, sweptKeysOf, unfinished } from './resume';
 import type { RerunPolicy } from './resume';
-import { alive } from '../util/process';
+import { alive, startedBy } from '../util/process';
 import type { AttemptRecord, K8sAttempt, RunRecord } from '../store/store';
 import { toYaml } from '../yaml/emit';
 import { buildLaunch, gpusRequested, needsPort, pinnedGpus } from './launch';
@@ -50,13 +50,28 @@ export async function cancelRuns(store: FileStore, runs: RunRecord[], wholeSweep
     fs.writeFileSync(path.join(store.runDir(r.id), CANCEL_MARKER), `${new Date().toISOString()}\n`);
     // A whole sweep with its runner alive: only the runner is told, so that it cannot start the
     // next trial in between; it terminates its attempts itself.
-    if (wholeSweep && alive(r.runner_pid)) { runners.add(r.runner_pid!); continue; }
+    const runner = wholeSweep ? sweepRunner(store, r) : undefined;
+    if (runner) { runners.add(runner); continue; }
     const target = targetOf(r);
     stops.push(target.cancelAttempt(r.id, r.attempts[r.attempts.length - 1], r.attempts.length + 1, target.kind === 'local' ? undefined : store.readConfig(r.id)));
   }
   for (const pid of runners) { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } }
   await Promise.all(stops);
   return done;
+}
+
+/**
+ * The pid of the live runner that holds the run's sweep on this host — as its lock says, and only if
+ * that process started before it took the lock (not a later process given the same pid).
+ */
+function sweepRunner(store: FileStore, r: RunRecord): number | undefined {
+  try {
+    checkLock(sweepLockFile(store.root, r.sweep_id));
+  } catch (e) {
+    const h = e instanceof LockedError && e.reason === 'running' ? e.holder : undefined;
+    if (h && h.pid === r.runner_pid && startedBy(h.pid, Date.parse(h.started))) return h.pid;
+  }
+  return undefined;
 }
 
 export interface Plan {
@@ -76,11 +91,17 @@ export interface Plan {
   /** The metric that ranks trials: the sweep's `metric`, else the experiment's `metrics.primary`. */
   metric?: { name: string; goal: Goal };
   trials: Trial[];
+  /** Trials the file expands to: more than `trials` holds when planFile was given a `limit`. */
+  total: number;
   excluded: number;
 }
 
-/** Validates a sweep or experiment file and expands it; errors come back as diagnostics. */
-export function planFile(file: string, host: FileHost, settings: ValidationSettings = { ...defaultSettings, maxTrials: Number.MAX_SAFE_INTEGER }): { plan?: Plan; diagnostics: Diagnostic[] } {
+/**
+ * Validates a sweep or experiment file and expands it; errors come back as diagnostics. With
+ * `limit`, only the first `limit` trials are made (`total` still counts them all): a 10^9-trial
+ * grid is listed without building a billion trials.
+ */
+export function planFile(file: string, host: FileHost, settings: ValidationSettings = { ...defaultSettings, maxTrials: Number.MAX_SAFE_INTEGER }, limit?: number): { plan?: Plan; diagnostics: Diagnostic[] } {
   const abs = path.resolve(file);
   const text = host.readFile(abs);
   if (text === undefined) return { diagnostics: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 'error', rule: 'file-exists', message: 'no such file' }] };
@@ -91,22 +112,22 @@ export function planFile(file: string, host: FileHost, settings: ValidationSetti
   const base = path.basename(abs).replace(/\.(sweep|experiment)\.ya?ml$|\.ya?ml$/, '');
   if (vd.kind === 'sweep' && vd.experiment) {
     const sweep = vd.config as Sweep;
-    const ex = expandSweep(sweep, vd.experiment, { sweepName: base });
+    const ex = expandSweep(sweep, vd.experiment, { sweepName: base, limit });
     return { diagnostics: [], plan: {
       file: abs, experimentFile: vd.experimentFile ?? abs, experiment: vd.experiment, name: runName('sweep', sweep, abs),
       sweepId: sweepIdOf('sweep', sweep, vd.experiment.name, sweptKeysOf(sweep)),
       legacySweepIds: [sweepIdFor(runName('sweep', sweep, abs), abs)],
-      method: sweep.method ?? 'grid', maxParallel: sweep.max_parallel ?? 1, target: sweep.target ?? vd.experiment.target, trials: ex.trials, excluded: ex.excluded,
+      method: sweep.method ?? 'grid', maxParallel: sweep.max_parallel ?? 1, target: sweep.target ?? vd.experiment.target, trials: ex.trials, total: ex.total, excluded: ex.excluded,
       metric: primaryMetric(sweep.metric, vd.experiment),
     } };
   }
   if (vd.kind === 'experiment') {
     const exp = vd.config as Experiment;
-    const ex = expandSweep({ method: 'list', trials: [{}], repeat: exp.repeat ?? 1 }, exp);
+    const ex = expandSweep({ method: 'list', trials: [{}], repeat: exp.repeat ?? 1 }, exp, { limit });
     return { diagnostics: [], plan: {
       file: abs, experimentFile: abs, experiment: exp, name: runName('experiment', exp, abs),
       sweepId: sweepIdOf('experiment', exp, exp.name), legacySweepIds: [sweepIdFor(runName('experiment', exp, abs), abs)],
-      method: 'experiment', maxParallel: 1, target: exp.target, trials: ex.trials, excluded: 0, metric: primaryMetric(undefined, exp),
+      method: 'experiment', maxParallel: 1, target: exp.target, trials: ex.trials, total: ex.total, excluded: 0, metric: primaryMetric(undefined, exp),
     } };
   }
   return { diagnostics: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 'error', rule: 'file-kind', message: 'not a sweep or experiment file (name it *.sweep.yaml or *.experiment.yaml)' }] };
@@ -340,6 +361,9 @@ async function runLocked(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
         let lost: string;
         if (orphan) {
           attempt = orphan;
+          // Owned from now on: run.json says running under this runner, so that status shows it,
+          // `expctl cancel` stops it, and no other runner takes it up again.
+          store.save(run, 'attempt-adopted', { attempt: attempt.n });
           const info = (k: K8sAttempt) => { attempt.k8s = k; store.save(run!, 'attempt-status'); };
           outcome = await target.adopt({ ...attemptRef(run.id, attempt.n), ...trialRef(trial, config), timeoutS, record: attempt }, o.signal, onLine, info);
           orphan = undefined;

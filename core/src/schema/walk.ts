@@ -5,6 +5,7 @@
 import type { Path } from '../diagnostic';
 import type { JsonSchema } from './registry';
 import { resolveRef, rootOf } from './graph';
+import { userRegExp } from './regexp';
 
 interface Scoped { schema: JsonSchema; root: JsonSchema }
 
@@ -55,7 +56,7 @@ export function schemasAt(root: JsonSchema, path: Path, value: unknown): JsonSch
 }
 
 function safeTest(re: string, s: string): boolean {
-  try { return new RegExp(re, 'u').test(s); } catch { return false; }
+  try { return userRegExp(re, 'u').test(s); } catch { return false; }
 }
 
 /** Flattens $ref and allOf, and oneOf/anyOf (narrowed by discriminator consts when possible). */

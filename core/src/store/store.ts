@@ -5,7 +5,7 @@
 //   runs/<run-id>/metrics.jsonl, stdout.log, stderr.log, telemetry.jsonl   (written by the runner)
 //   sweeps/<sweep-id>/sweep.json, trials.jsonl;  runner.lock  while a runner holds it (./lock.ts)
 //   journal.jsonl                 append-only events: the history, and what a restart trusts
-//   runs.csv, failed_runs.csv     flat tables for spreadsheets and pandas
+//   runs.csv, failed_runs.csv     flat tables for spreadsheets and pandas;  tables.lock  while a runner writes them
 //
 // run.json and the tables are replaced atomically; a kill -9 at any moment leaves every file
 // readable. The in-memory index is loaded once and kept in step with every save — and, for the
@@ -19,6 +19,8 @@ import { readJsonLines, writeFileAtomic, writeFileAtomicAsync } from './atomic';
 import { csvCell } from '../util/csv';
 import { deepEqual } from '../sweep/expand';
 import { alive } from '../util/process';
+import { isObj, own } from '../util/object';
+import type { Obj } from '../util/object';
 import type { BadLine, MetricSummary } from '../runner/metrics';
 import type { TelemetrySummary } from '../runner/telemetry';
 
@@ -99,6 +101,9 @@ export const STORE_DIR = '.expctl';
 /** How soon a passing state (queued, running) reaches run.json. */
 export const STATE_DELAY_MS = 1000;
 
+/** In `behind`: a run read at load() while its runner was alive, read again until its run.json has a final state. */
+const UNTIL_FINAL = Symbol('until final');
+
 interface PendingWrite { text?: string; durable: boolean; done: Promise<void> }
 
 export class FileStore {
@@ -127,9 +132,13 @@ export class FileStore {
   sweepDir(id: string): string { return path.join(this.root, 'sweeps', id); }
   get journalFile(): string { return path.join(this.root, 'journal.jsonl'); }
 
-  /** Reads every run.json once; unreadable ones are reported, not fatal. */
+  /** run.json files load() could not take in, and why: the commands that list runs name them. */
+  damaged: Array<{ file: string; why: string }> = [];
+
+  /** Reads every run.json once; unreadable ones are reported (in `damaged` too), not fatal. */
   load(): { bad: string[] } {
     const bad: string[] = [];
+    this.damaged = [];
     this.runs.clear();
     this.tableRows.clear();
     this.behind.clear();
@@ -147,11 +156,22 @@ export class FileStore {
       const file = path.join(this.runDir(id), 'run.json');
       try {
         const rec = JSON.parse(fs.readFileSync(file, 'utf8')) as RunRecord;
-        if (rec && rec.id === id) this.runs.set(id, rec);
-        else bad.push(file);
+        const why = damage(rec, id);
+        if (why) {
+          bad.push(file);
+          this.damaged.push({ file, why });
+        } else {
+          this.runs.set(id, rec);
+          // Its runner may have journalled a later state (before journalSeen) not yet in run.json.
+          if ((rec.status === 'queued' || rec.status === 'running') && alive(rec.runner_pid)) this.behind.set(id, UNTIL_FINAL);
+        }
       } catch (e) {
         // A run folder without run.json is a run a crash interrupted before its first save.
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') bad.push(file);
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT') {
+          bad.push(file);
+          this.damaged.push({ file, why: e instanceof SyntaxError ? `not JSON (${e.message})` : `cannot be read (${code ?? (e as Error).message})` });
+        }
       }
     }
     this.loaded = true;
@@ -341,6 +361,8 @@ export class FileStore {
   private catchUp(): void {
     for (const e of this.newEvents()) if (typeof e.run_id === 'string' && !this.own.has(e.run_id)) this.behind.set(e.run_id, e.status);
     for (const [id, status] of this.behind) {
+      // Taken over since load() (resumed after its runner died): this process's index is ahead.
+      if (this.own.has(id)) { this.behind.delete(id); continue; }
       let rec: RunRecord;
       try { rec = JSON.parse(fs.readFileSync(this.runFile(id), 'utf8')) as RunRecord; } catch (e) {
         // Deleted: gone from the tables too. (A torn file cannot be: run.json is replaced atomically.)
@@ -350,7 +372,7 @@ export class FileStore {
       if (rec?.id !== id) { this.behind.delete(id); continue; }
       this.runs.set(id, rec);
       this.versions.set(id, (this.versions.get(id) ?? 0) + 1);
-      if (rec.status === status) this.behind.delete(id);
+      if (rec.status === status || (status === UNTIL_FINAL && rec.status !== 'queued' && rec.status !== 'running')) this.behind.delete(id);
     }
   }
 
@@ -384,17 +406,24 @@ export class FileStore {
    */
   writeTables(): void {
     if (!this.loaded) this.load();
+    fs.mkdirSync(this.root, { recursive: true });
+    // Under the store's tables lock: a runner that caught up, then wrote after another runner's newer
+    // tables, would replace them with rows older than the runs (every run of a sweep that ended meanwhile).
+    withTablesLock(path.join(this.root, 'tables.lock'), () => this.writeTablesLocked());
+  }
+
+  private writeTablesLocked(): void {
     this.catchUp();
     const runs = this.all().sort((a, b) => cmp(a.created, b.created) || cmp(a.id, b.id));
     const keys = (f: (r: RunRecord) => object | undefined) => {
       const set = new Set<string>();
-      for (const r of runs) for (const k in f(r) ?? {}) set.add(k);
+      for (const r of runs) for (const k of Object.keys(f(r) ?? {})) set.add(k);
       return [...set].sort();
     };
     const params = keys((r) => r.params);
     // `effective.<param>` beside the nominal column, for the params a retry changed in some run.
     const changed = new Set<string>();
-    for (const r of runs) for (const k in r.effective_params ?? {}) if (!deepEqual(r.effective_params![k], r.params[k])) changed.add(k);
+    for (const r of runs) for (const k of Object.keys(r.effective_params ?? {})) if (!deepEqual(r.effective_params![k], own(r.params, k))) changed.add(k);
     const effective = [...changed].sort();
     const metrics = keys((r) => r.summary);
     const telemetry = keys((r) => r.telemetry).filter((k) => k !== 'samples') as Array<keyof TelemetrySummary>;
@@ -413,7 +442,8 @@ export class FileStore {
         const last = r.attempts[r.attempts.length - 1];
         const run = line([r.id, r.sweep_id, r.experiment, r.trial.index, r.trial.name, r.trial.key, r.trial.repeat, r.status, r.attempts.length,
           last?.failure_class, last?.exit_code, r.started, r.ended, r.duration_s, r.target, r.host, r.git?.commit, r.git?.dirty, r.gpus?.join(' '),
-          ...params.map((p) => r.params[p]), ...effective.map((p) => r.effective_params?.[p]), ...metrics.flatMap((m): unknown[] => { const s = r.summary[m]; return s ? [s.last, s.min, s.max, s.mean] : ['', '', '', '']; }),
+          // Names come from trials' output and params: a run without one has no such own key (never `constructor` of Object).
+          ...params.map((p) => own(r.params, p)), ...effective.map((p) => own(r.effective_params, p)), ...metrics.flatMap((m): unknown[] => { const s = own(r.summary, m) as MetricSummary | undefined; return s ? [s.last, s.min, s.max, s.mean] : ['', '', '', '']; }),
           ...telemetry.map((k) => r.telemetry?.[k])]);
         const failed = r.attempts.filter((a) => a.failure_class)
           .map((a) => line([a.ended ?? a.started, r.id, r.trial.name, a.n, a.failure_class, a.message, lastLines(a.stderr_tail, STDERR_LINES), JSON.stringify({ ...r.params, ...a.params })]));
@@ -423,12 +453,58 @@ export class FileStore {
       runLines.push(cached.run);
       failedLines.push(...cached.failed);
     }
-    fs.mkdirSync(this.root, { recursive: true });
     // Derived from run.json files: rebuilt on the next run if lost, so no fsync.
     writeFileAtomic(path.join(this.root, 'runs.csv'), `${runLines.join('\n')}\n`, false);
     writeFileAtomic(path.join(this.root, 'failed_runs.csv'), `${failedLines.join('\n')}\n`, false);
   }
 
+}
+
+/** How long a runner waits for another's tables lock (held for milliseconds) before taking it. */
+const TABLES_LOCK_WAIT_MS = 2000;
+
+/**
+ * Runs `fn` holding `file` (created exclusively, naming this pid). A lock whose process is gone, or
+ * held past TABLES_LOCK_WAIT_MS, is removed: the tables are derived data, never worth a stuck runner.
+ */
+function withTablesLock(file: string, fn: () => void): void {
+  const until = Date.now() + TABLES_LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let holder = NaN;
+      try { holder = Number(fs.readFileSync(file, 'utf8')); } catch { continue; /* released meanwhile */ }
+      // An empty file is a lock being written (holder NaN, 0): wait for it like a live one.
+      if ((holder > 0 && !alive(holder)) || Date.now() > until) { fs.rmSync(file, { force: true }); continue; }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+  }
+  try { fn(); } finally { fs.rmSync(file, { force: true }); }
+}
+
+/**
+ * What makes a parsed run.json unusable, or undefined: the fields every command reads (ls, status,
+ * the tables, resume) must be there with their types — a hand-edited or truncated-by-hand file is not.
+ */
+function damage(rec: unknown, id: string): string | undefined {
+  if (!isObj(rec)) return 'not a JSON object';
+  if (rec.id !== id) return `its "id" is ${JSON.stringify(rec.id)}, not its folder's name ${id}`;
+  const fields: Array<[Obj, string, 'string' | 'number' | 'object' | 'array']> = [
+    [rec, 'sweep_id', 'string'], [rec, 'status', 'string'], [rec, 'created', 'string'], [rec, 'params', 'object'],
+    [rec, 'summary', 'object'], [rec, 'attempts', 'array'], [rec, 'trial', 'object']];
+  for (const [obj, k, type] of fields) {
+    const v = obj[k];
+    if (type === 'array' ? Array.isArray(v) : type === 'object' ? isObj(v) : typeof v === type) {
+      if (k === 'trial') fields.push([v as Obj, 'key', 'string'], [v as Obj, 'name', 'string'], [v as Obj, 'index', 'number']);
+      continue;
+    }
+    const name = obj === rec ? k : `trial.${k}`;
+    return v === undefined ? `"${name}" is missing` : `"${name}" is not ${type === 'array' ? 'a list' : type === 'object' ? 'a mapping' : `a ${type}`}`;
+  }
+  return undefined;
 }
 
 /** The newest run of each trial key: the run that speaks for the trial (resume, status, the editor). */

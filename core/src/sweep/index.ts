@@ -2,7 +2,7 @@
 export {
   type Trial, type Expansion, type ExpandOptions, type SweepErrorRule,
   SweepError, MAX_RANGE_VALUES, CONTINUOUS_DISTRIBUTIONS,
-  expandSweep, countTrials, checkSweep, trialConfig, gridValues, gridCount, trialKey, canonicalJson, deepEqual, setDotted,
+  expandSweep, countTrials, checkSweep, trialConfig, gridValues, gridCount, trialKey, canonicalJson, deepEqual, setDotted, formatCount,
 } from './expand';
 export { type Rng, mulberry32, uniform, logUniform, intUniform, normal, quantize, categorical, clean } from './prng';
 export { sweepRules } from './rules';

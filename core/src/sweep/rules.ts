@@ -15,11 +15,12 @@
 // sweep-param-path       warning           ['parameters', key] or ['trials', i, key] (key), with a rename fix
 // exclude-unknown-param  warning           ['exclude', i, key] (key), with a rename fix
 // parallel-exclusive     warning           ['max_parallel']: pinned gpu_ids or a fixed rendezvous port with max_parallel > 1
-import { basename } from 'node:path';
+// experiment-invalid     error             ['experiment'] (value): names a sweep, or an empty file
+import { basename, dirname, resolve } from 'node:path';
 import type { Experiment, Sweep } from '../config/types';
 import { getDotted, templateVars } from '../config/template';
 import type { Fix, Path } from '../diagnostic';
-import { builtinSchemas } from '../schema/registry';
+import { builtinSchemas, kindFromFileName } from '../schema/registry';
 import { knownPaths, schemasAt } from '../schema/walk';
 import type { Report, Rule, RuleContext } from '../rules/api';
 import { closest } from '../util/strings';
@@ -303,7 +304,22 @@ const parallelExclusive = rule('parallel-exclusive', (ctx, sweep) => {
   }
 });
 
+/**
+ * `experiment:` names a file that is no experiment: another sweep (sweeps do not nest), or an empty
+ * file — either would otherwise pass, with nothing to run or a sweep's fields as the experiment.
+ */
+const experimentKind = rule('experiment-invalid', (ctx, sweep) => {
+  if (typeof sweep.experiment !== 'string') return;
+  const abs = resolve(dirname(ctx.file), sweep.experiment);
+  const report = (message: string) => ctx.report({ rule: 'experiment-invalid', severity: 'error', path: ['experiment'], target: 'value', message });
+  if (kindFromFileName(abs) === 'sweep' || (isObj(ctx.experiment) && ('parameters' in ctx.experiment || 'method' in ctx.experiment))) {
+    report(`"${sweep.experiment}" is a sweep, not an experiment: a sweep's experiment: names an *.experiment.yaml file (sweeps do not nest; put both sweeps' parameters in one)`);
+  } else if (ctx.experiment === undefined && ctx.host.readFile(abs)?.replace(/#.*$/gm, '').trim() === '') {
+    report(`"${sweep.experiment}" is empty: write the experiment there (at least \`command:\`), or name another file`);
+  }
+});
+
 /** The sweep rules, in the order their diagnostics are most useful. */
 export const sweepRules: Rule[] = [
-  gridContinuous, range, paramSpec, methodFields, size, duplicateNames, templateVar, paramPath, excludeUnknown, parallelExclusive,
+  experimentKind, gridContinuous, range, paramSpec, methodFields, size, duplicateNames, templateVar, paramPath, excludeUnknown, parallelExclusive,
 ];

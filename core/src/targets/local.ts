@@ -15,7 +15,8 @@ import { overrideIndices, discoverGpus } from '../runner/gpus';
 import { parseProcStat } from '../runner/telemetry';
 import type { LocalTarget as LocalTargetConfig } from '../config/types';
 import type { AttemptRecord } from '../store/store';
-import { alive } from '../util/process';
+import { launchProblem } from '../util/argv-limits';
+import { isAttemptProcess } from '../util/process';
 import type { AttemptRef, AttemptRequest, LineSink, RunningAttempt, Target } from './api';
 import { spawner } from './spawner';
 
@@ -30,11 +31,14 @@ export function localTarget(name = 'local', config?: LocalTargetConfig): Target 
     },
     submit: startLocal,
     adopt: (req, signal) => adopt(req, req.record, signal),
-    leftTrace: (req) => orphanStatus(files(req).status).state !== 'lost' || findAttemptProcesses(req.runId, req.attempt).length > 0,
+    leftTrace: (req) => orphanStatus(req).state !== 'lost' || findAttemptProcesses(req.runId, req.attempt).length > 0,
     cancelAttempt(runId, last, next) {
-      // The attempt's process group; found through /proc if its pid is not recorded yet.
-      const pids = last?.pid && !last.ended ? [last.pid] : findAttemptProcesses(runId, last && !last.ended ? last.n : next);
-      for (const pid of pids) { try { process.kill(-pid, 'SIGTERM'); } catch { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } } }
+      // The attempt's process group — only once /proc says the recorded pid is this attempt's (a pid
+      // is reused after its process ends); else found through /proc by its environment.
+      const n = last && !last.ended ? last.n : next;
+      if (last?.pid && !last.ended && isAttemptProcess(last.pid, runId, n)) { try { process.kill(-last.pid, 'SIGTERM'); } catch { /* gone */ } }
+      // And every process of the attempt, wherever it went (its group, or a session of its own).
+      signalEscaped({ runId, attempt: n, runDir: '' }, 'SIGTERM');
     },
     async collect() { /* the run's folder is already here */ },
   };
@@ -52,6 +56,15 @@ const FOLLOW_MS = 100;
 function startLocal(spec: AttemptRequest, onLine: LineSink): RunningAttempt {
   const { argv, env, cwd } = spec.launch;
   const f = files(spec);
+  // What exec would refuse (a value rendered from params can still have it): a spawn error at
+  // once, not retried — the same argv meets the same refusal. stderr.log says it too.
+  const refused = launchProblem(argv, env);
+  if (refused) {
+    fs.appendFileSync(f.stderr, `expctl: ${argv[0]}: cannot start: ${refused.message}\n`);
+    const spawnError = Object.assign(new Error(refused.message), { code: 'EINVAL' }) as NodeJS.ErrnoException;
+    const done = Promise.resolve<AttemptOutcome>({ exitCode: null, signal: null, timedOut: false, cancelled: false, spawnError, stderrTail: '', program: argv[0] });
+    return { pid: Promise.resolve(undefined), done, cancel() { /* nothing started */ }, kill() { /* nothing started */ } };
+  }
   const startedAt = new Date().toISOString();
   let timedOut = false;
   let cancelled = false;
@@ -68,10 +81,13 @@ function startLocal(spec: AttemptRequest, onLine: LineSink): RunningAttempt {
     try { process.kill(-pid, sig); } catch { /* already gone */ }
   };
   void child.pid.then((p) => { pid = p; if (p !== undefined && owed) signalGroup(owed); });
+  // A cancel or timeout also reaches what left the group (a daemon that called setsid): found by
+  // the attempt's environment, which it inherited. Only then — a /proc scan per attempt would cost.
+  const stopAll = (sig: NodeJS.Signals) => { signalGroup(sig); signalEscaped(spec, sig); };
   let killTimer: NodeJS.Timeout | undefined;
   const terminate = () => {
-    signalGroup('SIGTERM');
-    killTimer ??= setTimeout(() => signalGroup('SIGKILL'), (spec.graceS ?? 10) * 1000);
+    stopAll('SIGTERM');
+    killTimer ??= setTimeout(() => stopAll('SIGKILL'), (spec.graceS ?? 10) * 1000);
     killTimer.unref();
   };
   const timer = spec.timeoutS !== undefined ? setTimeout(() => { timedOut = true; terminate(); }, spec.timeoutS * 1000) : undefined;
@@ -86,14 +102,20 @@ function startLocal(spec: AttemptRequest, onLine: LineSink): RunningAttempt {
       logs.forEach((l) => l.stop());
       return adopted && { ...adopted, timedOut: adopted.timedOut || timedOut, cancelled };
     }
-    // The run ends with its leader: whatever it left behind in its group goes too.
-    signalGroup('SIGKILL');
+    // The run ends with its leader: whatever it left behind in its group goes too (and, once stopped, whatever escaped it).
+    if (cancelled || timedOut) stopAll('SIGKILL');
+    else signalGroup('SIGKILL');
     clearTimeout(killTimer);
     const tail = logs[1].stop().tail;
     logs[0].stop();
     return outcomeOf(e.code, e.signal, { timedOut, cancelled, stderrTail: tail, program: argv[0], spawnError: e.error });
   });
-  return { pid: child.pid, done, cancel() { cancelled = true; terminate(); }, kill() { signalGroup('SIGKILL'); } };
+  return { pid: child.pid, done, cancel() { cancelled = true; terminate(); }, kill() { stopAll('SIGKILL'); } };
+}
+
+/** Signals the attempt's processes that are outside its process group (by their environment). */
+function signalEscaped(ref: AttemptRef, sig: NodeJS.Signals): void {
+  for (const p of findAttemptProcesses(ref.runId, ref.attempt)) { try { process.kill(p, sig); } catch { /* gone */ } }
 }
 
 /** How a recorded status translates: 127/126 (with a shell's message in stderr) are a missing or non-executable program; 128+N a signal. */
@@ -102,6 +124,9 @@ function outcomeOf(code: number | null, signal: NodeJS.Signals | null,
   let spawnError = o.spawnError;
   if (!spawnError && code === 127 && /not found\s*$/m.test(o.stderrTail)) spawnError = Object.assign(new Error('not found'), { code: 'ENOENT' });
   if (!spawnError && code === 126 && /Permission denied\s*$/im.test(o.stderrTail)) spawnError = Object.assign(new Error('permission denied'), { code: 'EACCES' });
+  // The helper's line for any other refusal (E2BIG, a NUL byte), as an adopted attempt finds it.
+  const refused = code === 126 && !spawnError ? /^expctl: .*?: cannot start \((\w+)\): (.*)$/m.exec(o.stderrTail) : null;
+  if (refused) spawnError = Object.assign(new Error(refused[2]), { code: refused[1] });
   if (code !== null && code > 128 && code < 128 + 65 && !signal) {
     const num = code - 128;
     const name = Object.entries(constants.signals).find(([, n]) => n === num)?.[0] as NodeJS.Signals | undefined;
@@ -126,10 +151,11 @@ export function follow(file: string, stream: 'stdout' | 'stderr', onLine: LineSi
 }
 
 /** An attempt left behind by a runner that stopped: finished (its status file), still running, or lost. */
-function orphanStatus(statusFile: string): { state: 'finished'; code: number } | { state: 'running'; pid: number } | { state: 'lost' } {
-  const s = readStatus(statusFile);
+function orphanStatus(ref: AttemptRef): { state: 'finished'; code: number } | { state: 'running'; pid: number } | { state: 'lost' } {
+  const s = readStatus(files(ref).status);
   if (s.exit !== undefined) return { state: 'finished', code: s.exit };
-  if (s.pid && alive(s.pid)) return { state: 'running', pid: s.pid };
+  // Its pid only while it is still this attempt's process: after a reboot, or once it ended, the pid may be another's.
+  if (s.pid && isAttemptProcess(s.pid, ref.runId, ref.attempt)) return { state: 'running', pid: s.pid };
   return { state: 'lost' };
 }
 
@@ -152,19 +178,26 @@ function readStatus(file: string): { pid?: number; exit?: number } {
  * no process left).
  */
 async function adopt(req: AttemptRef & { timeoutS?: number }, attempt: AttemptRecord, signal?: AbortSignal): Promise<AttemptOutcome | undefined> {
-  const { status, stderr: stderrFile } = files(req);
+  const { stderr: stderrFile } = files(req);
   const { runId, timeoutS } = req;
   let timedOut = false;
   let cancelled = false;
   const result = (code: number | null, sig: NodeJS.Signals | null) =>
     outcomeOf(code, sig, { timedOut, cancelled, stderrTail: fileTail(stderrFile), program: '(adopted attempt)' });
+  const done = (code: number) => {
+    // As for an attempt this runner started: what its leader left in its group goes with it.
+    const leader = readStatus(files(req).status).pid;
+    if (leader) { try { process.kill(-leader, 'SIGKILL'); } catch { /* nothing left */ } }
+    if (timedOut || cancelled) signalEscaped({ ...req, attempt: attempt.n }, 'SIGKILL');
+    return result(code, null);
+  };
   for (;;) {
-    const s = orphanStatus(status);
-    if (s.state === 'finished') return result(s.code, null);
+    const s = orphanStatus(req);
+    if (s.state === 'finished') return done(s.code);
     const pids = s.state === 'running' ? [s.pid] : findAttemptProcesses(runId, attempt.n);
     if (!pids.length) {
-      const again = orphanStatus(status); // it may have finished between the two looks
-      if (again.state === 'finished') return result(again.code, null);
+      const again = orphanStatus(req); // it may have finished between the two looks
+      if (again.state === 'finished') return done(again.code);
       return timedOut || cancelled ? result(null, 'SIGTERM') : undefined;
     }
     const overdue = timeoutS !== undefined && Date.now() - Date.parse(attempt.started) > timeoutS * 1000;
@@ -172,6 +205,7 @@ async function adopt(req: AttemptRef & { timeoutS?: number }, attempt: AttemptRe
       if (overdue) timedOut = true;
       else cancelled = true;
       for (const pid of pids) { try { process.kill(-pgidOf(pid), 'SIGTERM'); } catch { /* gone */ } }
+      signalEscaped({ ...req, attempt: attempt.n }, 'SIGTERM');
     }
     await sleep(100);
   }
@@ -203,17 +237,9 @@ function fileTail(file: string): string {
 
 /** Processes whose environment has `EXPCTL_RUN_ID=<id>` and `EXPCTL_ATTEMPT=<n>` (Linux /proc). */
 function findAttemptProcesses(runId: string, attempt: number): number[] {
-  const out: number[] = [];
   let pids: string[] = [];
-  try { pids = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)); } catch { return out; }
-  const want = [`EXPCTL_RUN_ID=${runId}`, `EXPCTL_ATTEMPT=${attempt}`];
-  for (const p of pids) {
-    try {
-      const env = fs.readFileSync(`/proc/${p}/environ`, 'utf8').split('\0');
-      if (want.every((w) => env.includes(w)) && alive(Number(p))) out.push(Number(p));
-    } catch { /* gone, or not ours */ }
-  }
-  return out;
+  try { pids = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)); } catch { return []; }
+  return pids.map(Number).filter((p) => isAttemptProcess(p, runId, attempt));
 }
 
 function lastLines(text: string, n: number): string {

@@ -58,6 +58,10 @@ let live = 0;
 let orphaned = false;
 process.on('disconnect', () => { orphaned = true; if (!live) process.exit(0); });
 const err = (e) => ({ code: e.code, message: e.message });
+// What the kernel or Node refused, in words (Node's own message quotes the whole argument).
+const refusal = (e) => e.code === 'E2BIG' ? { code: e.code, message: "the arguments and environment are over the kernel's limit (131072 bytes for one, ARG_MAX for all together): pass large values in a file instead" }
+  : e.code === 'ERR_INVALID_ARG_VALUE' ? { code: e.code, message: 'an argument or environment value contains a NUL byte (\\\\0), which no program can receive' }
+  : { code: e.code || 'ERROR', message: String(e.message).slice(0, 300) };
 // Replies of one turn of the event loop go as one message: fewer writes and wake-ups on both
 // sides. The channel may close under a send (its runner killed): that must not take the helper down.
 let replies = [];
@@ -74,7 +78,18 @@ function start(m) {
   catch (e) { send({ id: m.id, error: err(e) }); return; }
   const env = Object.assign({}, base, m.set);
   for (const k of m.unset) delete env[k];
-  const c = spawn(m.argv[0], m.argv.slice(1), { cwd: m.cwd, env, detached: true, stdio: ['ignore', out, errFd] });
+  let c;
+  try { c = spawn(m.argv[0], m.argv.slice(1), { cwd: m.cwd, env, detached: true, stdio: ['ignore', out, errFd] }); }
+  catch (e) {
+    // Refused before exec (a NUL byte in an argument or the environment): this attempt failed,
+    // and the helper, serving others, goes on.
+    fs.closeSync(out); fs.closeSync(errFd);
+    const why = refusal(e);
+    try { fs.appendFileSync(m.stderrFile, 'expctl: ' + m.argv[0] + ': cannot start (' + why.code + '): ' + why.message + '\\n'); } catch {}
+    record(m.status, 'exit 126');
+    send({ id: m.id, error: why });
+    return;
+  }
   fs.closeSync(out); fs.closeSync(errFd);
   live++;
   if (c.pid !== undefined) { record(m.status, 'pid ' + c.pid); send({ id: m.id, pid: c.pid }); }
@@ -88,8 +103,10 @@ function start(m) {
   };
   c.once('error', (e) => {
     if (c.pid !== undefined) return; // it started: its exit follows
-    try { fs.appendFileSync(m.stderrFile, 'expctl: ' + m.argv[0] + ': ' + (e.code === 'EACCES' ? 'Permission denied' : 'not found') + '\\n'); } catch {}
-    end(e.code === 'EACCES' ? 126 : 127, { id: m.id, error: err(e) });
+    const why = refusal(e);
+    const text = e.code === 'ENOENT' ? 'not found' : e.code === 'EACCES' ? 'Permission denied' : 'cannot start (' + why.code + '): ' + why.message;
+    try { fs.appendFileSync(m.stderrFile, 'expctl: ' + m.argv[0] + ': ' + text + '\\n'); } catch {}
+    end(e.code === 'ENOENT' ? 127 : 126, { id: m.id, error: why });
   });
   c.once('exit', (code, signal) => end(signal ? 128 + constants.signals[signal] : code, { id: m.id, exit: { code, signal } }));
 }
