@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test suite's entry point to a real Kubernetes control plane (see README.md "Development").
 #
-#   cluster.sh build             build the binaries if missing (cold ~16 min on 2 cores, then nothing)
+#   cluster.sh build             build the binaries if missing (cold ~16 min on 2 cores, then nothing),
+#                                and install kubectl (Debian's kubernetes-client) if there is none
 #   cluster.sh up STATE_DIR      build if missing, then start a cluster (start.sh); prints the kubeconfig
 #   cluster.sh down STATE_DIR [--keep]   stop it by PID and remove its state (stop.sh)
 #   cluster.sh guard STATE_DIR [--keep]   wait until stdin closes, then `down STATE_DIR` and remove
@@ -29,7 +30,23 @@ have_binaries() {
   done
 }
 
+# kwokctl runs `kubectl get --raw /healthz` to see the cluster up (and would try to download one
+# otherwise, which cannot work offline). Any kubectl will do: Debian's kubernetes-client (1.20) is fine.
+ensure_kubectl() {
+  command -v kubectl >/dev/null && return 0
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "cluster.sh: kubectl is not on PATH, and installing Debian's kubernetes-client needs root or sudo" >&2; exit 1; }
+    sudo=(sudo)
+  fi
+  echo "cluster.sh: installing kubectl (Debian package kubernetes-client), which kwokctl needs" >&2
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get update -q >/dev/null \
+    && DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends kubernetes-client >&2 \
+    || { echo "cluster.sh: apt-get install kubernetes-client failed" >&2; exit 1; }
+}
+
 build() {
+  ensure_kubectl
   have_binaries && return 0
   command -v go >/dev/null || {
     echo "cluster.sh: Go is needed to build the test cluster's binaries into $bin (go >= 1.26, see" \

@@ -91,7 +91,7 @@ test('scheduling: node selector, gpu_type on the product label (or the products 
     { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '16Gi' } },
   ]);
   assert.deepEqual(containerOf(j).volumeMounts.at(-1), { name: 'dshm', mountPath: '/dev/shm' });
-  const w = workload({ config: exp({ resources: { gpus: 'A100:2' } }), experimentFile: '/w/e.yaml', target, run, gpuProducts: ['NVIDIA-A100-SXM4-80GB', 'NVIDIA-A100-PCIE-40GB'] }).body as Obj;
+  const w = workload({ config: exp({ resources: { gpus: 'A100:2' } }), experimentFile: '/w/e.yaml', target, run, gpuProducts: new Map([['A100', ['NVIDIA-A100-SXM4-80GB', 'NVIDIA-A100-PCIE-40GB']]]) }).body as Obj;
   assert.deepEqual(podOf(w).affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions,
     [{ key: 'nvidia.com/gpu.product', operator: 'In', values: ['NVIDIA-A100-SXM4-80GB', 'NVIDIA-A100-PCIE-40GB'] }]);
   assert.equal(podOf(w).nodeSelector['nvidia.com/gpu.product'], undefined);

@@ -99,8 +99,6 @@ export class SharedWatch<T extends { metadata?: { resourceVersion?: string } }> 
   private delayMs = 0;
   private timer: NodeJS.Timeout | undefined;
   private ready: Promise<void> | undefined;
-  /** Lists and watches done, for the request counts the benchmark reports. */
-  readonly counts = { lists: 0, watches: 0 };
 
   constructor(
     private readonly kube: Kube,
@@ -123,7 +121,6 @@ export class SharedWatch<T extends { metadata?: { resourceVersion?: string } }> 
   }
 
   private async relist(): Promise<void> {
-    this.counts.lists++;
     const l = await this.list();
     this.rv = l.metadata?.resourceVersion;
     this.handler.synced(l.items);
@@ -131,7 +128,6 @@ export class SharedWatch<T extends { metadata?: { resourceVersion?: string } }> 
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    this.counts.watches++;
     let gone = false;
     let got = false;
     this.abort = await this.kube.watch.watch(this.path, { labelSelector: this.selector, resourceVersion: this.rv, allowWatchBookmarks: true },

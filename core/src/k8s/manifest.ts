@@ -84,8 +84,8 @@ export interface WorkloadInput {
   experimentFile: string;
   target: KubernetesTarget;
   run: { id: string; sweepId: string; trialKey: string; trialName: string; index: number; repeat: number; attempt: number };
-  /** Product labels on the cluster's nodes that match `resources.gpu_type` (preflight finds them); else the type as written. */
-  gpuProducts?: string[];
+  /** Per GPU type as written (gpuTypeOf), the product labels on the cluster's nodes that match it (preflight finds them); else the type as written. */
+  gpuProducts?: ReadonlyMap<string, string[]>;
 }
 
 export interface Workload {
@@ -117,11 +117,6 @@ export function labelValue(s: string): string {
   if (/^(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/.test(s)) return s;
   const stem = s.replace(/[^-A-Za-z0-9_.]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 50).replace(/[^A-Za-z0-9]+$/, '');
   return `${stem ? `${stem}-` : ''}${sha(s).slice(0, 12)}`;
-}
-
-/** The label selector of one attempt's workload and pods. */
-export function attemptSelector(runId: string, attempt: number): string {
-  return `${LABEL.run}=${labelValue(runId)},${LABEL.attempt}=${attempt}`;
 }
 
 export function workload(input: WorkloadInput): Workload {
@@ -240,13 +235,14 @@ function podSpec(s: K8sSettings, input: WorkloadInput, argv: string[], container
   if (r.memory !== undefined) requests.memory = limits.memory = String(r.memory);
   // Extended resources must have requests equal to limits.
   if (gpus > 0) requests[GPU_RESOURCE] = limits[GPU_RESOURCE] = String(gpus);
-  const gpuType = r.gpu_type ?? (typeof r.gpus === 'string' && r.gpus.includes(':') ? r.gpus.slice(0, r.gpus.lastIndexOf(':')) : undefined);
+  const gpuType = gpuTypeOf(r);
+  const products = gpuType !== undefined ? input.gpuProducts?.get(gpuType) : undefined;
   const nodeSelector: Record<string, string> = { ...s.node_selector };
   let affinity: Record<string, unknown> | undefined;
   if (gpuType !== undefined && !(GPU_PRODUCT_LABEL in nodeSelector)) {
-    if (input.gpuProducts?.length) {
+    if (products?.length) {
       affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [
-        { matchExpressions: [{ key: GPU_PRODUCT_LABEL, operator: 'In', values: input.gpuProducts }] },
+        { matchExpressions: [{ key: GPU_PRODUCT_LABEL, operator: 'In', values: products }] },
       ] } } };
     } else nodeSelector[GPU_PRODUCT_LABEL] = gpuType;
   }
@@ -277,6 +273,11 @@ function podSpec(s: K8sSettings, input: WorkloadInput, argv: string[], container
     ...(s.priority_class ? { priorityClassName: s.priority_class } : {}),
     ...(volumes.length ? { volumes } : {}),
   };
+}
+
+/** The GPU model a run asks for: `gpu_type`, or the TYPE of `gpus: TYPE:N`; undefined for any GPU. */
+export function gpuTypeOf(r: Resources): string | undefined {
+  return r.gpu_type ?? (typeof r.gpus === 'string' && r.gpus.includes(':') ? r.gpus.slice(0, r.gpus.lastIndexOf(':')) : undefined);
 }
 
 function toleration(t: Toleration): Record<string, unknown> {

@@ -5,7 +5,7 @@
 import type { Experiment, KubernetesTarget } from '../config/types';
 import { findGpu } from '../gpus';
 import { gpusRequested } from '../runner/launch';
-import { GPU_PRODUCT_LABEL, GPU_RESOURCE, settingsFor } from './manifest';
+import { GPU_PRODUCT_LABEL, GPU_RESOURCE, gpuTypeOf, settingsFor } from './manifest';
 import type { K8sSettings } from './manifest';
 import { messageOf, PYTORCHJOB, statusOf } from './kube';
 import type { Kube } from './kube';
@@ -86,7 +86,7 @@ export async function preflight(kube: Kube, target: KubernetesTarget, configs: E
   }
 
   // GPUs: the largest trial must fit on some node its selector allows.
-  const needs = settings.map(({ c, s }) => ({ gpus: gpusRequested({ ...c, resources: s.resources }), s, type: s.resources.gpu_type ?? gpuTypeOf(s.resources.gpus) }));
+  const needs = settings.map(({ c, s }) => ({ gpus: gpusRequested({ ...c, resources: s.resources }), s, type: gpuTypeOf(s.resources) }));
   const biggest = needs.reduce((a, b) => (b.gpus > a.gpus ? b : a), needs[0]);
   if (biggest && biggest.gpus > 0) {
     try {
@@ -115,8 +115,4 @@ export async function preflight(kube: Kube, target: KubernetesTarget, configs: E
   }
   if (problems.length) throw new PreflightError(problems, where, notes);
   return { gpuProducts, notes };
-}
-
-function gpuTypeOf(gpus: number | string | undefined): string | undefined {
-  return typeof gpus === 'string' && gpus.includes(':') ? gpus.slice(0, gpus.lastIndexOf(':')) : undefined;
 }

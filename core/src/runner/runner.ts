@@ -359,12 +359,13 @@ async function runLocked(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
         let outcome: AttemptOutcome | undefined;
         /** Why the attempt is lost, if its end cannot be known. */
         let lost: string;
+        // What a remote target reports as the attempt goes (pod phase, node): kept in run.json.
+        const info = (k: K8sAttempt) => { attempt.k8s = k; store.save(run!, 'attempt-status'); };
         if (orphan) {
           attempt = orphan;
           // Owned from now on: run.json says running under this runner, so that status shows it,
           // `expctl cancel` stops it, and no other runner takes it up again.
           store.save(run, 'attempt-adopted', { attempt: attempt.n });
-          const info = (k: K8sAttempt) => { attempt.k8s = k; store.save(run!, 'attempt-status'); };
           outcome = await target.adopt({ ...attemptRef(run.id, attempt.n), ...trialRef(trial, config), timeoutS, record: attempt }, o.signal, onLine, info);
           orphan = undefined;
           lost = 'the runner stopped during this attempt, and the attempt did not finish';
@@ -385,8 +386,7 @@ async function runLocked(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
             attempt: n, paramsFile: path.join(dir, 'params.json'), metricsFile, gpus, baseEnv, port: attempt.port,
           });
           metrics.beginAttempt();
-          const ra = target.submit({ ...attemptRef(run.id, n), ...trialRef(trial, config), launch, timeoutS, graceS: o.graceS }, onLine,
-            (k) => { attempt.k8s = k; store.save(run!, 'attempt-status'); });
+          const ra = target.submit({ ...attemptRef(run.id, n), ...trialRef(trial, config), launch, timeoutS, graceS: o.graceS }, onLine, info);
           running.add(ra);
           if (ra.handle) attempt.k8s = ra.handle;
           // A cancel may have come while this attempt was being started.

@@ -83,8 +83,7 @@ export function kubernetesTarget(name: string, config: KubernetesTargetConfig, o
   let gpuProducts = new Map<string, string[]>();
 
   const workloadOf = (ref: AttemptRef & TrialRef) => workload({
-    config: ref.config, experimentFile: ref.experimentFile, target: config,
-    gpuProducts: gpuProducts.get(String(settingsFor(ref.config, config).resources.gpu_type ?? '')),
+    config: ref.config, experimentFile: ref.experimentFile, target: config, gpuProducts,
     run: { id: ref.runId, sweepId: ref.sweepId, trialKey: ref.trial.key, trialName: ref.trial.name, index: ref.trial.index, repeat: ref.trial.repeat, attempt: ref.attempt },
   });
 
@@ -271,13 +270,13 @@ export function kubernetesTarget(name: string, config: KubernetesTargetConfig, o
     }));
   }
 
-  /** `call`, again while the server does not answer (TRANSIENT), for up to half a minute. */
-  async function whenServerAnswers<T>(call: () => Promise<T>): Promise<T> {
+  /** `call`, again with backoff while the server does not answer (TRANSIENT), for up to `patienceMs`. */
+  async function whenServerAnswers<T>(call: () => Promise<T>, patienceMs = 30_000): Promise<T> {
     for (let wait = 250, t0 = Date.now(); ; wait = Math.min(wait * 2, 5000)) {
       try {
         return await call();
       } catch (e) {
-        if (!TRANSIENT.has(statusOf(e)) || Date.now() - t0 > 30_000) throw e;
+        if (!TRANSIENT.has(statusOf(e)) || Date.now() - t0 > patienceMs) throw e;
         await new Promise((r) => setTimeout(r, wait));
       }
     }
@@ -332,10 +331,17 @@ export function kubernetesTarget(name: string, config: KubernetesTargetConfig, o
     }
   }
 
-  /** The pods of one workload, dispatched as watch events: for a workload the watch knew before this runner cared. */
+  /**
+   * The pods of one workload, dispatched as watch events: for a workload the watch knew before this
+   * runner cared. Without them the attempt would wait for an event that may never come.
+   */
   async function catchUp(live: Live): Promise<void> {
-    const pods = await api().core.listNamespacedPod({ namespace: live.w.namespace, labelSelector: `${LABEL.job}=${live.w.name}` });
-    for (const p of pods.items) podEvent(live.w.namespace, 'ADDED', p as PodLike);
+    try {
+      const pods = await whenServerAnswers(() => api().core.listNamespacedPod({ namespace: live.w.namespace, labelSelector: `${LABEL.job}=${live.w.name}` }));
+      for (const p of pods.items) podEvent(live.w.namespace, 'ADDED', p as PodLike);
+    } catch (e) {
+      await finish(live, { exitCode: null, failure: { class: 'spawn_error', message: `cannot read the pods of ${live.w.kind} ${live.w.namespace}/${live.w.name}: ${messageOf(e)}` } });
+    }
   }
 
   function register(w: Workload, ref: AttemptRef, onLine?: LineSink, onInfo?: InfoSink): Live {
@@ -349,8 +355,9 @@ export function kubernetesTarget(name: string, config: KubernetesTargetConfig, o
     return live;
   }
 
-  function cancelLive(live: Live): void {
-    if (live.done || live.cancelled) return;
+  /** `again`: once more, for a cancel that came while the workload was being created. */
+  function cancelLive(live: Live, again = false): void {
+    if (live.done || (live.cancelled && !again)) return;
     live.cancelled = true;
     void remove(live.w).then(() => { live.cancelSentMs = Date.now(); }, (e) => {
       note(live, `cancel: could not delete ${live.w.kind} ${live.w.namespace}/${live.w.name}: ${messageOf(e)}`);
@@ -386,23 +393,18 @@ export function kubernetesTarget(name: string, config: KubernetesTargetConfig, o
         } catch (e) {
           return finish(live, { exitCode: null, failure: { class: 'spawn_error', message: `cannot watch pods in namespace ${w.namespace} on ${api().server}: ${messageOf(e)}` } });
         }
-        // An API server that is away for a moment (restarting, overloaded) is waited for, up to
-        // CREATE_PATIENCE_MS; a refusal (invalid, forbidden, quota) fails the attempt at once.
-        for (let wait = 250, t0 = Date.now(); ; wait = Math.min(wait * 2, 5000)) {
-          if (live.cancelled) return finish(live, { exitCode: null });
-          try {
-            await create(w);
-            return;
-          } catch (e) {
-            const code = statusOf(e);
-            // Already there: a runner that stopped created it (or our own create, whose answer was lost) — adopted as it is.
-            if (code === 409) return catchUp(live).catch(() => undefined);
-            if (!TRANSIENT.has(code) || Date.now() - t0 > CREATE_PATIENCE_MS) {
-              return finish(live, { exitCode: null, failure: { class: 'spawn_error', message: `cannot create ${w.kind} ${w.namespace}/${w.name}: ${messageOf(e)}${TRANSIENT.has(code) ? ` (tried for ${Math.round((Date.now() - t0) / 1000)}s)` : ''}` } });
-            }
-            await new Promise((r) => setTimeout(r, wait));
-          }
+        if (live.cancelled) return finish(live, { exitCode: null });
+        // An API server that is away for a moment (restarting, overloaded) is waited for; a refusal
+        // (invalid, forbidden, quota) fails the attempt at once.
+        try {
+          await whenServerAnswers(() => create(w), CREATE_PATIENCE_MS);
+        } catch (e) {
+          // Already there: a runner that stopped created it (or our own create, whose answer was lost) — adopted as it is.
+          if (statusOf(e) === 409) return catchUp(live);
+          return finish(live, { exitCode: null, failure: { class: 'spawn_error', message: `cannot create ${w.kind} ${w.namespace}/${w.name}: ${messageOf(e)}` } });
         }
+        // Cancelled while it was being created: the delete then found nothing to delete.
+        if (live.cancelled) cancelLive(live, true);
       })();
       return { pid: Promise.resolve(undefined), done: live.promise, cancel: () => cancelLive(live), kill: () => cancelLive(live), handle: live.info };
     },
@@ -411,7 +413,7 @@ export function kubernetesTarget(name: string, config: KubernetesTargetConfig, o
       const live = register(w, ref, onLine, onInfo);
       live.createdMs = Date.parse(ref.record.started) || Date.now();
       await ensureWatches(w.namespace, w.kind);
-      const there = await read(w);
+      const there = await whenServerAnswers(() => read(w));
       if (!there) { lives.delete(key(w.namespace, w.name)); return undefined; }
       signal?.addEventListener('abort', () => cancelLive(live), { once: true });
       await catchUp(live);
@@ -424,7 +426,7 @@ export function kubernetesTarget(name: string, config: KubernetesTargetConfig, o
     },
     async leftTrace(ref) {
       const w = workloadOf(ref);
-      return (await read(w)) !== null;
+      return (await whenServerAnswers(() => read(w))) !== null;
     },
     async cancelAttempt(runId: string, last: AttemptRecord | undefined, next: number, cfg?: Experiment) {
       const n = last && !last.ended ? last.n : next;
