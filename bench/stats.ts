@@ -7,16 +7,19 @@
 // (2) Grouping 10,000 runs × 20 metrics by a parameter and summarizing every group × metric, from
 //     run records and from runs.csv-style rows; pandas groupby().describe() on the same table as a
 //     reference point (it computes less: no whiskers, outliers, intervals).
+// (3) Paired tests on 1,000,000 pairs — Wilcoxon signed-rank and the paired t-test — against
+//     scipy.stats.wilcoxon + ttest_rel on the same float64 pairs, p-values checked equal first.
+//     `--paired` runs only this part and updates the `paired` section of bench/results/stats.json.
 // Each figure is the median of REPEATS timed runs after WARMUP untimed ones, timed inside each
 // process (interpreter start-up and file loading excluded), as wall time and as CPU time of the
 // process (less disturbed by other jobs on a shared machine; Node's includes its GC threads).
 //
-//   node --import tsx bench/stats.ts
+//   node --import tsx bench/stats.ts [--paired]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, writeResults } from './meta';
-import { describe, groupItems, summarizeGroups, isEmpty, type GroupItem } from '../core/src/stats';
+import { describe, groupItems, summarizeGroups, isEmpty, pairedTTest, wilcoxonSignedRank, type GroupItem } from '../core/src/stats';
 import type { RunRecord } from '../core/src/store/store';
 import { mulberry32, normal } from '../core/src/sweep/prng';
 
@@ -98,6 +101,19 @@ function groupAndSummarize(items: readonly GroupItem[]): number {
   return outliers;
 }
 
+/** Median wall and CPU ms of `repeats` calls after `warmup`: the one timing rule of both Python scripts. */
+const PY_TIMED = String.raw`def timed(f):
+    for _ in range(warmup):
+        f()
+    wall, cpu = [], []
+    for _ in range(repeats):
+        c0, t0 = time.process_time(), time.perf_counter()
+        f()
+        wall.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
+    return {"ms": sorted(wall)[repeats // 2], "cpuMs": sorted(cpu)[repeats // 2]}
+`;
+
 const PY = String.raw`
 import json, sys, time
 import numpy as np, pandas as pd, scipy
@@ -128,17 +144,7 @@ def summary(raw):
             "whiskerLow": float(whislo), "whiskerHigh": float(whishi), "outliers": int(len(outliers)),
             "firstOutlierPosition": int(positions[0]) if len(positions) else None, "ciLow": float(ci[0]), "gmean": gmean}
 
-def timed(f):
-    for _ in range(warmup):
-        f()
-    wall, cpu = [], []
-    for _ in range(repeats):
-        c0, t0 = time.process_time(), time.perf_counter()
-        f()
-        wall.append((time.perf_counter() - t0) * 1000)
-        cpu.append((time.process_time() - c0) * 1000)
-    return {"ms": sorted(wall)[repeats // 2], "cpuMs": sorted(cpu)[repeats // 2]}
-
+${PY_TIMED}
 result = summary(raw)
 summary_t = timed(lambda: summary(raw))
 df = pd.read_json(groups_path)
@@ -162,8 +168,86 @@ function ensureVenv(): void {
   execFileSync(join(VENV, 'bin', 'pip'), ['install', '-q', '-r', join(ROOT, 'scripts', 'reference', 'requirements.txt')], { stdio: 'inherit' });
 }
 
+/**
+ * Two measurements of 1,000,000 cells: b = a·(1 + 0.05·z) − 0.002 ms, so the paired p-values are
+ * moderate (neither 0 nor 1) and comparable digit by digit; continuous, so no ties (asymptotic).
+ */
+function pairs(a: Float64Array): Float64Array {
+  const rng = mulberry32(20261202);
+  const b = new Float64Array(a.length);
+  for (let i = 0; i < a.length; i++) b[i] = Number.isFinite(a[i]) ? a[i] * (1 + 0.05 * normal(rng, 0, 1)) - 0.002 : a[i];
+  return b;
+}
+
+const PY_PAIRED = String.raw`
+import json, sys, time
+import numpy as np, scipy
+from scipy import stats
+a, b = np.fromfile(sys.argv[1], dtype=np.float64), np.fromfile(sys.argv[2], dtype=np.float64)
+repeats, warmup = int(sys.argv[3]), int(sys.argv[4])
+keep = np.isfinite(a) & np.isfinite(b)
+a, b = a[keep], b[keep]
+
+def paired():
+    return stats.wilcoxon(a, b), stats.ttest_rel(a, b)
+
+${PY_TIMED}
+w, t = paired()
+print(json.dumps({"scipy": scipy.__version__, "n": int(len(a)), "wilcoxonStatistic": float(w.statistic), "wilcoxonP": float(w.pvalue),
+                  "t": float(t.statistic), "tP": float(t.pvalue), "timing": timed(paired)}))
+`;
+
+/** (3): ours against scipy on 1,000,000 pairs; the `paired` section of the results. */
+function pairedPart(a: Float64Array): Record<string, unknown> {
+  const b = pairs(a);
+  const aPath = join(WORK, 'paired-a.f64');
+  const bPath = join(WORK, 'paired-b.f64');
+  writeFileSync(aPath, new Uint8Array(a.buffer));
+  writeFileSync(bPath, new Uint8Array(b.buffer));
+  const run = () => [wilcoxonSignedRank(a, b), pairedTTest(a, b)] as const;
+  const [w, t] = run();
+  if (w.empty || t.empty) throw new Error('unexpected empty paired result');
+  const oursT = timeIt(run);
+  ensureVenv();
+  const p = spawnSync(PYTHON, ['-c', PY_PAIRED, aPath, bPath, String(REPEATS), String(WARMUP)], { encoding: 'utf8', maxBuffer: 1 << 22, timeout: 600_000 });
+  if (p.status !== 0) throw new Error(`python failed: ${p.stderr || p.error?.message}`);
+  const py = JSON.parse(p.stdout) as { scipy: string; n: number; wilcoxonStatistic: number; wilcoxonP: number; t: number; tP: number; timing: Timing };
+  const ours = { n: w.n, wilcoxonStatistic: w.statistic, wilcoxonP: w.p, t: t.t, tP: t.p };
+  const off = Object.entries(ours).filter(([k, o]) => {
+    const v = py[k as keyof typeof ours];
+    return typeof o !== 'number' || Math.abs(o - v) > 1e-9 * Math.max(1e-300, Math.abs(v));
+  });
+  if (off.length) throw new Error(`paired results differ from scipy: ${JSON.stringify(off)} vs ${JSON.stringify(py)}`);
+  const ratio = oursT.ms / py.timing.ms;
+  const row = {
+    case: `wilcoxon + ttest_rel ${py.n.toLocaleString('en-US')} pairs`, expctl_ms: round(oursT.ms), expctl_cpu_ms: round(oursT.cpuMs),
+    peer: `scipy ${py.scipy} wilcoxon + ttest_rel`, peer_ms: round(py.timing.ms), peer_cpu_ms: round(py.timing.cpuMs),
+    ratio: round(ratio, 3), cpu_ratio: round(oursT.cpuMs / py.timing.cpuMs, 3), bar: '≤ 2× scipy',
+  };
+  const target = { target: '1M-pair Wilcoxon + paired t ≤ 2× scipy (wall)', measured: `${ratio.toFixed(2)}× (CPU time ${(oursT.cpuMs / py.timing.cpuMs).toFixed(2)}×)`, met: ratio <= 2 };
+  console.log(`${row.case.padEnd(64)} expctl ${String(row.expctl_ms).padStart(7)} ms (cpu ${row.expctl_cpu_ms})   ${row.peer} ${row.peer_ms} ms (cpu ${row.peer_cpu_ms})   ours/peer ${row.ratio} (cpu ${row.cpu_ratio})`);
+  console.log(`  ${target.met ? 'MET    ' : 'NOT MET'}  ${target.target}: ${target.measured}`);
+  return {
+    date: new Date().toISOString(),
+    method: { repeats: REPEATS, warmup: WARMUP, data: 'a: the 1,000,000 latencies of (1) without their NaNs; b = a·(1 + 0.05·N(0,1)) − 0.002 (mulberry32 seed 20261202)' },
+    check: { agreed: Object.keys(ours), scipy: py },
+    table: [row],
+    targets: [target],
+  };
+}
+
 function main(): void {
   mkdirSync(WORK, { recursive: true });
+  if (process.argv.includes('--paired')) {
+    // Only (3): the other figures of the last full run stay as they were.
+    const data = latencies();
+    const paired = pairedPart(data.filter((x) => Number.isFinite(x)));
+    const previous = JSON.parse(readFileSync(join(ROOT, 'bench', 'results', 'stats.json'), 'utf8')) as Record<string, unknown>;
+    const { benchmark: _b, date: _d, node: _n, cpu: _c, cores: _k, memoryGB: _m, os: _o, git: _g, ...body } = previous;
+    writeResults('stats', ['core/src/stats'], { ...body, date_full_run: previous.date, paired });
+    console.log('wrote the paired section of bench/results/stats.json');
+    return;
+  }
   const data = latencies();
   const dataPath = join(WORK, 'stats-1m.f64');
   writeFileSync(dataPath, new Uint8Array(data.buffer));
@@ -220,6 +304,7 @@ function main(): void {
       (r.peer ? `   ${r.peer} ${r.peer_ms} ms (cpu ${r.peer_cpu_ms})   ours/peer ${r.ratio} (cpu ${r.cpu_ratio})` : ''));
   }
   for (const t of targets) console.log(`  ${t.met ? 'MET    ' : 'NOT MET'}  ${t.target}: ${t.measured}`);
+  const paired = pairedPart(data.filter((x) => Number.isFinite(x)));
 
   writeResults('stats', ['core/src/stats'], {
     command: 'node --import tsx bench/stats.ts',
@@ -233,6 +318,7 @@ function main(): void {
     check: { agreed: Object.keys(py.summary), summary: py.summary },
     table,
     targets,
+    paired,
   });
   console.log('wrote bench/results/stats.json');
 }

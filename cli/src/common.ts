@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 export { diskHost } from '../../core/src/util/disk-host';
 import { FileStore, storeDirFor } from '../../core/src/store/store';
+import type { RunSource } from '../../core/src/store/store';
 import { closest } from '../../core/src/util/strings';
 
 export class UsageError extends Error {}
@@ -74,7 +75,7 @@ export function whyNotWritable(e: unknown): string {
 }
 
 /** On stderr, the runs a listing left out because their run.json is damaged, each with why (the first 5). */
-export function reportDamaged(store: FileStore): void {
+export function reportDamaged(store: Pick<RunSource, 'damaged'>): void {
   const d = store.damaged;
   if (!d.length) return;
   const lines = d.slice(0, 5).map((x) => `  ${path.relative(process.cwd(), x.file)}: ${x.why}`);

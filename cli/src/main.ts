@@ -3,17 +3,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { findTargets, validateText } from '../../core/src/validate';
+import { emptyFileProblem, findTargets, validateText } from '../../core/src/validate';
 import type { Validation } from '../../core/src/validate';
 import { formatDiagnostic, severityRank } from '../../core/src/diagnostic';
-import type { Diagnostic } from '../../core/src/diagnostic';
-import { kindFromFileName, preferFastCompile } from '../../core/src/schema/registry';
+import { kindFromFileName, SKIPPED_DIRS } from '../../core/src/schema/registry';
 import { csvTable } from '../../core/src/util/csv';
-import { cancelRuns, effectiveParallel, openStore, planDecisions, planFile, runPlan } from '../../core/src/runner/runner';
+import { cancelRuns, effectiveParallel, openStore, planDecisions, planFile, runPlan, MAX_SWEEP_TRIALS } from '../../core/src/runner/runner';
 import { DEFAULT_RERUN, parseRerun } from '../../core/src/runner/resume';
 import type { Decision, RerunPolicy } from '../../core/src/runner/resume';
-import { CLI_JSON_VERSION } from '../../core/src/contract';
-import type { DetachResult } from '../../core/src/contract';
+import { CLI_JSON_VERSION, planResult } from '../../core/src/contract';
+import type { CancelResult, DetachResult, ErrorResult, LsResult, StatusResult } from '../../core/src/contract';
 import { resolveTarget, TargetError } from '../../core/src/targets';
 import type { Target } from '../../core/src/targets/api';
 import type { KubernetesTarget, TargetsFile } from '../../core/src/config/types';
@@ -22,14 +21,16 @@ import { PreflightError } from '../../core/src/k8s/preflight';
 import { KubeError, messageOf } from '../../core/src/k8s/kube';
 import { formatCount, trialConfig } from '../../core/src/sweep';
 import { toYaml } from '../../core/src/yaml/emit';
-import type { RunRecord } from '../../core/src/store/store';
+import type { RunRecord, RunSource } from '../../core/src/store/store';
+import { StoreReader } from '../../core/src/store/reader';
 import { anyActive, metricProblems, storeStatus } from '../../core/src/runner/status';
 import type { SweepStatus } from '../../core/src/runner/status';
-import { metricsSourceProblem, metricText, runWarnings } from '../../core/src/runner/metrics';
+import { metricText, runWarnings } from '../../core/src/runner/metrics';
 import { problemLines, ProgressLine, renderStatus, styleFor } from './render';
 import { spawn } from 'node:child_process';
 import type { Plan } from '../../core/src/runner/runner';
 import { FileStore, storeDirFor } from '../../core/src/store/store';
+import { DiskFullError } from '../../core/src/store/atomic';
 import { checkLock, LockedError, sweepLockFile } from '../../core/src/store/lock';
 import { follow, localTarget } from '../../core/src/targets/local';
 import { spawner } from '../../core/src/targets/spawner';
@@ -47,7 +48,7 @@ Usage:
         --quiet                      Only errors (no warnings or information)
   expctl plan <sweep|experiment>     List the trials a sweep or experiment expands to
         --json | --csv               Output format (default: a table)
-        --limit N                    Show at most N trials (default: all)
+        --limit N                    Show at most N trials (default: all, up to 100,000)
         --store DIR                  With a results store, a state column: new, succeeded, changed…
   expctl run <sweep|experiment>      Run every trial that has not succeeded yet (resume is automatic)
         --target NAME                A target from targets.yaml (default: the sweep's or
@@ -65,22 +66,27 @@ Usage:
         --json                       With --detach: one JSON object (sweep id, pid, log)
   expctl status [sweep-id]           Progress of each sweep: counts, running trials, latest metric, best
         -w, --watch                  Keep refreshing until nothing is running (--interval S, default 1)
-        --json                       Machine-readable output
+        --json                       Machine-readable output (versioned, as plan, ls and cancel)
   expctl ls                          List runs in the store (newest last)
         --sweep ID  --status S       Only one sweep / status;  --json  machine-readable
   expctl logs <run-id>               Print a run's stdout and stderr
         -f, --follow                 Keep printing until the run ends
   expctl cancel <run-id|sweep-id>    Stop a run, or every run of a sweep (SIGTERM, then SIGKILL)
+        --json                       Machine-readable: the runs being stopped
   expctl stats <runs>...             Statistics of a metric: n, mean, std, 95% CI, quartiles, outliers
-        --metric NAME                The metric (default: the sweep's primary metric)
-        --group-by KEY[,KEY]         params.lr, target, sweep_id, a CSV column…
-        --reduce final|min|max|mean  One value per run from its metric series (default final)
+        --metric NAME[,NAME]         The metric(s) (default: the sweep's primary metric)
+        --group-by KEY[,KEY]         params.lr, target, repeat, a CSV column… (a sweep: its swept params)
+        --reduce final|min|max|mean|all  One value per run (default final), or all: every report pooled
+        --derive NAME=EXPR           A metric computed per run, e.g. 'tpj=tokens / (energy_wh * 3600)'
+        --columns n,mean,iqr,fences,var,…  --percentiles 50,90,95,99   (stats only) table columns
         --all                        Include runs that did not succeed
         --json | --csv | --md        Output format (default: a table)
-        --chart FILE.png|.svg        Also draw a box plot
+        --chart FILE.png|.svg        Also draw a chart: --chart-type box|bar|line|scatter|heatmap (--x KEY)
   expctl compare <runs> <runs>...    Rank groups, ratios to the best, Welch and Mann–Whitney p-values,
                                      bootstrap CI of the median difference, speedup and efficiency
         (the options of stats, and) --by median|mean  --goal minimize|maximize  --seed N
+        --paired-by KEY[,KEY]        Two groups cell by cell: Wilcoxon signed-rank, paired t, wins/ties/losses
+        --work METRIC                Speedup per unit of a metric (tokens…) rather than per trial
   expctl report [job_summary.csv]    Campaign report from a job-attempt CSV: charts, summary.md, .json
         --out DIR                    Where to write (default: reports)
         --from DATE --to DATE        Only attempts started in that range (UTC)
@@ -105,7 +111,7 @@ function collect(target: string): string[] {
   const walk = (dir: string) => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const p = path.join(dir, e.name);
-      if (e.isDirectory()) { if (!['node_modules', '.git', '.expctl', 'dist', '.cache'].includes(e.name)) walk(p); }
+      if (e.isDirectory()) { if (!SKIPPED_DIRS.has(e.name)) walk(p); }
       else if (kindFromFileName(p)) out.push(p);
     }
   };
@@ -142,17 +148,6 @@ function cmdValidate(args: string[]): number {
   return errors ? 1 : 0;
 }
 
-/**
- * An experiment or sweep file with no document in it (empty, or only comments) has nothing the
- * schema could reject: an error here, in the CLI — in the editor an empty file is one being written.
- */
-function emptyFileProblem(file: string, v: Validation): Diagnostic | undefined {
-  const kind = kindFromFileName(file);
-  if (v.docs.length || v.diagnostics.length || (kind !== 'experiment' && kind !== 'sweep')) return undefined;
-  return { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 'error', rule: 'file-empty',
-    message: `the file is empty: ${kind === 'experiment' ? 'an experiment needs at least `command:`' : 'a sweep needs `experiment:` (or `base:`) and its trials (`parameters:`, or `trials:` for method list)'}` };
-}
-
 /** The plan of a sweep or experiment file, or undefined after printing why it cannot be planned. */
 function planOrReport(file: string, verb: string, limit?: number): Plan | undefined {
   const text = readInput(file);
@@ -176,6 +171,7 @@ function cmdPlan(args: string[]): number {
   const file = positionals[0];
   const plan = planOrReport(file, 'plan', limit);
   if (!plan) return 1;
+  if (limit === undefined && plan.total > MAX_SWEEP_TRIALS) throw new InputError(`${file}: ${formatCount(plan.total)} trials, more than plan lists without --limit (${formatCount(MAX_SWEEP_TRIALS)}); \`expctl plan ${file} --limit 20\` shows the first ones`);
   const { total, trials } = plan;
   const kind = plan.method === 'experiment' ? 'experiment' : 'sweep';
   const header = kind === 'sweep'
@@ -187,7 +183,7 @@ function cmdPlan(args: string[]): number {
   const states = fs.existsSync(storeDir) ? planDecisions({ ...plan, trials }, new FileStore(storeDir)).decisions.map((d) => d.state) : undefined;
   const state = (i: number) => (states ? [states[i]] : []);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ file, kind, total, excluded: plan.excluded, sweep_id: plan.sweepId, trials: trials.map((t, i) => ({ index: t.index, name: t.name, key: t.key, repeat: t.repeat, params: t.params, ...(states ? { state: states[i] } : {}) })) }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(planResult({ ...plan, trials }, states), null, 2)}\n`);
   } else if (values.csv) {
     process.stdout.write(csvTable(['index', 'name', 'key', 'repeat', ...(states ? ['state'] : []), ...columns], trials.map((t, i) => [t.index, t.name, t.key, t.repeat, ...state(i), ...columns.map((c) => t.params[c])])));
   } else {
@@ -216,13 +212,13 @@ async function cmdRun(args: string[]): Promise<number> {
   const file = positionals[0];
   // The helper that starts local attempts boots on the other core while the file is validated.
   if (!values.detach && !values['dry-run']) spawner().warm();
-  // A dry run lists every trial: one past the cap is enough to know it is too many.
-  const plan = planOrReport(file, 'run', values['dry-run'] ? DRY_RUN_MAX + 1 : undefined);
+  const plan = planOrReport(file, 'run');
   if (!plan) return 1;
-  if (plan.total > DRY_RUN_MAX) throw new InputError(`${file}: ${formatCount(plan.total)} trials, more than --dry-run lists (${formatCount(DRY_RUN_MAX)}); \`expctl plan ${file} --limit 20\` shows the first ones`);
-  // The rule metrics-source-kafka stops an experiment file above; a sweep of one gets here.
-  const unsupported = metricsSourceProblem(plan.experiment.metrics);
-  if (unsupported) throw new InputError(`${path.relative(process.cwd(), plan.experimentFile)}: ${unsupported}; nothing was started`);
+  if (plan.total > MAX_SWEEP_TRIALS) {
+    throw new InputError(values['dry-run']
+      ? `${file}: ${formatCount(plan.total)} trials, more than --dry-run lists (${formatCount(MAX_SWEEP_TRIALS)}); \`expctl plan ${file} --limit 20\` shows the first ones`
+      : `${file}: ${formatCount(plan.total)} trials, more than one sweep runs (${formatCount(MAX_SWEEP_TRIALS)}); split it into several sweep files (e.g. one per value of a parameter) or sample it with method: random; nothing was started`);
+  }
   const storeDir = path.resolve(values.store ?? storeDirFor(file));
   // Everything that can refuse the run happens here, in the foreground — also for --detach, whose
   // background runner would otherwise fail where nobody looks.
@@ -310,9 +306,6 @@ function manifests(plan: Plan, storeDir: string, o: RunSetup): number {
   process.stdout.write(docs.length ? `${docs.join('---\n')}` : `# nothing to run: ${describeDecisions(plan, d)}\n`);
   return 0;
 }
-
-/** Trials `run --dry-run` lists at most: a line each, decided against the store. */
-const DRY_RUN_MAX = 100_000;
 
 /** `--dry-run`: what `run` would do with each trial, decided exactly as the runner decides. */
 function dryRun(plan: Plan, storeDir: string, o: RunSetup): number {
@@ -451,7 +444,7 @@ function nothingToRun(plan: Plan, d: ReturnType<typeof planDecisions>): string {
 }
 
 async function cmdCancel(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { store: { type: 'string' } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { store: { type: 'string' }, json: { type: 'boolean' } } });
   if (positionals.length !== 1) throw new UsageError('cancel needs one run id or sweep id (see `expctl ls`)');
   const store = storeFrom(values.store);
   const given = positionals[0];
@@ -475,7 +468,10 @@ async function cmdCancel(args: string[]): Promise<number> {
     if (e instanceof KubeError) throw new InputError(`cancel: ${e.message}`);
     throw new InputError(`cancel: the cluster refused: ${messageOf(e)} (the runs are marked; run expctl cancel again once it answers)`);
   }
-  process.stdout.write(cancelled.length ? `cancelling ${cancelled.join(', ')}\n` : `nothing to cancel: no run of ${given} is running\n`);
+  if (values.json) {
+    const result: CancelResult = { version: CLI_JSON_VERSION, id: sweepRuns.length ? given : runs[0].id, kind: sweepRuns.length ? 'sweep' : 'run', cancelled };
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } else process.stdout.write(cancelled.length ? `cancelling ${cancelled.join(', ')}\n` : `nothing to cancel: no run of ${given} is running\n`);
   return 0;
 }
 
@@ -490,7 +486,8 @@ function cmdLs(args: string[]): number {
     .sort((a, b) => a.created.localeCompare(b.created) || a.id.localeCompare(b.id));
   reportDamaged(store);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
+    const result: LsResult = { version: CLI_JSON_VERSION, store: store.root, runs, damaged: store.damaged };
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return 0;
   }
   const rows = runs.map((r) => {
@@ -505,7 +502,7 @@ function cmdLs(args: string[]): number {
  * How many of a sweep's trials changed since their last run, re-planning its file (once per
  * status command) when the file is still there and still valid; undefined otherwise.
  */
-function changedTrials(sw: SweepStatus, store: FileStore, plans: Map<string, Plan | undefined>): number | undefined {
+function changedTrials(sw: SweepStatus, store: RunSource, plans: Map<string, Plan | undefined>): number | undefined {
   if (!sw.file) return undefined;
   if (!plans.has(sw.file)) plans.set(sw.file, fs.existsSync(sw.file) ? planFile(sw.file, diskHost).plan : undefined);
   const plan = plans.get(sw.file);
@@ -524,18 +521,20 @@ async function cmdStatus(args: string[]): Promise<number> {
   const st = styleFor(process.stdout);
   const plans = new Map<string, Plan | undefined>();
   let damaged = '';
-  const look = () => {
-    const s = new FileStore(store.root); // re-read: the runner writes from another process
-    const sweeps = storeStatus(s, { sweep: positionals[0] });
+  // The runners write from other processes: the reader takes in what their journal lines name.
+  const reader = new StoreReader(store.root);
+  const look = async () => {
+    await reader.refresh();
+    const sweeps = storeStatus(reader, { sweep: positionals[0] });
     // Said once, and again only when it changes: a watch redraws every second.
-    const now = s.damaged.map((d) => d.file).join('\n');
-    if (now !== damaged) { reportDamaged(s); damaged = now; }
+    const now = reader.damaged.map((d) => d.file).join('\n');
+    if (now !== damaged) { reportDamaged(reader); damaged = now; }
     if (positionals[0] && !sweeps.length) throw new InputError(`no sweep "${positionals[0]}" in ${label} (see \`expctl ls\`)`);
-    for (const sw of sweeps) sw.changed = changedTrials(sw, s, plans);
+    for (const sw of sweeps) sw.changed = changedTrials(sw, reader, plans);
     return sweeps;
   };
-  const print = (sweeps: ReturnType<typeof storeStatus>) => values.json ? `${JSON.stringify(sweeps, null, 2)}\n` : renderStatus(sweeps, st, label);
-  let sweeps = look();
+  const print = (sweeps: SweepStatus[]) => values.json ? `${JSON.stringify({ version: CLI_JSON_VERSION, store: store.root, sweeps } satisfies StatusResult, null, 2)}\n` : renderStatus(sweeps, st, label);
+  let sweeps = await look();
   if (!values.watch) { process.stdout.write(print(sweeps)); return 0; }
   // Watch: redraw in place on a terminal; elsewhere print a new block only when something changed.
   // Ends by itself once nothing can change any more (no live runner, nothing running).
@@ -547,7 +546,7 @@ async function cmdStatus(args: string[]): Promise<number> {
     last = text;
     if (!anyActive(sweeps)) return 0;
     await new Promise((r) => setTimeout(r, intervalS * 1000));
-    sweeps = look();
+    sweeps = await look();
   }
 }
 
@@ -585,8 +584,23 @@ const analysis = (): typeof Analyze => require('./analyze') as typeof Analyze;
 const languageServer = (): typeof Server => require('../../server/src/server') as typeof Server;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
+/** `expctl <command> --help`: that command's part of HELP (stats and compare share their options). */
+function commandHelp(cmd: string): string | undefined {
+  const lines = HELP.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(`  expctl ${cmd} `) || l === `  expctl ${cmd}`);
+  if (start < 0) return undefined;
+  let end = start + 1;
+  while (end < lines.length && lines[end].startsWith('        ')) end++;
+  const shared = cmd === 'compare' ? commandHelp('stats')?.split('\n').slice(2).join('\n') ?? '' : '';
+  return `Usage:\n${lines.slice(start, end).join('\n')}\n${shared}`;
+}
+
 export function main(argv: string[]): number | Promise<number> {
   const [cmd, ...rest] = argv;
+  if (cmd && (rest.includes('--help') || rest.includes('-h'))) {
+    const help = commandHelp(cmd);
+    if (help) { process.stdout.write(help); return 0; }
+  }
   switch (cmd) {
     case undefined: case '-h': case '--help': case 'help':
       process.stdout.write(HELP);
@@ -615,24 +629,57 @@ export function main(argv: string[]): number | Promise<number> {
   }
 }
 
+/**
+ * With --json, what the command says on stderr is kept, so that a failure is answered in JSON too
+ * (ErrorResult): a program never has to read the human text. Node's own warnings are not the answer.
+ */
+function keepStderr(): { said: string[]; answered: boolean } {
+  const kept = { said: [] as string[], answered: false };
+  const err = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+    const text = String(chunk);
+    if (!text.startsWith('(node:') && !text.startsWith('(Use `node --trace-')) kept.said.push(text);
+    return err(chunk, ...rest);
+  }) as typeof process.stderr.write;
+  // A command that printed its answer (validate --json exits 1 on errors) has said it all.
+  const out = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+    kept.answered = true;
+    return out(chunk, ...rest);
+  }) as typeof process.stdout.write;
+  return kept;
+}
+
 async function run(): Promise<void> {
   // `expctl plan … | head` closes the pipe early: that is not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
-  if (process.argv[2] !== 'lsp') preferFastCompile(); // a language server lives long: it keeps ajv's optimised code
+  const json = process.argv.includes('--json') ? keepStderr() : undefined;
+  let thrown: string | undefined;
   try {
     const code = await main(process.argv.slice(2));
     if (code >= 0) process.exitCode = code;
   } catch (e) {
+    thrown = (e as Error).message;
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`expctl: ${(e as Error).message}\nRun \`expctl --help\` for usage.\n`);
       process.exitCode = 2;
     } else if (e instanceof InputError) {
       process.stderr.write(`expctl: ${(e as Error).message}\n`);
       process.exitCode = 1;
+    } else if (e instanceof DiskFullError) {
+      thrown = `disk full: ${e.message}. Free space there and run the same command again: a run resumes, keeping the trials that finished.`;
+      process.stderr.write(`expctl: ${thrown}\n`);
+      process.exitCode = 1;
     } else {
       process.stderr.write(`expctl: internal error: ${(e as Error).stack ?? String(e)}\nPlease report this with the command you ran.\n`);
       process.exitCode = 70;
     }
+  }
+  const code = Number(process.exitCode ?? 0);
+  if (json && !json.answered && (code === 1 || code === 2)) {
+    // Thrown: its message; returned (a file that cannot run): what the command printed, its diagnostics first.
+    const message = thrown ?? json.said.join('').trim().replace(/^expctl: /, '');
+    process.stdout.write(`${JSON.stringify({ version: CLI_JSON_VERSION, status: 'error', exit_code: code, message } satisfies ErrorResult)}\n`);
   }
 }
 

@@ -1,8 +1,10 @@
-// The editor's way to the CLI (dist/cli.js): launching detached runners, and cancelling runs on a
-// cluster — deleting their Jobs needs @kubernetes/client-node, which stays out of the extension's
-// bundle. No `vscode` here, so it is tested as it is.
+// The editor's way to the CLI (dist/cli.js): launching detached runners and cancelling runs — on
+// a cluster that deletes Jobs, which needs @kubernetes/client-node: it stays out of the extension's
+// bundle, as does the runner. The CLI answers in its versioned JSON (core/src/contract.ts). No
+// `vscode` here, so it is tested as it is.
 import { execFile } from 'node:child_process';
-import type { RunRecord } from '../../core/src/store/store';
+import { CLI_JSON_VERSION } from '../../core/src/contract';
+import type { ErrorResult } from '../../core/src/contract';
 
 export interface CliResult { code: number; out: string; err: string }
 
@@ -20,26 +22,27 @@ export function runCli(cli: string, args: string[], cwd: string): Promise<CliRes
 /** Longer failures are cut here in a notification; the output channel has the whole text. */
 const MAX_MESSAGE = 600;
 
-/** Lines that are not the CLI's answer: its usage hint, and Node's warnings about bundled code (newer Node deprecates what @kubernetes/client-node's dependencies use). */
-const NOISE = /^(Run `expctl --help`|\(node:\d+\) |\(Use `node --trace-)/;
-
-/**
- * What went wrong, on one line as a notification shows it: the CLI's `expctl: …` error with the lines
- * that follow it (a preflight lists one problem per line), else all of stderr (validation errors).
- */
-export function cliFailure(r: CliResult): string {
-  const lines = (r.err.trim() ? r.err : r.out).split('\n').map((l) => l.trim()).filter((l) => l && !NOISE.test(l));
-  const at = lines.findLastIndex((l) => l.startsWith('expctl: ') && !l.startsWith('expctl: note: '));
-  const text = (at >= 0 ? lines.slice(at) : lines).join(' ').replace(/^expctl: /, '');
-  if (!text) return `exit code ${r.code}`;
-  return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 1)}… (the rest in the expctl output)` : text;
+/** A message of several lines (a preflight's problems, a file's diagnostics) on one line, as a notification shows it. */
+function oneLine(text: string): string {
+  const line = text.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+  return line.length > MAX_MESSAGE ? `${line.slice(0, MAX_MESSAGE - 1)}… (the rest in the expctl output)` : line;
 }
 
 /**
- * Whether cancelling the run goes through the CLI: a run with a Job, and any run on a named target
- * (which targets.yaml may make a cluster: the CLI resolves it there and deletes the Job through the
- * API); runs on `local` are cancelled in the editor's process.
+ * Why the CLI gave no JSON answer at all — it did not start (ENOENT…), or crashed: its stderr as it
+ * is, without the warnings Node prints about bundled code.
  */
-export function needsCli(run: RunRecord): boolean {
-  return run.target !== 'local' || run.attempts.some((a) => a.k8s !== undefined);
+export function cliFailure(r: CliResult): string {
+  const text = r.err.split('\n').filter((l) => !l.startsWith('(node:') && !l.startsWith('(Use `node --trace-')).join('\n');
+  return oneLine(text) || `exit code ${r.code}`;
+}
+
+/** The CLI's `--json` answer, or why there is none: the CLI's own error, or an answer this extension cannot read. */
+export function cliJson<T extends { version: number }>(r: CliResult): { ok: T } | { error: string } {
+  let v: T | ErrorResult | undefined;
+  try { v = JSON.parse(r.out) as T | ErrorResult; } catch { /* no answer: said below */ }
+  if (v?.version === CLI_JSON_VERSION && 'status' in v && v.status === 'error') return { error: oneLine(v.message) };
+  if (r.code !== 0) return { error: cliFailure(r) };
+  if (v?.version === CLI_JSON_VERSION) return { ok: v as T };
+  return { error: `the CLI did not answer in JSON version ${CLI_JSON_VERSION} (got ${JSON.stringify(r.out.slice(0, 80))}); the extension and dist/cli.js are from different versions — reinstall the extension` };
 }

@@ -6,9 +6,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind } from 'vscode-languageclient/node';
 import type { LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
-import type { InitOptions } from '../../server/src/protocol';
-import { planFile } from '../../core/src/runner/runner';
-import { diskHost } from '../../core/src/util/disk-host';
+import { FileInfoRequest, PlanRequest, ValidateWorkspaceRequest } from '../../server/src/protocol';
+import type { FileInfoParams, FileInfoResult, InitOptions, PlanParams, PlanResponse, ValidateWorkspaceParams, ValidateWorkspaceResult } from '../../server/src/protocol';
 import { Results } from './results';
 import { Launcher } from './launch';
 import { LENS_SELECTOR, RunLenses } from './lenses';
@@ -18,6 +17,8 @@ import { showLogs } from './logs';
 import { Panels } from './panels';
 
 let client: LanguageClient | undefined;
+/** Trials Preview Trials lists at most (a markdown table of more would not be read). */
+const PREVIEW_TRIALS = 2000;
 
 
 export async function activate(context: vscode.ExtensionContext): Promise<{ activationMs: number }> {
@@ -32,9 +33,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ acti
   };
   const initializationOptions: InitOptions = { diagnostics: 'pull' };
   const clientOptions: LanguageClientOptions = {
+    // Every YAML file: any may name a schema (a modeline, `$schema`, the expctl.schemas setting).
+    // The server stays silent on files that are neither ours nor name one.
     documentSelector: [
-      { scheme: 'file', language: 'yaml', pattern: '**/*.{experiment,sweep}.{yaml,yml}' },
-      { scheme: 'file', language: 'yaml', pattern: '**/{experiment,sweep,targets}.{yaml,yml}' },
+      { scheme: 'file', language: 'yaml' },
       { scheme: 'untitled', language: 'yaml' },
     ],
     synchronize: { configurationSection: 'expctl' },
@@ -44,7 +46,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ acti
   client = new LanguageClient('expctl', 'expctl', serverOptions, clientOptions);
   context.subscriptions.push(client);
 
-  const results = new Results();
+  const results = new Results(output);
   context.subscriptions.push(results);
   const launcher = new Launcher(context, results, output);
   const panels = new Panels(context, results);
@@ -90,7 +92,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ acti
   command('expctl.runOn', async (uri?: vscode.Uri) => {
     const file = fileArg(uri);
     if (!file || !client) return;
-    const info = await client.sendRequest<{ targets: string[] } | null>('expctl/fileInfo', { uri: file.toString() });
+    const info = await client.sendRequest<FileInfoResult | null>(FileInfoRequest, { uri: file.toString() } satisfies FileInfoParams);
     const target = await vscode.window.showQuickPick(info?.targets ?? ['local'], { placeHolder: 'Run on which target?' });
     if (target) await launcher.run(file, { target });
   });
@@ -132,26 +134,48 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ acti
   });
   command('expctl.previewTrials', async (uri?: vscode.Uri) => {
     const file = fileArg(uri);
-    if (!file) return;
-    const { plan, diagnostics } = planFile(file.fsPath, diskHost);
-    if (!plan) { void vscode.window.showErrorMessage(`expctl: ${path.basename(file.fsPath)} has ${diagnostics.length} error(s); fix them to preview its trials.`); return; }
+    const lc = client;
+    if (!file || !lc) return;
+    // The language server plans it (it has the validator, and the unsaved text of an open file).
+    const answer = await lc.sendRequest<PlanResponse>(PlanRequest, { uri: file.toString(), limit: PREVIEW_TRIALS } satisfies PlanParams);
+    if ('errors' in answer) {
+      const n = answer.errors.length;
+      for (const e of answer.errors) output.appendLine(`${file.fsPath}:${e.line}:${e.column}: error: ${e.message} [${e.rule}]`);
+      const first = answer.errors[0];
+      void vscode.window.showErrorMessage(`expctl: ${path.basename(file.fsPath)} has ${n} error${n === 1 ? '' : 's'} (line ${first.line}: ${first.message}); fix ${n === 1 ? 'it' : 'them'} to preview its trials.`, 'Show Output')
+        .then((pick) => { if (pick) output.show(); });
+      return;
+    }
+    const { plan } = answer;
     const keys = [...new Set(plan.trials.flatMap((t) => Object.keys(t.params)))];
-    const shown = plan.trials.slice(0, 2000);
-    const md = [`# ${plan.name}: ${plan.trials.length} trial${plan.trials.length === 1 ? '' : 's'} (${plan.method}, max_parallel ${plan.maxParallel})`, '',
+    const md = [`# ${plan.name}: ${plan.total} trial${plan.total === 1 ? '' : 's'} (${plan.method}, max_parallel ${plan.max_parallel})`, '',
       `| # | name | ${keys.join(' | ')} |`, `|---|---|${keys.map(() => '---').join('|')}|`,
-      ...shown.map((t) => `| ${t.index} | ${t.name} | ${keys.map((k) => JSON.stringify(t.params[k] ?? '')).join(' | ')} |`),
-      ...(plan.trials.length > shown.length ? ['', `… and ${plan.trials.length - shown.length} more (\`expctl plan --csv\` lists them all)`] : [])].join('\n');
+      ...plan.trials.map((t) => `| ${t.index} | ${t.name} | ${keys.map((k) => JSON.stringify(t.params[k] ?? '')).join(' | ')} |`),
+      ...(plan.total > plan.trials.length ? ['', `… and ${plan.total - plan.trials.length} more (\`expctl plan --csv\` lists them all)`] : [])].join('\n');
     const doc = await vscode.workspace.openTextDocument({ content: md, language: 'markdown' });
     await vscode.commands.executeCommand('markdown.showPreview', doc.uri);
   });
   command('expctl.validateWorkspace', async () => {
-    const files = await vscode.workspace.findFiles('**/{*.experiment,*.sweep,experiment,sweep,targets}.{yaml,yml}', '**/{node_modules,.git,.expctl}/**', 5000);
-    // Opening them lets the language server check each one; Problems then lists what it found.
-    for (const f of files) await vscode.workspace.openTextDocument(f);
-    await vscode.commands.executeCommand('workbench.actions.view.problems');
-    void vscode.window.showInformationMessage(`expctl: checking ${files.length} file${files.length === 1 ? '' : 's'} — see Problems.`);
+    const lc = client;
+    if (!lc) return; // deactivated
+    // The server finds and checks every file, open or closed (as `expctl validate <folder>`), and
+    // publishes the closed ones' diagnostics: nothing has to be opened for Problems to list them.
+    let result: ValidateWorkspaceResult;
+    try {
+      result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'expctl: checking the workspace…' },
+        () => lc.sendRequest<ValidateWorkspaceResult>(ValidateWorkspaceRequest, {} satisfies ValidateWorkspaceParams));
+    } catch (e) {
+      void vscode.window.showErrorMessage(`expctl: Validate Workspace failed: ${(e as Error).message}`);
+      return;
+    }
+    // Focus, not toggle: Problems stays open when it already is.
+    await vscode.commands.executeCommand('workbench.action.problems.focus');
+    const n = (k: number, one: string) => `${k} ${one}${k === 1 ? '' : 's'}`;
+    const summary = `expctl: ${n(result.files, 'file')} checked — ${n(result.errors, 'error')}, ${n(result.warnings, 'warning')}.`;
+    if (result.capped) void vscode.window.showWarningMessage(`${summary} Stopped at ${result.limit} files; run \`expctl validate <folder>\` on the rest.`);
+    else void vscode.window.showInformationMessage(result.files ? summary : 'expctl: no *.experiment.yaml, *.sweep.yaml or targets.yaml in this workspace.');
   });
-  command('expctl.refresh', () => results.refresh());
+  command('expctl.refresh', () => results.update());
 
   context.subscriptions.push(vscode.languages.registerCodeLensProvider(LENS_SELECTOR, new RunLenses(client, results)));
   context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => output.appendLine('workspace trusted: launching runs is enabled')));

@@ -1,18 +1,17 @@
-// Launching and stopping runs from the editor. Runs are started through the CLI's detached mode, so
-// they outlive the window: the editor only reads the store afterwards, and re-attaches after a
-// reload. Runs on a cluster are cancelled through the CLI too (./cli.ts needsCli). Nothing is
+// Launching and stopping runs from the editor, through the CLI and its versioned JSON
+// (core/src/contract.ts): runs are started in its detached mode, so they outlive the window — the
+// editor only reads the store afterwards, and re-attaches after a reload — and cancelled with
+// `expctl cancel --json`, which stops local runs and deletes a cluster's Jobs alike. Nothing is
 // launched or cancelled in an untrusted workspace (Workspace Trust).
+import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { cancelRuns } from '../../core/src/runner/runner';
 import type { RunRecord } from '../../core/src/store/store';
-import { FileStore } from '../../core/src/store/store';
 import type { Results } from './results';
 import { resolvePath, settings } from './settings';
 import { alive } from '../../core/src/util/process';
-import { CLI_JSON_VERSION } from '../../core/src/contract';
-import type { DetachResult } from '../../core/src/contract';
-import { cliFailure, needsCli, runCli } from './cli';
+import type { CancelResult, DetachResult } from '../../core/src/contract';
+import { cliJson, runCli } from './cli';
 import type { CliResult } from './cli';
 
 export interface LaunchOptions {
@@ -52,16 +51,17 @@ export class Launcher {
     // A cluster target's preflight runs before the CLI answers (seconds when the cluster is slow).
     const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `expctl: starting ${path.basename(file.fsPath)}${o.target ? ` on ${o.target}` : ''}` },
       () => this.cli(args, path.dirname(file.fsPath)));
-    let result: DetachResult | undefined;
-    try { result = JSON.parse(r.out) as DetachResult; } catch { /* an error: said on stderr */ }
-    if (r.code !== 0 || result?.version !== CLI_JSON_VERSION) {
-      this.failed(`expctl could not start ${path.basename(file.fsPath)}: ${cliFailure(r)}`);
+    const answer = cliJson<DetachResult>(r);
+    if ('error' in answer) {
+      this.failed(`expctl could not start ${path.basename(file.fsPath)}: ${answer.error}`);
       return undefined;
     }
+    const result = answer.ok;
     this.results.track(store);
     if (result.status === 'nothing-to-run') {
-      const rerun = result.states.failed > 0 && result.states.failed + result.states.succeeded === result.trials ? 'Re-run failed' : 'Re-run all';
-      void vscode.window.showInformationMessage(`expctl: ${result.name} — ${result.message.replace(/^nothing to run: /, '').replace(/ \(--rerun .*\)$/, '')}. Re-run?`, rerun)
+      const { failed } = result.states;
+      const picks = [...(failed ? ['Re-run failed'] : []), 'Re-run all'];
+      void vscode.window.showInformationMessage(`expctl: ${result.name} — ${nothingToRun(result)}. Re-run?`, ...picks)
         .then((pick) => { if (pick) void this.run(file, { ...o, rerun: pick === 'Re-run failed' ? 'failed' : 'all' }); });
       return result.sweep_id;
     }
@@ -78,6 +78,7 @@ export class Launcher {
     return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `expctl: ${label}`, cancellable: true }, (progress, token) =>
       new Promise<void>((resolve) => {
         let done = 0;
+        let ending = false;
         const launched = new Date().toISOString();
         const end = () => { sub.dispose(); clearInterval(watch); resolve(); };
         const update = () => {
@@ -89,14 +90,18 @@ export class Launcher {
             // Ended: its runner wrote `finished` after this launch (a quick one may end between two looks).
             if (s.finished && s.finished >= launched) { end(); return; }
           }
-          if (!alive(pid)) {
+          if (!alive(pid) && !ending) {
             // Gone without finishing: one last look at the store, then say so.
-            this.results.refresh();
-            const after = this.results.sweep(sweepId)?.status;
-            if (after?.finished && after.finished >= launched) { end(); return; }
-            end();
-            void vscode.window.showErrorMessage(`expctl: the runner of ${label} (pid ${pid}) stopped before finishing.`, 'Open Runner Log')
-              .then((pick) => { if (pick) void vscode.window.showTextDocument(vscode.Uri.file(started.log)); });
+            ending = true;
+            void this.results.update().then(async () => {
+              const after = this.results.sweep(sweepId)?.status;
+              end();
+              if (after?.finished && after.finished >= launched) return;
+              // What it said last (its error, when it failed at start) is in the notification, not only in the log.
+              const last = await lastLine(started.log);
+              void vscode.window.showErrorMessage(`expctl: the runner of ${label} (pid ${pid}) stopped before finishing${last ? `: ${last}` : ''}.`, 'Open Runner Log')
+                .then((pick) => { if (pick) void vscode.window.showTextDocument(vscode.Uri.file(started.log)); });
+            });
           }
         };
         const sub = this.results.onDidChange(update);
@@ -110,34 +115,32 @@ export class Launcher {
   cancelSweep(sweepId: string): void {
     if (!trusted()) return;
     const hit = this.results.sweep(sweepId);
-    if (!hit) return;
-    const store = new FileStore(hit.view.root);
+    if (!hit) { void vscode.window.showWarningMessage(`expctl: sweep ${sweepId} is not in a results store of this workspace (yet): nothing to cancel.`); return; }
     const name = hit.status.name;
-    void this.cancel(sweepId, name, store, store.all().filter((r) => r.sweep_id === sweepId), true).then((n) => {
+    void this.cancel(sweepId, name, hit.view.root).then((r) => {
+      const n = r?.cancelled.length;
       if (n !== undefined) void vscode.window.showInformationMessage(n ? `Cancelling ${name}: ${n} run${n === 1 ? '' : 's'}` : `Nothing of ${name} is running`);
     });
   }
 
   cancelRun(run: RunRecord, root: string): void {
     if (!trusted()) return;
-    void this.cancel(run.id, run.trial.name, new FileStore(root), [run], false).then((n) => {
-      if (n !== undefined) void vscode.window.showInformationMessage(n ? `Cancelling ${run.trial.name}` : `${run.trial.name} is not running`);
+    void this.cancel(run.id, run.trial.name, root).then((r) => {
+      if (r) void vscode.window.showInformationMessage(r.cancelled.length ? `Cancelling ${run.trial.name}` : `${run.trial.name} is not running`);
     });
   }
 
   /**
-   * Cancels `runs` (those of the sweep or run `id`): here when they are all on this machine, else with
-   * `expctl cancel`, which finds each run's target in targets.yaml and deletes Jobs through the API.
-   * Resolves with how many were running or queued; undefined when the CLI failed (and said why).
+   * Cancels the sweep or run `id` with `expctl cancel --json`, which stops each run on its target
+   * (targets.yaml's, for a cluster: it deletes the Jobs through the API). Undefined when the CLI
+   * failed (and that was said).
    */
-  private async cancel(id: string, label: string, store: FileStore, runs: RunRecord[], wholeSweep: boolean): Promise<number | undefined> {
-    if (!runs.some(needsCli)) return (await cancelRuns(store, runs, wholeSweep)).length;
-    const n = runs.filter((r) => r.status === 'running' || r.status === 'queued').length;
-    if (!n) return 0;
+  private async cancel(id: string, label: string, root: string): Promise<CancelResult | undefined> {
     const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `expctl: cancelling ${label}` },
-      () => this.cli(['cancel', id, '--store', store.root], store.root));
-    if (r.code === 0) return n;
-    this.failed(`expctl could not cancel ${label}: ${cliFailure(r)}`);
+      () => this.cli(['cancel', id, '--json', '--store', root], root));
+    const answer = cliJson<CancelResult>(r);
+    if ('ok' in answer) { this.results.refresh(); return answer.ok; }
+    this.failed(`expctl could not cancel ${label}: ${answer.error}`);
     return undefined;
   }
 
@@ -151,5 +154,30 @@ export class Launcher {
 
   private failed(message: string): void {
     void vscode.window.showErrorMessage(message, 'Show Output').then((p) => { if (p) this.output.show(); });
+  }
+}
+
+/** Why a launch had nothing to do, from the trials' states (never from the CLI's wording). */
+function nothingToRun(r: Extract<DetachResult, { status: 'nothing-to-run' }>): string {
+  const { succeeded, failed, changed, running } = r.states;
+  const n = r.trials;
+  if (succeeded === n) return n === 1 ? 'its trial already succeeded' : `all ${n} trials already succeeded`;
+  const parts = [succeeded && `${succeeded} succeeded`, failed && `${failed} failed`, changed && `${changed} changed`, running && `${running} running in another runner`];
+  return `of ${n} trial${n === 1 ? '' : 's'}, ${parts.filter(Boolean).join(', ')}`;
+}
+
+/** The last non-blank line of a runner's log (its end only: a log of a long sweep is large), cut to a notification's length. */
+async function lastLine(log: string): Promise<string | undefined> {
+  try {
+    const fh = await fsp.open(log, 'r');
+    try {
+      const { size } = await fh.stat();
+      const buf = Buffer.alloc(Math.min(size, 4096));
+      await fh.read(buf, 0, buf.length, size - buf.length);
+      const line = buf.toString('utf8').split('\n').map((l) => l.trim()).filter(Boolean).at(-1);
+      return line && line.length > 300 ? `${line.slice(0, 299)}…` : line;
+    } finally { await fh.close(); }
+  } catch {
+    return undefined; // no log: the message says where to look
   }
 }

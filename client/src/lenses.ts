@@ -48,7 +48,7 @@ export class RunLenses implements vscode.CodeLensProvider {
     const at = new vscode.Range(info.line, 0, info.line, 0);
     const lens = (title: string, command: string, args: unknown[] = [], tooltip?: string) => new vscode.CodeLens(at, { title, command, arguments: args, tooltip });
     if (info.errors > 0) {
-      return [lens(`⚠ Fix ${info.errors} error${info.errors === 1 ? '' : 's'} to run`, 'workbench.actions.view.problems', [], 'A file with errors cannot be run: see the Problems panel')];
+      return [lens(`⚠ Fix ${info.errors} error${info.errors === 1 ? '' : 's'} to run`, 'workbench.action.problems.focus', [], 'A file with errors cannot be run: see the Problems panel')];
     }
     const lenses: vscode.CodeLens[] = [];
     const trusted = vscode.workspace.isTrusted;

@@ -1,26 +1,31 @@
-// The results stores the editor shows, kept fresh by polling: runs are written by runner processes
-// (often detached, outliving the window), so the files are the only truth. A store is re-read when
-// its journal changed, and every tick while something in it is active — run.json is written just
-// after its journal line.
-import * as fs from 'node:fs';
+// The results stores the editor shows. Runs are written by runner processes (often detached,
+// outliving the window), so the files are the only truth: each store is watched by core's
+// incremental reader (core/src/store/reader.ts), which tails the store's journal and re-reads only
+// the runs it names, with async file I/O — the extension host's thread never waits on the disk.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { FileStore, storeDirFor } from '../../core/src/store/store';
+import { storeDirFor } from '../../core/src/store/store';
 import type { RunRecord } from '../../core/src/store/store';
+import { StoreReader } from '../../core/src/store/reader';
 import { anyActive, storeStatus } from '../../core/src/runner/status';
 import type { SweepStatus } from '../../core/src/runner/status';
 import { resolvePath, settings } from './settings';
 
-export interface StoreView { root: string; store: FileStore; sweeps: SweepStatus[] }
+export interface StoreView { root: string; store: StoreReader; sweeps: SweepStatus[] }
 
 export class Results implements vscode.Disposable {
-  private views = new Map<string, StoreView & { stamp: string }>();
+  private readers = new Map<string, StoreReader>();
+  private views = new Map<string, StoreView & { json: string }>();
   private extra = new Set<string>();
   private timer?: NodeJS.Timeout;
+  private looking?: Promise<void>;
+  /** A look asked for while one was under way: it runs after, so that it sees what was asked (a store just tracked). */
+  private next?: Promise<void>;
+  private disposed = false;
   private readonly emitter = new vscode.EventEmitter<void>();
   readonly onDidChange = this.emitter.event;
 
-  constructor() {
+  constructor(private readonly log: vscode.LogOutputChannel) {
     this.schedule();
   }
 
@@ -57,32 +62,52 @@ export class Results implements vscode.Disposable {
     return undefined;
   }
 
-  /** Re-reads what changed now; fires onDidChange if anything did. */
-  refresh(): void {
-    let changed = false;
-    const roots = this.roots();
-    for (const root of [...this.views.keys()]) if (!roots.includes(root)) { this.views.delete(root); changed = true; }
-    for (const root of roots) {
-      const stamp = stampOf(root);
-      const cur = this.views.get(root);
-      if (stamp === undefined) { if (cur) { this.views.delete(root); changed = true; } continue; }
-      if (cur && cur.stamp === stamp && !anyActive(cur.sweeps)) continue;
-      const store = new FileStore(root);
-      const sweeps = storeStatus(store);
-      if (!cur || cur.stamp !== stamp || JSON.stringify(cur.sweeps) !== JSON.stringify(sweeps)) changed = true;
-      this.views.set(root, { root, store, sweeps, stamp });
-    }
-    if (changed) this.emitter.fire();
+  /** Looks at the stores now (in the background); onDidChange fires if anything changed. */
+  refresh(): void { void this.update(); }
+
+  /** Takes in what changed in the stores; resolves once it has (and onDidChange has fired, if it did). */
+  update(): Promise<void> {
+    if (this.looking) return (this.next ??= this.looking.then(() => { this.next = undefined; return this.update(); }));
+    this.looking = this.look().catch((e: unknown) => {
+      this.log.error(`expctl: could not read the results stores: ${(e as Error).message}`);
+    }).finally(() => { this.looking = undefined; });
+    return this.looking;
   }
 
   dispose(): void {
+    this.disposed = true;
     clearTimeout(this.timer);
     this.emitter.dispose();
   }
 
+  private async look(): Promise<void> {
+    const roots = this.roots();
+    let changed = false;
+    for (const root of [...this.readers.keys()]) if (!roots.includes(root)) this.readers.delete(root);
+    const looked = await Promise.all(roots.map(async (root) => {
+      let reader = this.readers.get(root);
+      if (!reader) this.readers.set(root, (reader = new StoreReader(root)));
+      return { root, reader, news: await reader.refresh() };
+    }));
+    const views = new Map<string, StoreView & { json: string }>();
+    for (const { root, reader, news } of looked) {
+      const cur = this.views.get(root);
+      if (!reader.all().length) { if (cur) changed = true; continue; }
+      // While something runs its elapsed time and latest metric change without a journal line.
+      if (!news && cur && !anyActive(cur.sweeps)) { views.set(root, cur); continue; }
+      const sweeps = storeStatus(reader);
+      const json = JSON.stringify(sweeps);
+      if (news || cur?.json !== json) changed = true;
+      views.set(root, { root, store: reader, sweeps, json });
+    }
+    for (const root of this.views.keys()) if (!views.has(root)) changed = true;
+    this.views = views;
+    if (changed && !this.disposed) this.emitter.fire();
+  }
+
   private schedule(): void {
     this.timer = setTimeout(() => {
-      try { this.refresh(); } finally { this.schedule(); }
+      void this.update().finally(() => { if (!this.disposed) this.schedule(); });
     }, settings().liveUpdateMs);
   }
 
@@ -95,15 +120,5 @@ export class Results implements vscode.Disposable {
       out.add(path.join(f.uri.fsPath, '.expctl'));
     }
     return [...out];
-  }
-}
-
-/** Size and time of the store's journal (every event appends to it); undefined = no store. */
-function stampOf(root: string): string | undefined {
-  try {
-    const st = fs.statSync(path.join(root, 'journal.jsonl'));
-    return `${st.size}:${st.mtimeMs}`;
-  } catch {
-    return undefined;
   }
 }

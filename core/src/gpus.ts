@@ -120,6 +120,22 @@ export function findGpu(name: string): GpuModel | undefined {
   return undefined;
 }
 
+/** What `resources.gpus` asks for: a number of GPUs, and the model when written `TYPE:N`. */
+export interface GpuRequest { count: number; type?: string }
+
+/**
+ * `resources.gpus` as written — `3`, `"3"` or `"H100:3"` — or undefined for anything else. The one
+ * reading of it: the rules check what the runner and the Kubernetes manifest reserve.
+ */
+export function parseGpuRequest(v: unknown): GpuRequest | undefined {
+  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? { count: v } : undefined;
+  if (typeof v !== 'string') return undefined;
+  const t = v.trim();
+  if (/^\d+$/.test(t)) return { count: Number(t) };
+  const m = /^(.*\S)\s*:\s*(\d+)$/.exec(t);
+  return m ? { count: Number(m[2]), type: m[1] } : undefined;
+}
+
 /** Every name and alias in the catalog, for suggestions. */
 export function gpuNames(): string[] {
   return gpuCatalog.flatMap((g) => [g.name, ...g.aliases]);

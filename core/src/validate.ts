@@ -8,10 +8,12 @@ import type { Diagnostic, Fix, Path, Range, Severity } from './diagnostic';
 import type { Experiment, FileKind, TargetsFile } from './config/types';
 import { resolveExtends } from './config/extends';
 import type { BaseFile } from './config/extends';
-import { builtinValidator, chooseSchema, customValidator, isPartialExperiment, schemaReference } from './schema/registry';
+import { builtinValidator, chooseSchema, customValidator, isPartialExperiment, kindFromFileName, modeline as findModeline, schemaReference } from './schema/registry';
+import { SchemaLimitError } from './schema/user-validator';
 import type { SchemaChoice } from './schema/registry';
 import { mapSchemaErrors } from './schema/errors';
 import { whyUnreadable } from './util/disk-host';
+import { quote, readable } from './util/strings';
 import { defaultSettings } from './rules/api';
 import type { FileHost, Report, Rule, RuleContext, ValidationSettings } from './rules/api';
 import { allRules } from './rules';
@@ -40,7 +42,7 @@ export interface Validation {
 
 export function validateText(file: string, text: string, host: FileHost, settings: ValidationSettings = defaultSettings, parsed = parseYaml(text)): Validation {
   const out: Validation = { file, parsed, docs: [], diagnostics: [...parsed.problems] };
-  const modeline = schemaReference(text, undefined);
+  const modeline = findModeline(text);
   for (const ydoc of parsed.docs) {
     const sink = new Sink(out, ydoc, []);
     try {
@@ -54,32 +56,53 @@ export function validateText(file: string, text: string, host: FileHost, setting
   return out;
 }
 
-function validateDoc(out: Validation, ydoc: YamlDoc, sink: Sink, modeline: string | undefined, host: FileHost, settings: ValidationSettings): ValidatedDoc {
+/**
+ * An experiment or sweep file with no document in it (empty, or only comments) has nothing the
+ * schema could reject: an error for a file on disk (`expctl validate`, Validate Workspace) — in the
+ * editor an empty file is one being written.
+ */
+export function emptyFileProblem(file: string, v: Validation): Diagnostic | undefined {
+  const kind = kindFromFileName(file);
+  if (v.docs.length || v.diagnostics.length || (kind !== 'experiment' && kind !== 'sweep')) return undefined;
+  return { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 'error', rule: 'file-empty',
+    message: `the file is empty: ${kind === 'experiment' ? 'an experiment needs at least `command:`' : 'a sweep needs `experiment:` (or `base:`) and its trials (`parameters:`, or `trials:` for method list)'}` };
+}
+
+function validateDoc(out: Validation, ydoc: YamlDoc, sink: Sink, modeline: ReturnType<typeof findModeline>, host: FileHost, settings: ValidationSettings): ValidatedDoc {
   const { file } = out;
-  const ref = modeline ?? schemaReference('', ydoc.value);
-  const schema = chooseSchema(file, ref);
+  const ref = modeline?.ref ?? schemaReference('', ydoc.value);
+  const schema = chooseSchema(file, ref, settings.schemas);
   const vd: ValidatedDoc = { ydoc, schema, config: ydoc.value };
   if (ydoc.value === undefined) return vd; // unusable document, already reported
+  // A problem with the schema itself: on the modeline that named it, else on the `$schema` key.
+  const schemaProblem = (severity: Severity, message: string) => {
+    if (modeline) out.diagnostics.push({ range: toRange(out.parsed.lines, modeline.start, modeline.end), severity, rule: 'schema-ref', message: readable(message) });
+    else sink.add({ rule: 'schema-ref', severity, path: ['$schema'], target: 'value', message });
+  };
 
   if (schema.type === 'remote') {
-    sink.add({ rule: 'schema-ref', severity: 'information', path: ['$schema'], target: 'value',
-      message: `Remote schema ${schema.url} is not fetched: expctl works offline. Save it next to this file and refer to it by path.` });
+    schemaProblem('information', `Remote schema ${schema.url} is not fetched: expctl works offline. Save it next to this file and refer to it by path.`);
     return vd;
   }
   if (schema.type === 'custom') {
     const schemaText = host.readFile(schema.file);
     if (schemaText === undefined) {
       const why = whyUnreadable(schema.file);
-      sink.add({ rule: 'schema-ref', severity: 'error', path: ['$schema'], target: 'value', message: why ? `Schema file ${schema.file} is ${why}; $schema must name a JSON Schema file.` : `Schema file ${schema.file} not found.` });
+      schemaProblem('error', why ? `Schema file ${schema.file} is ${why}; $schema must name a JSON Schema file.` : `Schema file ${schema.file} not found.`);
       return vd;
     }
-    const v = customValidator(schema.file, schemaText);
-    if (v.error || !v.validate) {
-      sink.add({ rule: 'schema-ref', severity: 'error', path: ['$schema'], target: 'value', message: v.error ?? 'Schema not usable.' });
+    const v = customValidator(schema.file, schemaText, (f) => host.readFile(f));
+    if (v.error || !v.check) {
+      schemaProblem('error', v.error ?? 'Schema not usable.');
       return vd;
     }
-    v.validate(ydoc.value);
-    for (const p of mapSchemaErrors(v.validate.errors)) sink.add({ rule: 'schema', ...p });
+    try {
+      for (const p of mapSchemaErrors(v.check(ydoc.value))) sink.add({ rule: 'schema', ...p });
+    } catch (e) {
+      // A looping, too deep or combinatorial schema: said once, on the schema reference.
+      if (!(e instanceof SchemaLimitError)) throw e;
+      schemaProblem('error', `Schema ${schema.file} could not check this document: ${e.message}.`);
+    }
     return vd;
   }
   if (schema.type === 'none') return vd;
@@ -144,8 +167,8 @@ function loadSweepExperiment(vd: ValidatedDoc, sink: Sink, file: string, config:
     const text = host.readFile(abs);
     if (text === undefined) {
       const why = whyUnreadable(abs);
-      if (why) sink.add({ rule: 'experiment-invalid', severity: 'error', path: ['experiment'], target: 'value', message: `Experiment file "${sweep.experiment}" is ${why} (${abs}); name an experiment YAML file.` });
-      else if (settings.checkFiles) sink.add({ rule: 'file-exists', severity: 'error', path: ['experiment'], target: 'value', message: `Experiment file "${sweep.experiment}" not found (looked for ${abs}).` });
+      if (why) sink.add({ rule: 'experiment-invalid', severity: 'error', path: ['experiment'], target: 'value', message: `Experiment file ${quote(sweep.experiment)} is ${why} (${abs}); name an experiment YAML file.` });
+      else if (settings.checkFiles) sink.add({ rule: 'file-exists', severity: 'error', path: ['experiment'], target: 'value', message: `Experiment file ${quote(sweep.experiment)} not found (looked for ${abs}).` });
       return;
     }
     const inner = validateText(abs, text, host, settings);
@@ -230,13 +253,30 @@ class Sink {
   }
 
   private emit(r: Report): void {
-    const { range, note } = this.rangeOf(r.path, r.target ?? 'value');
-    const d: Diagnostic = { range, severity: r.severity as Severity, message: note ? `${r.message} ${note}` : r.message, rule: r.rule };
+    const at = this.rangeOf(r.path, r.target ?? 'value');
+    const { note } = at;
+    const range = (r.span && !note && this.withinValue(r.path, r.span)) || at.range;
+    // readable: values a rule put in its message unquoted (keys, names) must not make it megabytes long.
+    const d: Diagnostic = { range, severity: r.severity as Severity, message: readable(note ? `${r.message} ${note}` : r.message), rule: r.rule };
     if (r.fixes?.length && !note) {
       const fixes = r.fixes.map((f) => this.fix(f)).filter((f): f is NonNullable<Diagnostic['fixes']>[number] => !!f);
       if (fixes.length) d.fixes = fixes;
     }
     this.out.diagnostics.push(d);
+  }
+
+  /** `span` (offsets in the string value at `p`) in the file, when the value is written as is — plain, or quoted without escapes. */
+  private withinValue(p: Path, span: { start: number; end: number }): Range | undefined {
+    const node = locate(this.ydoc.doc as Document.Parsed, p).value;
+    const s = nodeSpan(node);
+    const value = (node as { value?: unknown } | null | undefined)?.value;
+    if (!s || typeof value !== 'string') return undefined;
+    const written = this.out.parsed.text.slice(s[0], s[1]);
+    const base = written === value ? s[0] : (written[0] === '"' || written[0] === "'") && written.slice(1, -1) === value ? s[0] + 1 : undefined;
+    if (base === undefined) return undefined;
+    // An empty span (the end of the text) underlines the last character.
+    const start = span.end > span.start ? span.start : Math.max(0, Math.min(span.start, value.length - 1));
+    return toRange(this.out.parsed.lines, base + start, base + Math.max(span.end, start + 1));
   }
 
   private span(node: Node | null | undefined): Range | undefined {
@@ -284,7 +324,7 @@ class Sink {
         edits.push({ range: r, newText: e.newText });
       }
     }
-    return { title: f.title, edits, preferred: f.preferred };
+    return { title: readable(f.title), edits, preferred: f.preferred };
   }
 
   /** Appends `key: value` as the last entry of a block mapping, at its indentation. */

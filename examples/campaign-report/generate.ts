@@ -89,7 +89,18 @@ const HEADER = ['Job Name', 'DAG Source', 'HTCondor Cluster ID', 'Attempt Sequen
   'Submit Time', 'Start Time', 'End Time', 'Execution Duration (seconds)', 'Total Duration (seconds)',
   'Total Bytes Sent', 'Total Bytes Received', 'Number of GPUs', 'GPU Device Name', 'GPU Memory MB', 'GPU Capability',
   'Held Time', 'Released Time', 'Evicted Time', 'Aborted Time',
-  'Transfer Input Start Time', 'Transfer Input End Time', 'Transfer Input Duration (seconds)', 'Epochs Completed'];
+  'Transfer Input Start Time', 'Transfer Input End Time', 'Transfer Input Duration (seconds)', 'Epochs Completed',
+  'GPU Utilization (%)', 'GPU Memory Used MB', 'Request Memory MB', 'Memory Usage MB', 'Request CPUs', 'CPUs Usage', 'Request Disk MB', 'Disk Usage MB'];
+
+/** Requests per DAG kind (HTCondor RequestMemory MB, RequestCpus, RequestDisk MB). */
+const REQUESTS: Record<string, { memoryMb: number; cpus: number; diskMb: number }> = {
+  gb1_lr_sweep: { memoryMb: 16384, cpus: 4, diskMb: 20480 },
+  avgfp_pretrain: { memoryMb: 32768, cpus: 8, diskMb: 51200 },
+  tem1_finetune: { memoryMb: 8192, cpus: 4, diskMb: 10240 },
+  imagenet_resnet50: { memoryMb: 65536, cpus: 16, diskMb: 204800 },
+};
+// input-bound sites keep GPUs waiting on data: lower utilisation
+const UTIL_PENALTY: Record<string, number> = { ospool: 18, delta: 0, expanse: 6, anvil: 4, bridges2: 8, aws: 2 };
 
 interface Row {
   job: string; dag: string; cluster: Cluster; seq: number; status: string; resource: string;
@@ -218,6 +229,26 @@ export function generateJobSummary(options: GenerateOptions = {}): string {
   clusters.sort((a, b) => a.submit - b.submit).forEach((c, i) => { c.id = 8_412_001 + i; });
   out.sort((a, b) => (a.job < b.job ? -1 : a.job > b.job ? 1 : a.cluster.id - b.cluster.id || a.seq - b.seq));
 
+  // Usage columns from a PRNG of their own, drawn in output order: the other columns stay what they were.
+  const use = mulberry32((options.seed ?? 42) + 0x5eed);
+  const usage = (r: Row): Array<string | number> => {
+    const req = REQUESTS[r.dag];
+    const dag = DAGS.find((d) => d.name === r.dag)!;
+    if (r.start === undefined) return ['', '', req.memoryMb, '', req.cpus, '', req.diskMb, ''];
+    const evaluate = /eval/.test(r.job);
+    let util: number | string = '';
+    let gpuMem: number | string = '';
+    if (r.gpu && r.gpus > 0) {
+      const total = r.gpu.memoryMb * r.gpus;
+      util = Math.round(10 * Math.min(99, Math.max(3, (evaluate ? 45 : 82) - UTIL_PENALTY[r.resource] + 9 * normal(use, 0, 1)))) / 10;
+      const need = dag.memoryNeedMb * (evaluate ? 0.6 : 1) * r.gpus * (0.85 + 0.15 * use());
+      gpuMem = Math.round(Math.min(total, need));
+    }
+    const mem = Math.round(req.memoryMb * (0.35 + 0.8 * use()));
+    const cpus = Math.round(100 * req.cpus * (0.3 + 0.7 * use())) / 100;
+    const disk = Math.round(((evaluate ? 0.1 : 1) * dag.inputBytes + dag.checkpointBytes) / 1048576 * (1 + 0.5 * use()));
+    return [util, gpuMem, req.memoryMb, mem, req.cpus, cpus, req.diskMb, disk];
+  };
   const iso = (t: number | undefined) => (t === undefined ? '' : new Date(Math.round(t / 1000) * 1000).toISOString().slice(0, 19));
   const secs = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? '' : String(Math.round(b / 1000) - Math.round(a / 1000)));
   const lines = [HEADER.join(',')];
@@ -229,6 +260,7 @@ export function generateJobSummary(options: GenerateOptions = {}): string {
       r.sent, r.received, r.gpus, ran && r.gpu ? r.gpu.name : '', ran && r.gpu ? r.gpu.memoryMb * r.gpus : '', ran && r.gpu ? r.gpu.capability : '',
       iso(r.held), iso(r.released), iso(r.evicted), iso(r.aborted),
       iso(r.transferStart), iso(r.transferEnd), secs(r.transferStart, r.transferEnd), r.epochs ?? '',
+      ...usage(r),
     ].join(','));
   }
   return lines.join('\n') + '\n';

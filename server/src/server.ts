@@ -1,38 +1,50 @@
 // The expctl language server: a thin LSP adapter over core/. Validation results are cached per
-// document version; files a validation read (extends bases, the sweep's experiment, targets.yaml)
-// are tracked so that editing one re-checks the documents that depend on it.
+// document version; files a validation read or looked for (extends bases, the sweep's experiment,
+// targets.yaml, the script in `command`, schema files) are tracked, watched through the client
+// (workspace/didChangeWatchedFiles), and editing, creating or deleting one re-checks its dependants.
 import * as fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   createConnection, ProposedFeatures,
-  CodeActionKind, CompletionItemKind, DiagnosticSeverity, DocumentDiagnosticReportKind, InsertTextFormat, InsertTextMode,
-  MarkupKind, SymbolKind, TextDocumentSyncKind, TextDocuments,
+  CodeActionKind, CompletionItemKind, DiagnosticSeverity, DidChangeWatchedFilesNotification, DocumentDiagnosticReportKind, ErrorCodes, InsertTextFormat, InsertTextMode,
+  MarkupKind, ResponseError, SymbolKind, TextDocumentSyncKind, TextDocuments,
 } from 'vscode-languageserver/node';
 import type {
-  CodeAction, CompletionItem, Connection, Diagnostic as LspDiagnostic, DocumentSymbol, InitializeResult,
+  CodeAction, CompletionItem, Connection, Diagnostic as LspDiagnostic, Disposable, DocumentSymbol, FileSystemWatcher, InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { validateText } from '../../core/src/validate';
+import { emptyFileProblem, validateText } from '../../core/src/validate';
 import type { Validation } from '../../core/src/validate';
 import { defaultSettings } from '../../core/src/rules/api';
 import type { ValidationSettings } from '../../core/src/rules/api';
 import type { Diagnostic } from '../../core/src/diagnostic';
-import { parseYaml } from '../../core/src/yaml/document';
+import { MAX_TEXT_LENGTH, parseYaml } from '../../core/src/yaml/document';
 import { complete } from '../../core/src/lang/completion';
 import type { CompletionEntry, CompletionHost } from '../../core/src/lang/completion';
 import { hover } from '../../core/src/lang/hover';
 import { documentSymbols } from '../../core/src/lang/symbols';
 import type { Symbol as CoreSymbol } from '../../core/src/lang/symbols';
 import { fileInfo } from '../../core/src/lang/info';
-import { builtinValidator } from '../../core/src/schema/registry';
-import { diskHost } from '../../core/src/util/disk-host';
-import { FileInfoRequest } from './protocol';
-import type { FileInfoParams, InitOptions, ServerSettings } from './protocol';
+import { builtinValidator, kindFromFileName, SKIPPED_DIRS } from '../../core/src/schema/registry';
+import { diskHost, readTextFile } from '../../core/src/util/disk-host';
+import { planFile } from '../../core/src/runner/runner';
+import { planResult } from '../../core/src/contract';
+import { FileInfoRequest, PlanRequest, ValidateWorkspaceRequest } from './protocol';
+import type { FileInfoParams, InitOptions, PlanParams, PlanResponse, ServerSettings, ValidateWorkspaceParams, ValidateWorkspaceResult } from './protocol';
 
 interface Entry { version: number; validation: Validation; deps: Set<string> }
 interface Settings extends ValidationSettings { debounceMs: number }
 
 const DEFAULTS: Settings = { ...defaultSettings, debounceMs: 150 };
+/** Files watched for dependants at most; past it a file is re-read only when a dependant is edited. */
+const MAX_WATCHED = 1000;
+/** expctl/plan: trials made at most when the request does not say. */
+const DEFAULT_PLAN_LIMIT = 2000;
+/** Validate Workspace: files checked at most. */
+const MAX_WORKSPACE_FILES = 5000;
+/** Our own file names, watched while Validate Workspace shows closed files. */
+const OWN_FILES = ['**/*.{experiment,sweep}.{yaml,yml}', '**/{experiment,sweep,targets}.{yaml,yml}'];
 
 function uriToPath(uri: string): string {
   try { return uri.startsWith('file:') ? fileURLToPath(uri) : uri; } catch { return uri; }
@@ -59,6 +71,13 @@ export function startServer(connection: Connection): void {
   let snippets = true;
   let mode: NonNullable<InitOptions['diagnostics']> = 'push';
   let canRefresh = false;
+  let canWatch = false;
+  let relativePatterns = false;
+  let initialized = false;
+  let folders: string[] = [];
+  let canFolders = false;
+  /** Closed files whose diagnostics Validate Workspace published, by path; deps unset while open in the editor. */
+  const checked = new Map<string, { uri: string; deps?: Set<string> }>();
 
   /** Asks a pull-mode client to pull again (only if it said it can). */
   function refreshPull(): void {
@@ -92,7 +111,7 @@ export function startServer(connection: Connection): void {
     let s = settingsCache.get(uri);
     if (!s) {
       s = connection.workspace.getConfiguration({ scopeUri: uri, section: 'expctl' }).then(
-        (raw: ServerSettings | null) => shape(raw),
+        (raw: ServerSettings | null) => shape(raw, uri),
         () => DEFAULTS,
       );
       settingsCache.set(uri, s);
@@ -100,13 +119,18 @@ export function startServer(connection: Connection): void {
     return s;
   }
 
-  function shape(raw: ServerSettings | null | undefined): Settings {
+  function shape(raw: ServerSettings | null | undefined, uri: string): Settings {
     const v = raw?.validation ?? {};
+    // expctl.schemas paths and globs are relative to the document's workspace folder (its own folder outside any).
+    const file = uriToPath(uri);
+    const root = folders.filter((f) => file.startsWith(f + path.sep)).sort((a, b) => b.length - a.length)[0] ?? path.dirname(file);
+    const schemas = raw?.schemas && typeof raw.schemas === 'object' && !Array.isArray(raw.schemas) ? { root, schemas: raw.schemas } : undefined;
     const num = (x: unknown, d: number) => (typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : d);
     return {
       maxTrials: num(v.maxTrials, DEFAULTS.maxTrials),
       debounceMs: num(v.debounceMs, DEFAULTS.debounceMs),
       checkFiles: typeof v.checkFiles === 'boolean' ? v.checkFiles : DEFAULTS.checkFiles,
+      schemas,
     };
   }
 
@@ -125,8 +149,12 @@ export function startServer(connection: Connection): void {
         message: `expctl could not check this file: ${(e as Error).message}`,
       }] };
     }
+    // Editors send every YAML file (so a modeline or expctl.schemas can name a schema anywhere): a
+    // file that is neither ours nor names a schema is another tool's — no diagnostics, not even syntax.
+    if (!kindFromFileName(validation.file) && validation.docs.every((d) => d.schema.type === 'none')) validation.diagnostics = [];
     const entry = { version: doc.version, validation, deps };
     cache.set(doc.uri, entry);
+    watchDeps();
     return entry;
   }
 
@@ -157,14 +185,159 @@ export function startServer(connection: Connection): void {
     });
   }
 
-  /** Re-checks open documents that read `path` during their last validation. */
-  function revalidateDependents(path: string, except?: string): void {
+  /** Re-checks open documents that read (or looked for) `file` during their last validation. */
+  function revalidateDependents(file: string, except?: string): void {
     for (const [uri, entry] of cache) {
-      if (uri === except || !entry.deps.has(path)) continue;
+      if (uri === except || !entry.deps.has(file)) continue;
       entry.version = -1;
       if (mode === 'pull') refreshPull();
       else schedule(uri);
     }
+  }
+
+  // Watchers: the client reports changes to exactly the files the open documents (and the closed
+  // files Validate Workspace checked) read or looked for — existing or not, so creating a missing
+  // train.py clears its error. Re-registered as one set whenever that set changes.
+  let watchedKey = '';
+  let watchTimer: NodeJS.Timeout | undefined;
+  let registration: Promise<Disposable | undefined> = Promise.resolve(undefined);
+
+  function watchDeps(): void {
+    if (!canWatch || !initialized) return;
+    clearTimeout(watchTimer);
+    watchTimer = setTimeout(syncWatchers, 50); // one registration per burst of validations
+  }
+
+  function syncWatchers(): void {
+    const paths = new Set<string>();
+    for (const e of cache.values()) for (const p of e.deps) paths.add(p);
+    for (const c of checked.values()) for (const p of c.deps ?? []) paths.add(p);
+    // While closed files are shown, OWN_FILES covers our files inside the folders: no watcher each.
+    if (checked.size) for (const p of paths) if (kindFromFileName(p) && folders.some((f) => p.startsWith(f + path.sep))) paths.delete(p);
+    const watchers = [...paths].sort().slice(0, MAX_WATCHED).map(watcherFor);
+    if (checked.size) watchers.push(...OWN_FILES.map((globPattern) => ({ globPattern })));
+    const key = JSON.stringify(watchers);
+    if (key === watchedKey) return;
+    watchedKey = key;
+    if (paths.size > MAX_WATCHED) connection.console.warn(`expctl: ${paths.size} files to watch; watching the first ${MAX_WATCHED}. Others are re-read when a file that uses them is edited.`);
+    // The new set is registered before the old one goes, so no change falls between the two.
+    registration = registration.then(async (old) => {
+      const next = watchers.length === 0 ? undefined : await connection.client.register(DidChangeWatchedFilesNotification.type, { watchers }).then(
+        (d) => d,
+        (e: unknown) => { connection.console.error(`expctl: could not register file watchers: ${String(e)}`); return undefined; },
+      );
+      old?.dispose();
+      return next;
+    });
+  }
+
+  /** A watcher for one file: relative to its workspace folder (or its own folder) when the client allows. */
+  function watcherFor(file: string): FileSystemWatcher {
+    if (!relativePatterns) return { globPattern: globLiteral(file.split(path.sep).join('/')) };
+    const base = folders.find((f) => file.startsWith(f + path.sep)) ?? path.dirname(file);
+    return { globPattern: { baseUri: pathToFileURL(base).href, pattern: globLiteral(path.relative(base, file).split(path.sep).join('/')) } };
+  }
+
+  /** Re-checks closed files Validate Workspace showed that read `changed` (or are it), one at a time. */
+  const recheckQueue = new Set<string>();
+  let draining = false;
+  function recheckClosed(changed: string): void {
+    for (const [file, c] of checked) if (c.deps?.has(changed)) recheckQueue.add(file);
+    if (draining || !recheckQueue.size) return;
+    draining = true;
+    void (async () => {
+      for (const file of recheckQueue) {
+        recheckQueue.delete(file);
+        await checkClosed(file).catch((e) => connection.console.error(`expctl: ${String(e)}`));
+        await new Promise((r) => setImmediate(r)); // a changed targets.yaml may concern thousands: stay responsive
+      }
+      draining = false;
+    })();
+  }
+
+  /**
+   * Validates a closed file from disk and publishes its diagnostics, as `expctl validate` reports
+   * them; a file that is gone has its diagnostics cleared and is forgotten.
+   */
+  async function checkClosed(file: string): Promise<Diagnostic[]> {
+    const uri = checked.get(file)?.uri ?? pathToFileURL(file).href;
+    const deps = new Set<string>([file]);
+    // Read as the CLI reads it (the host's 5 MB cap is for referenced files): a file past the
+    // parser's 8 MB gets its file-too-large note; only one past 64 MB is not even read.
+    const read = readTextFile(file, 8 * MAX_TEXT_LENGTH);
+    if ('missing' in read) {
+      checked.delete(file);
+      void connection.sendDiagnostics({ uri, diagnostics: [] });
+      watchDeps();
+      return [];
+    }
+    let diagnostics: Diagnostic[];
+    if ('refused' in read) {
+      diagnostics = [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 'error', rule: 'file-unreadable',
+        message: `expctl cannot check this file: it is ${read.refused}.` }];
+    } else {
+      // Settings of the file's folder: one configuration request per folder, not per file.
+      const v = validateText(file, read.text, host(deps), await settingsFor(pathToFileURL(path.dirname(file)).href));
+      const empty = emptyFileProblem(file, v); // as `expctl validate` says of a file on disk
+      diagnostics = empty ? [empty] : v.diagnostics;
+    }
+    if (documents.get(uri)) return diagnostics; // opened meanwhile: the editor's copy is what counts
+    checked.set(file, { uri, deps });
+    void connection.sendDiagnostics({ uri, diagnostics: diagnostics.map(toLsp) });
+    watchDeps();
+    return diagnostics;
+  }
+
+  /** Our files under the workspace folders, sorted, at most `limit` (and whether there were more). */
+  async function workspaceFiles(limit: number): Promise<{ files: string[]; capped: boolean }> {
+    const files: string[] = [];
+    const walk = async (dir: string): Promise<boolean> => {
+      let entries: fs.Dirent[];
+      try { entries = await fs.promises.readdir(dir, { withFileTypes: true }); } catch { return true; }
+      for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) { if (!SKIPPED_DIRS.has(e.name) && !(await walk(p))) return false; }
+        else if (e.isFile() && kindFromFileName(p)) {
+          if (files.length === limit) return false;
+          files.push(p);
+        }
+      }
+      return true;
+    };
+    for (const f of await workspaceFolders()) if (!(await walk(f))) return { files, capped: true };
+    return { files, capped: false };
+  }
+
+  async function workspaceFolders(): Promise<string[]> {
+    // Asked at each use: folders added since `initialize` count.
+    if (canFolders) {
+      const live = await connection.workspace.getWorkspaceFolders().catch(() => null);
+      if (live) folders = live.map((f) => uriToPath(f.uri));
+    }
+    return folders;
+  }
+
+  async function validateWorkspace(params: ValidateWorkspaceParams | undefined): Promise<ValidateWorkspaceResult> {
+    const limit = typeof params?.maxFiles === 'number' && params.maxFiles > 0 ? Math.floor(params.maxFiles) : MAX_WORKSPACE_FILES;
+    const { files, capped } = await workspaceFiles(limit);
+    const open = openByPath();
+    const result: ValidateWorkspaceResult = { files: files.length, errors: 0, warnings: 0, filesWithErrors: 0, capped, limit };
+    for (const file of files) {
+      const doc = open.get(file);
+      let diagnostics: Diagnostic[];
+      if (doc) {
+        diagnostics = (await current(doc.uri))?.entry.validation.diagnostics ?? [];
+        checked.set(file, { uri: doc.uri }); // listed from disk again once closed
+      } else {
+        diagnostics = await checkClosed(file);
+        await new Promise((r) => setImmediate(r)); // answer the editor between files
+      }
+      const errors = diagnostics.filter((d) => d.severity === 'error').length;
+      result.errors += errors;
+      result.warnings += diagnostics.filter((d) => d.severity === 'warning').length;
+      if (errors) result.filesWithErrors++;
+    }
+    return result;
   }
 
   connection.onInitialize((params): InitializeResult => {
@@ -174,6 +347,11 @@ export function startServer(connection: Connection): void {
     const opts = (params.initializationOptions ?? {}) as InitOptions;
     mode = opts.diagnostics ?? 'push';
     canRefresh = !!caps.workspace?.diagnostics?.refreshSupport;
+    canWatch = !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration;
+    relativePatterns = !!caps.workspace?.didChangeWatchedFiles?.relativePatternSupport;
+    canFolders = !!caps.workspace?.workspaceFolders;
+    folders = (params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri }] : [])).map((f) => uriToPath(f.uri));
+    warmUp();
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -188,7 +366,10 @@ export function startServer(connection: Connection): void {
   });
 
   // Compile the schemas while the editor is still starting, not on the first keystroke.
-  connection.onInitialized(() => { setImmediate(() => { for (const k of ['experiment', 'sweep', 'targets'] as const) builtinValidator(k); }); });
+  connection.onInitialized(() => {
+    initialized = true; // dynamic registration (file watchers) is allowed from now on
+    watchDeps();
+  });
 
   connection.onDidChangeConfiguration(() => {
     settingsCache.clear();
@@ -196,7 +377,17 @@ export function startServer(connection: Connection): void {
     refreshPull();
   });
 
-  documents.onDidOpen((e) => { schedule(e.document.uri, true); revalidateDependents(uriToPath(e.document.uri), e.document.uri); });
+  documents.onDidOpen((e) => {
+    schedule(e.document.uri, true);
+    revalidateDependents(uriToPath(e.document.uri), e.document.uri);
+    // A closed file Validate Workspace showed is now the editor's: drop what was pushed for it
+    // (a pull-mode client would list both), unless the open document's push replaces it.
+    const c = checked.get(uriToPath(e.document.uri));
+    if (c) {
+      c.deps = undefined;
+      if (mode === 'pull' || c.uri !== e.document.uri) void connection.sendDiagnostics({ uri: c.uri, diagnostics: [] });
+    }
+  });
   documents.onDidChangeContent((e) => {
     if (e.document.version === 1 && !cache.has(e.document.uri)) return; // the open event schedules it
     schedule(e.document.uri);
@@ -206,10 +397,19 @@ export function startServer(connection: Connection): void {
     clearTimeout(timers.get(e.document.uri));
     cache.delete(e.document.uri);
     settingsCache.delete(e.document.uri);
-    if (mode !== 'pull') void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+    // A file Validate Workspace showed stays in Problems, checked from disk again.
+    if (checked.has(uriToPath(e.document.uri))) void checkClosed(uriToPath(e.document.uri));
+    else if (mode !== 'pull') void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
     revalidateDependents(uriToPath(e.document.uri));
+    watchDeps();
   });
-  connection.onDidChangeWatchedFiles((p) => { for (const c of p.changes) revalidateDependents(uriToPath(c.uri)); });
+  connection.onDidChangeWatchedFiles((p) => {
+    for (const c of p.changes) {
+      const changed = uriToPath(c.uri);
+      revalidateDependents(changed);
+      recheckClosed(changed);
+    }
+  });
 
   connection.languages.diagnostics.on(async (params) => {
     const cur = await guard(() => current(params.textDocument.uri), undefined);
@@ -226,7 +426,7 @@ export function startServer(connection: Connection): void {
   connection.onHover((params) => guard(async () => {
     const cur = await current(params.textDocument.uri);
     if (!cur) return null;
-    const h = hover(cur.entry.validation, cur.doc.offsetAt(params.position));
+    const h = hover(cur.entry.validation, cur.doc.offsetAt(params.position), host());
     return h ? { contents: { kind: MarkupKind.Markdown, value: h.markdown }, range: h.range } : null;
   }, null));
 
@@ -261,6 +461,23 @@ export function startServer(connection: Connection): void {
     return text === undefined ? null : fileInfo(validateText(p, text, host(), await settingsFor(params.uri)));
   }, null));
 
+  connection.onRequest(PlanRequest, (params: PlanParams) => guard(async (): Promise<PlanResponse> => {
+    const file = uriToPath(params.uri);
+    const limit = Math.max(1, Math.floor(params.limit ?? DEFAULT_PLAN_LIMIT));
+    const { plan, diagnostics } = planFile(file, host(), { ...await settingsFor(params.uri), maxTrials: limit }, limit);
+    if (plan) return { plan: planResult(plan) };
+    const errors = diagnostics.map((d) => ({ line: d.range.start.line + 1, column: d.range.start.character + 1, message: d.message, rule: d.rule }));
+    return { errors: errors.length ? errors : [{ line: 1, column: 1, message: 'holds no experiment or sweep', rule: 'file-kind' }] };
+  }, { errors: [{ line: 1, column: 1, message: 'could not be planned: the language server failed (see the expctl output)', rule: 'internal' }] }));
+
+  connection.onRequest(ValidateWorkspaceRequest, async (params: ValidateWorkspaceParams | undefined) => {
+    try { return await validateWorkspace(params); } catch (e) {
+      // Not a silent empty answer: the client shows why the check did not happen.
+      connection.console.error(`expctl: ${(e as Error).stack ?? String(e)}`);
+      throw new ResponseError(ErrorCodes.InternalError, `expctl could not check the workspace: ${(e as Error).message}`);
+    }
+  });
+
   async function guard<T>(fn: () => Promise<T> | T, fallback: T): Promise<T> {
     try { return await fn(); } catch (e) {
       connection.console.error(`expctl: ${(e as Error).stack ?? String(e)}`);
@@ -294,10 +511,18 @@ function toCompletion(c: CompletionEntry, doc: TextDocument, pos: { line: number
   return {
     label: c.label, kind: COMPLETION_KIND[c.kind], detail: c.detail, sortText: c.sortText,
     documentation: c.documentation ? { kind: MarkupKind.Markdown, value: c.documentation } : undefined,
-    textEdit: { range: { start: doc.positionAt(c.replaceStart), end: pos }, newText: text },
+    textEdit: { range: { start: doc.positionAt(c.replaceStart), end: c.replaceEnd === undefined ? pos : doc.positionAt(c.replaceEnd) }, newText: text },
     insertTextFormat: snippets && c.snippet ? InsertTextFormat.Snippet : InsertTextFormat.PlainText,
     insertTextMode: InsertTextMode.adjustIndentation,
   };
+}
+
+/**
+ * A file name as a glob that matches it. Glob syntax has no portable escape, so each special
+ * character becomes `?` (any one character): the file is always matched, at worst with a neighbour.
+ */
+function globLiteral(p: string): string {
+  return p.replace(/[*?[\]{}]/g, '?');
 }
 
 /** Snippet syntax → plain text, for clients without snippet support. */
@@ -314,3 +539,21 @@ function toSymbol(s: CoreSymbol): DocumentSymbol {
   return { name: s.name || ' ', detail: s.detail, kind: SYMBOL_KIND[s.kind], range: s.range, selectionRange: s.selectionRange, children: s.children?.map(toSymbol) };
 }
 
+
+/** One small file of each kind, checked once while the editor waits for `initialize`. */
+const WARM_UP: Array<[string, string]> = [
+  ['/expctl-warm-up/w.experiment.yaml', 'name: w\ncommand: [python3, w.py, "{params.lr}"]\nparams: { lr: 0.1 }\nretry: { max_retries: 1, on: [oom] }\nresources: { gpus: 1 }\n'],
+  ['/expctl-warm-up/w.sweep.yaml', 'base: { name: w, command: [python3, w.py] }\nmethod: grid\nparameters:\n  params.lr: { values: [0.1, 0.01] }\n  params.bs:\n    values: [1, 2]\n'],
+  ['/expctl-warm-up/targets.yaml', 'targets:\n  box: { type: local, max_parallel: 2 }\n'],
+];
+
+/**
+ * Compiles the validators and runs the parser, schema checks and rules once on tiny files, so that
+ * the user's first file does not pay for V8 compiling them (a third of a 13k-line file's first
+ * check). Done in `initialize`, whose answer the editor awaits while it starts anyway.
+ */
+function warmUp(): void {
+  const none = { readFile: () => undefined, exists: () => false };
+  for (const k of ['experiment', 'sweep', 'targets'] as const) builtinValidator(k);
+  for (const [file, text] of WARM_UP) validateText(file, text, none);
+}

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runPrinted, waitFor } from '../helpers/wait';
+import type { CancelResult, DetachResult, ErrorResult, LsResult, PlanResult, StatusResult } from '../../core/src/contract';
 
 const CLI = path.resolve('dist/cli.js');
 const run = (args: string[], opts: { cwd?: string; shell?: string; env?: NodeJS.ProcessEnv } = {}) => {
@@ -20,6 +21,16 @@ fs.writeFileSync(path.join(dir, 'train.py'), '');
 fs.writeFileSync(path.join(dir, 'ok.experiment.yaml'), 'name: ok\ncommand: [python3, train.py]\nparams: { lr: 0.1, bs: 32 }\nrepeat: 2\n');
 fs.writeFileSync(path.join(dir, 'bad.experiment.yaml'), 'name: bad\ncommand: [python3, train.py]\nrepeat: 0\nretry: { max_retries: 1, backoff_base_s: 2, on: [oom] }\nmetrics: { goal: minimise }\n');
 fs.writeFileSync(path.join(dir, 's.sweep.yaml'), 'experiment: ./ok.experiment.yaml\nmethod: grid\nparameters:\n  params.lr: { values: [0.1, 0.01] }\n  params.bs: { values: [16, "a,b"] }\nname_template: "lr{params.lr}-bs{params.bs}"\n');
+
+test('<command> --help and -h print that command\'s usage, exit 0 (it was "Unknown option")', () => {
+  for (const [args, first] of [[['compare', '--help'], '  expctl compare <runs>'], [['plan', '-h'], '  expctl plan <sweep|experiment>'], [['run', 'x.sweep.yaml', '--help'], '  expctl run <sweep|experiment>']] as const) {
+    const r = run([...args]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out.split('\n')[1].slice(0, first.length), first, args.join(' '));
+    assert.doesNotMatch(r.out, /expctl validate/, 'only that command');
+  }
+  assert.match(run(['compare', '--help']).out, /--group-by KEY/, 'compare lists the options it shares with stats');
+});
 
 test('validate: the examples are clean', () => {
   // Whatever kubeconfig this machine has: the examples' contexts (kind-expctl…) are not in it.
@@ -118,7 +129,7 @@ test('run, ls and logs: the store as users read it', async () => {
   assert.equal(ls.code, 0, ls.err);
   assert.match(ls.out.split('\n')[0], /^run\s+sweep\s+status\s+attempts\s+started\s+duration\s+last failure$/);
   assert.match(ls.out, /^e-0-r1-\S+\s+e-\S+\s+failed\s+1\s+.*exit:1$/m);
-  const failedOnly = JSON.parse(run(['ls', '--status', 'failed', '--json', '--store', '.expctl'], { cwd: ws }).out);
+  const failedOnly = JSON.parse(run(['ls', '--status', 'failed', '--json', '--store', '.expctl'], { cwd: ws }).out).runs;
   assert.equal(failedOnly.length, 1);
   const logs = run(['logs', failedOnly[0].id.slice(0, 6), '--store', '.expctl'], { cwd: ws });
   assert.equal(logs.out, 'out-1\n');
@@ -203,7 +214,7 @@ test('status: per-sweep counts, the running trial with its latest metric; --watc
   const r = run(['run', 'e.experiment.yaml', '--detach', '--store', '.expctl'], { cwd: ws });
   assert.equal(r.code, 0, r.err);
   await waitFor(() => {
-    const s = JSON.parse(run(['status', '--json', '--store', '.expctl'], { cwd: ws }).out)[0];
+    const s = JSON.parse(run(['status', '--json', '--store', '.expctl'], { cwd: ws }).out).sweeps[0];
     return s?.counts.succeeded === 1 && s.running[0]?.latest ? s : undefined;
   }, 'one trial done and one reporting');
   const plain = run(['status', '--store', '.expctl'], { cwd: ws });
@@ -235,7 +246,7 @@ test('run --gpus: the given GPUs are scheduled, each run gets its own through CU
   const r = run(['run', 'e.experiment.yaml', '--gpus', '3', '--store', '.expctl'], { cwd: ws });
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /max_parallel 1, GPUs 3 /);
-  const [rec] = JSON.parse(run(['ls', '--json', '--store', '.expctl'], { cwd: ws }).out);
+  const [rec] = JSON.parse(run(['ls', '--json', '--store', '.expctl'], { cwd: ws }).out).runs;
   assert.deepEqual(rec.gpus, [3]);
   assert.equal(run(['logs', rec.id, '--store', '.expctl'], { cwd: ws }).out, 'gpu=3\n');
   const bad = run(['run', 'e.experiment.yaml', '--gpus', 'all', '--store', '.expctl'], { cwd: ws });
@@ -267,4 +278,72 @@ test('run: a retry line says what on_failure changed for the next attempt (env v
   assert.equal(r.code, 0, r.out + r.err);
   assert.match(r.out, /↻ e-0: oom — retry in 0\.0 s \(attempt 2, params\.batch_size → 32, env SECRETISH\)/);
   assert.doesNotMatch(r.out, /s3cr3t/);
+});
+
+test('--json of plan, ls, status and cancel: one versioned object each (core/src/contract.ts), as the extension reads them', async () => {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'expctl-cli-json-'));
+  fs.writeFileSync(path.join(ws, 'e.experiment.yaml'), 'name: e\ncommand: [sh, -c, "if [ {repeat} = 1 ]; then sleep 60; fi"]\nrepeat: 2\n');
+  const plan = JSON.parse(run(['plan', 'e.experiment.yaml', '--json'], { cwd: ws }).out) as PlanResult;
+  assert.deepEqual({ ...plan, trials: plan.trials.map((t) => t.name) },
+    { version: 1, file: path.join(fs.realpathSync(ws), 'e.experiment.yaml'), kind: 'experiment', name: 'e', method: 'experiment', max_parallel: 1, sweep_id: plan.sweep_id, total: 2, excluded: 0, trials: ['e-0-r0', 'e-0-r1'] });
+  const started = JSON.parse(run(['run', 'e.experiment.yaml', '--detach', '--json', '--store', '.expctl'], { cwd: ws }).out) as DetachResult;
+  assert.equal(started.status, 'started');
+  const status = await waitFor(() => {
+    const s = JSON.parse(run(['status', '--json', '--store', '.expctl'], { cwd: ws }).out) as StatusResult;
+    return s.sweeps[0]?.counts.running === 1 && s.sweeps[0].counts.succeeded === 1 ? s : undefined;
+  }, 'one trial done, one running');
+  assert.equal(status.version, 1);
+  assert.equal(status.store, path.join(fs.realpathSync(ws), '.expctl'));
+  assert.equal(status.sweeps[0].id, started.sweep_id);
+  // A damaged run.json is listed apart, not among the runs.
+  fs.mkdirSync(path.join(ws, '.expctl', 'runs', 'broken'));
+  fs.writeFileSync(path.join(ws, '.expctl', 'runs', 'broken', 'run.json'), '{"id": "broken"');
+  const ls = JSON.parse(run(['ls', '--json', '--store', '.expctl'], { cwd: ws }).out) as LsResult;
+  assert.equal(ls.version, 1);
+  assert.deepEqual(ls.runs.map((r) => [r.trial.name, r.status]), [['e-0-r0', 'succeeded'], ['e-0-r1', 'running']]);
+  assert.deepEqual(ls.damaged.map((d) => path.basename(path.dirname(d.file))), ['broken']);
+  const running = ls.runs[1].id;
+  const cancel = run(['cancel', started.sweep_id, '--json', '--store', '.expctl'], { cwd: ws });
+  assert.equal(cancel.code, 0, cancel.err);
+  assert.deepEqual(JSON.parse(cancel.out) as CancelResult, { version: 1, id: started.sweep_id, kind: 'sweep', cancelled: [running] });
+  await waitFor(() => (JSON.parse(run(['ls', '--json', '--store', '.expctl'], { cwd: ws }).out) as LsResult).runs[1].status === 'cancelled' || undefined, 'the run cancelled');
+  const again = JSON.parse(run(['cancel', running.slice(0, 8), '--json', '--store', '.expctl'], { cwd: ws }).out) as CancelResult;
+  assert.deepEqual(again, { version: 1, id: running, kind: 'run', cancelled: [] }, 'a prefix names the run; nothing left to stop');
+  fs.rmSync(ws, { recursive: true, force: true });
+});
+
+test('status --watch --json prints one versioned object per change and ends with the runs', async () => {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'expctl-cli-watch-json-'));
+  fs.writeFileSync(path.join(ws, 'e.experiment.yaml'), 'name: e\ncommand: [sh, -c, "while [ ! -f go ]; do sleep 0.05; done"]\n');
+  const started = JSON.parse(run(['run', 'e.experiment.yaml', '--detach', '--json', '--store', '.expctl'], { cwd: ws }).out) as DetachResult;
+  await waitFor(() => (JSON.parse(run(['status', '--json', '--store', '.expctl'], { cwd: ws }).out) as StatusResult).sweeps[0]?.counts.running === 1 || undefined, 'running');
+  const { spawn } = await import('node:child_process');
+  const watcher = spawn(process.execPath, [CLI, 'status', '--watch', '--json', '--interval', '0.1', '--store', '.expctl'], { cwd: ws });
+  let out = '';
+  watcher.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (out.includes('"running": 1')) fs.writeFileSync(path.join(ws, 'go'), '');
+  });
+  assert.equal(await new Promise((res) => watcher.on('exit', res)), 0);
+  // Pretty-printed objects, one after another: split where one ends and the next begins.
+  const objects = out.trim().split(/\n(?=\{)/).map((t) => JSON.parse(t) as StatusResult);
+  assert.ok(objects.length >= 2, out);
+  for (const o of objects) assert.equal(o.version, 1);
+  assert.equal(objects[0].sweeps[0].counts.running, 1);
+  assert.deepEqual(objects.at(-1)!.sweeps.map((s) => [s.id, s.counts.succeeded, s.counts.running]), [[started.sweep_id, 1, 0]]);
+  fs.rmSync(ws, { recursive: true, force: true });
+});
+
+test('--json failures answer in JSON too (ErrorResult), with the whole message; an answer already printed is not followed by one', () => {
+  const bad = run(['plan', 'bad.experiment.yaml', '--json'], { cwd: dir });
+  assert.equal(bad.code, 1);
+  const e = JSON.parse(bad.out) as ErrorResult;
+  assert.deepEqual({ ...e, message: e.message.split('\n').at(-1) }, { version: 1, status: 'error', exit_code: 1, message: 'bad.experiment.yaml: cannot plan, 2 errors (see above).' });
+  assert.match(e.message, /^bad\.experiment\.yaml:3:9: error: .*\[schema\]$/m, 'its diagnostics, one per line, as on stderr');
+  const usage = run(['ls', 'extra', '--json'], { cwd: dir });
+  assert.equal(usage.code, 2);
+  assert.deepEqual(JSON.parse(usage.out), { version: 1, status: 'error', exit_code: 2, message: 'ls takes no file; filter with --sweep ID or --status S' });
+  const v = run(['validate', 'bad.experiment.yaml', '--json'], { cwd: dir });
+  assert.equal(v.code, 1);
+  assert.equal((JSON.parse(v.out) as { errors: number }).errors, 2, 'one JSON document: the answer');
 });

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cliFailure, needsCli, runCli } from '../../client/src/cli';
+import { cliFailure, cliJson, runCli } from '../../client/src/cli';
 import { FileStore } from '../../core/src/store/store';
 import type { RunRecord } from '../../core/src/store/store';
 import { freePort } from '../../core/src/util/net';
@@ -33,8 +33,9 @@ test('▶ Run on a cluster that does not answer: exit 1, and the message says wh
   const { ws, store } = await workspace();
   const r = await runCli(CLI, ['run', path.join(ws, 'train.experiment.yaml'), '--detach', '--json', '--store', store, '--target', 'cluster'], ws);
   assert.equal(r.code, 1, r.out + r.err);
-  assert.equal(r.out, '', 'no JSON answer: nothing started');
-  const said = cliFailure(r);
+  const answer = cliJson(r);
+  assert.ok('error' in answer, 'no JSON answer: nothing started');
+  const said = answer.error;
   // The first line alone ("… preflight on context 'test' (…) failed:") would hide the reason.
   assert.match(said, /^train: target cluster: preflight on context 'test' \(https:\/\/127\.0\.0\.1:\d+\) failed: - cannot reach the API server: .*ECONNREFUSED.* — is the cluster up, and is this the right context\? \(kubectl --context test get ns\) nothing was started \(--no-preflight skips these checks\)$/);
   assert.equal(fs.existsSync(path.join(store, 'runs')), false, 'no run in the store');
@@ -54,11 +55,13 @@ test('Cancel of a cluster run goes to the CLI, whose refusal is told whole', asy
   };
   s.create(run, 'name: train\n');
   await s.flush();
-  assert.equal(needsCli(run), true);
-  const r = await runCli(CLI, ['cancel', run.id, '--store', store], store);
+  // As the extension cancels every run: `expctl cancel --json`.
+  const r = await runCli(CLI, ['cancel', run.id, '--json', '--store', store], store);
   assert.equal(r.code, 1, r.out + r.err);
+  const answer = cliJson(r);
+  assert.ok('error' in answer);
   // The CLI tried to delete the attempt's Job, in the background (its pods go with it).
-  assert.match(cliFailure(r), /^cancel: the cluster refused: request to https:\/\/127\.0\.0\.1:\d+\/apis\/batch\/v1\/namespaces\/training\/jobs\/train-0a1b2c3d-a1\?propagationPolicy=Background failed, reason: connect ECONNREFUSED .*\(the runs are marked; run expctl cancel again once it answers\)$/);
+  assert.match(answer.error, /^cancel: the cluster refused: request to https:\/\/127\.0\.0\.1:\d+\/apis\/batch\/v1\/namespaces\/training\/jobs\/train-0a1b2c3d-a1\?propagationPolicy=Background failed, reason: connect ECONNREFUSED .*\(the runs are marked; run expctl cancel again once it answers\)$/);
   fs.rmSync(ws, { recursive: true, force: true });
 });
 

@@ -69,6 +69,58 @@ test('item 11: plan --limit and run --dry-run on a 10^9-trial grid answer at onc
   assert.equal(dry.code, 1, dry.out + dry.err);
   assert.equal(dry.out, '');
   assert.equal(dry.err, 'expctl: huge.sweep.yaml: 1,000,000,000 trials, more than --dry-run lists (100,000); `expctl plan huge.sweep.yaml --limit 20` shows the first ones\n');
+  // Without --limit, plan refuses as --dry-run does (it expanded every trial and ran out of memory).
+  const all = cli(ws, ['plan', 'huge.sweep.yaml']);
+  assert.equal(all.code, 1, all.out + all.err);
+  assert.equal(all.err, 'expctl: huge.sweep.yaml: 1,000,000,000 trials, more than plan lists without --limit (100,000); `expctl plan huge.sweep.yaml --limit 20` shows the first ones\n');
+  const run = cli(ws, ['run', 'huge.sweep.yaml']);
+  assert.equal(run.code, 1, run.out + run.err);
+  assert.equal(run.err, 'expctl: huge.sweep.yaml: 1,000,000,000 trials, more than one sweep runs (100,000); split it into several sweep files (e.g. one per value of a parameter) or sample it with method: random; nothing was started\n');
+  assert.equal(fs.existsSync(path.join(ws, '.expctl', 'runs')), false, 'nothing started');
+});
+
+test('item 11: a 10^9-trial grid with exclude rules and a name_template: exact total, names checked among the trials listed, at once', { timeout: 60_000 }, () => {
+  const ws = workspace({ 'e.experiment.yaml': EXPERIMENT,
+    'huge.sweep.yaml': `${HUGE}exclude:\n  - { params.a: 1 }\n  - { params.b: [1, 2] }\nname_template: "t-{params.a}-{params.b}-{params.c}"\n` });
+  const plan = cli(ws, ['plan', 'huge.sweep.yaml', '--limit', '2']);
+  assert.equal(plan.code, 0, plan.err);
+  assert.match(plan.out, /^huge\.sweep\.yaml: 997002000 trials \(method grid, 2998000 excluded, max_parallel 1\)\n/);
+  assert.match(plan.out, /\n1 +t-0-0-1 /);
+  fs.writeFileSync(path.join(ws, 'huge.sweep.yaml'), fs.readFileSync(path.join(ws, 'huge.sweep.yaml'), 'utf8').replace('-{params.c}', ''));
+  const dup = cli(ws, ['plan', 'huge.sweep.yaml', '--limit', '5']);
+  assert.equal(dup.code, 1, dup.out);
+  assert.match(dup.err, /^huge\.sweep\.yaml:\d+:\d+: error: Trials 0 and 1 are both named "t-0-0" \(4 collisions in the first 5 trials\); add \{params\.c\} to name_template \[duplicate-trial-name\]\n/);
+});
+
+test('item 11: report on epoch-millisecond times and on a stray far-future date; compare on 126,000 runs', { timeout: 120_000 }, () => {
+  const ws = workspace({});
+  const csv = parseCsv(fs.readFileSync(path.resolve('examples/campaign-report/job_summary.csv'), 'utf8'));
+  const col = (name: string) => csv.header.indexOf(name);
+  const write = (file: string, edit: (cells: string[], i: number) => void) => {
+    const rows = csv.rows.map((r, i) => { const cells = [...r.cells]; edit(cells, i); return cells.join(','); });
+    fs.writeFileSync(path.join(ws, file), `${csv.header.join(',')}\n${rows.join('\n')}\n`);
+  };
+  const times = ['Submit Time', 'Start Time', 'End Time'].map(col);
+  write('ms.csv', (c) => { for (const i of times) if (c[i]) c[i] = String(Date.parse(`${c[i]}Z`)); });
+  write('far.csv', (c, i) => { if (i === 5) c[col('Start Time')] = '9000-01-01T00:00:00'; });
+  const iso = cli(ws, ['report', path.resolve('examples/campaign-report/job_summary.csv'), '--json']);
+  const ms = cli(ws, ['report', 'ms.csv', '--json']);
+  assert.equal(ms.code, 0, ms.err);
+  const period = (r: { out: string }) => (JSON.parse(r.out) as { figures?: { period: unknown }; period?: unknown }).figures?.period ?? (JSON.parse(r.out) as { period: unknown }).period;
+  assert.deepEqual(period(ms), period(iso), 'epoch ms read as ms, not as seconds (the year 57139)');
+  const t0 = Date.now();
+  const far = cli(ws, ['report', 'far.csv', '--out', 'far-report']);
+  assert.equal(far.code, 0, far.err);
+  assert.ok(Date.now() - t0 < 30_000, `a stray date in the year 9000 took ${Date.now() - t0} ms (it filled 2.6 million days, 111 s, then aborted)`);
+  assert.ok(fs.existsSync(path.join(ws, 'far-report', 'epochs-per-day.png')));
+  // Spreading 126,000 spans into Math.min overflowed the stack (exit 70).
+  const big = Array.from({ length: 126_000 }, (_, i) => `a${i},succeeded,2025-01-01T00:00:00Z,2025-01-01T00:01:00Z,${10 + (i % 7) / 10}`);
+  fs.writeFileSync(path.join(ws, 'big.csv'), `run,status,started,ended,value\n${big.join('\n')}\n`);
+  fs.writeFileSync(path.join(ws, 'small.csv'), `run,status,started,ended,value\n${['b0', 'b1', 'b2'].map((r) => `${r},succeeded,2025-01-01T00:00:00Z,2025-01-01T00:02:00Z,12`).join('\n')}\n`);
+  const cmp = cli(ws, ['compare', 'big.csv', 'small.csv', '--metric', 'value', '--json']);
+  assert.equal(cmp.code, 0, cmp.err);
+  const rows = (JSON.parse(cmp.out) as { rows: Array<{ key: string; n: number }> }).rows;
+  assert.deepEqual(rows.map((r) => [r.key, r.n]), [['big', 126_000], ['small', 3]]);
 });
 
 test('item 11: validate rejects a sweep whose experiment: is a sweep, or an empty file, naming which', { timeout: 60_000 }, () => {
@@ -145,4 +197,18 @@ test('item 11: a --store, --chart or --out that cannot be written is one line an
     assert.doesNotMatch(r.err, /^\s+at /m, 'no stack trace');
   }
   assert.equal(fs.existsSync(path.join(ws, '.expctl')), false, 'no store made elsewhere');
+});
+
+test('a sweep whose experiment has errors does not run: one error on the sweep\'s experiment: line (it ran, and crashed rendering a mapping as an argument)', { timeout: 60_000 }, () => {
+  const ws = workspace({
+    'e.experiment.yaml': 'name: e\nparams: { a: 0 }\ncommand: [python3, -c, "print(\'{\\\\"x\\\\": 1}\')"]\n',
+    'g.sweep.yaml': 'experiment: ./e.experiment.yaml\nmethod: grid\nparameters:\n  params.a: { values: [1, 2] }\n',
+  });
+  for (const args of [['run', 'g.sweep.yaml'], ['run', 'g.sweep.yaml', '--dry-run'], ['plan', 'g.sweep.yaml']]) {
+    const r = cli(ws, args);
+    assert.equal(r.code, 1, args.join(' ') + r.out + r.err);
+    assert.match(r.err, /^g\.sweep\.yaml:1:13: error: \.\/e\.experiment\.yaml has \d+ errors?; first at 3:\d+: .* \[experiment-invalid\]\n/, args.join(' '));
+    assert.doesNotMatch(r.err, /internal error/);
+  }
+  assert.equal(fs.existsSync(path.join(ws, '.expctl', 'runs')), false, 'nothing started');
 });

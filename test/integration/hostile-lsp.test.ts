@@ -163,3 +163,32 @@ test('a huge $schema file is refused with its size', async () => {
   assert.match(messages(r.diagnostics), /huger\.schema\.json is 12 MB, over the 5 MB limit/);
   await stillValidates();
 });
+
+test('a 10^9-trial grid with exclude rules and a name_template is answered at once, with its exact size', async () => {
+  write('e.experiment.yaml', 'name: e\ncommand: [python3, train.py]\nparams: { a: 0, b: 0, c: 0 }\n');
+  const range = '{ range: { min: 0, max: 999, step: 1 } }';
+  const text = `experiment: ./e.experiment.yaml\nmethod: grid\nparameters:\n  params.a: ${range}\n  params.b: ${range}\n  params.c: ${range}\n` +
+    'exclude:\n  - { params.a: 1 }\n  - { params.b: [1, 2] }\nname_template: "t-{params.a}-{params.b}"\n';
+  const { diagnostics, ms } = await check('huge.sweep.yaml', text, 2_000);
+  assert.ok(ms < 2_000, `${ms} ms (it took ~2 min)`);
+  assert.match(messages(diagnostics), /This sweep expands to 997,002,000 trials \(1,000 × 1,000 × 1,000, less 2,998,000 excluded\)/);
+  assert.match(messages(diagnostics), /Trials 0 and 1 are both named "t-0-0" \(9,990 collisions in the first 10,000 trials\); add \{params\.c\} to name_template/);
+  await stillValidates();
+});
+
+test('work on one heavy document does not hold up another beyond 2 s', async () => {
+  let heavy = 'name: heavy\ncommand: [python3, train.py]\nenv:\n';
+  for (let i = 0; heavy.length < 1024 * 1024; i++) heavy += `  KEY_${i}: value_${i}\n`;
+  heavy += 'bad: [unclosed\n';
+  const heavyUri = fileUri(path.join(dir, 'heavy.experiment.yaml'));
+  const lightUri = fileUri(path.join(dir, 'light.experiment.yaml'));
+  const heavyDone = server.waitForDiagnostics(heavyUri, { timeoutMs: 10_000 });
+  const lightDone = server.waitForDiagnostics(lightUri, { timeoutMs: 10_000 });
+  const started = Date.now();
+  await server.open(heavyUri, heavy);
+  await server.open(lightUri, 'name: light\ncommand: [python3, train.py]\nprocesses: 2\n');
+  await lightDone;
+  const light = Date.now() - started;
+  await heavyDone;
+  assert.ok(light < 2_000, `the light document waited ${light} ms`);
+});

@@ -3,10 +3,11 @@
 // metric names that are Object's own (`__proto__`, `constructor`, `toString`) add no phantom
 // columns and bad names are counted; a NUL byte or an over-long argument is a validation error and,
 // rendered from params, one spawn_error that is not retried (the helper survives it); tqdm-style
-// `\r` progress is parsed line by line with the runner's memory flat.
+// `\r` progress is parsed line by line with the runner's memory flat; a full disk (item 7, a real
+// 1 MB tmpfs) ends the runner with one message, leaves no temp file, and a resume finishes the sweep.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -179,4 +180,38 @@ test('a metric line longer than 64 KiB: its start is read, the rest dropped, and
   assert.equal(run.metrics_bad_lines, 1);
   assert.equal(run.metrics_first_bad?.line, 1);
   assert.match(run.metrics_first_bad!.error, /^longer than the 64 KiB line limit, so only its start was read \(not JSON: .*\); report fewer values per line$/);
+});
+
+test('item 7: a full disk ends the runner with one message naming the file, nothing half-written, and a resume finishes the sweep', (t) => {
+  assert.equal(process.getuid?.(), 0, 'this test mounts a 1 MB tmpfs as the store\'s disk: run it as root (CI does)');
+  const dir = workspace({});
+  const disk = path.join(dir, 'disk');
+  fs.mkdirSync(disk);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', disk]);
+  t.after(() => { execFileSync('umount', ['-l', disk]); });
+  // Each trial prints ~2 MB: the first one fills the disk with its stdout.log.
+  const experiment = (lines: number) => `name: chatty\nparams: { a: 0 }\ncommand: [python3, chatty.py, "${lines}"]\nretry: { max_retries: 3, on: [nonzero] }\n`;
+  fs.writeFileSync(path.join(disk, 'chatty.py'), 'import sys\nfor i in range(int(sys.argv[1])): print("x" * 100, flush=True)\nprint(\'@expctl {"loss": 1}\')\n');
+  fs.writeFileSync(path.join(disk, 'e.experiment.yaml'), experiment(20_000));
+  fs.writeFileSync(path.join(disk, 'g.sweep.yaml'), 'experiment: ./e.experiment.yaml\nmethod: grid\nparameters:\n  params.a: { values: [1, 2, 3] }\n');
+  const full = cli(disk, ['run', 'g.sweep.yaml']);
+  assert.equal(full.code, 1, full.out + full.err);
+  const said = full.err.trimEnd().split('\n');
+  assert.equal(said.length, 1, full.err);
+  assert.match(said[0], new RegExp(`^expctl: disk full: no space left to write ${disk}/\\.expctl/\\S+( \\(.+\\))?; \\d+(\\.\\d)? K?B free on its file system\\. Free space there and run the same command again: a run resumes, keeping the trials that finished\\.$`));
+  assert.doesNotMatch(full.out + full.err, /internal error|^\s+at /m);
+  const leftovers = execFileSync('find', [path.join(disk, '.expctl'), '-name', '*.tmp*'], { encoding: 'utf8' });
+  assert.equal(leftovers, '', 'no temp file or folder left behind');
+  for (const r of runs(disk)) assert.notEqual(r.status, 'failed', `${r.id}: the full disk is not the trial's failure`);
+  assert.equal(runs(disk)[0].attempts[0].failure_class, 'interrupted', 'not counted against max_retries');
+  // Space comes back (the logs are removed) and the trials print less: the same command finishes the sweep.
+  for (const r of runs(disk)) fs.rmSync(path.join(disk, '.expctl', 'runs', r.id, 'stdout.log'), { force: true });
+  fs.writeFileSync(path.join(disk, 'e.experiment.yaml'), experiment(20));
+  const resumed = cli(disk, ['run', 'g.sweep.yaml']);
+  assert.equal(resumed.code, 0, resumed.out + resumed.err);
+  const after = runs(disk);
+  assert.deepEqual(after.map((r) => r.status), ['succeeded', 'succeeded', 'succeeded']);
+  assert.equal(after.length, 3, 'the interrupted runs were resumed, not run again beside them');
+  const rows = fs.readFileSync(path.join(disk, '.expctl', 'runs.csv'), 'utf8').trimEnd().split('\n');
+  assert.equal(rows.length, 4, 'runs.csv: a header and the three runs');
 });

@@ -12,6 +12,7 @@ import { createMessageConnection, IPCMessageReader, IPCMessageWriter } from 'vsc
 import type { CompletionItem, CompletionList, PublishDiagnosticsParams } from 'vscode-languageserver';
 import { clientCapabilities, fileUri, messageOf, startServer } from '../helpers/lsp-client';
 import type { LspClient, Settings } from '../helpers/lsp-client';
+import type { PlanParams, PlanResponse } from '../../server/src/protocol';
 
 const SERVER = path.resolve('dist/server.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'expctl-lsp-'));
@@ -227,4 +228,20 @@ test('IPC transport (--node-ipc), as VS Code starts it', async () => {
   await conn.sendNotification('exit');
   await exited;
   conn.dispose();
+});
+
+test('expctl/plan: the trials of the open text (unsaved edits included), as `expctl plan --json`; errors when it cannot run', async () => {
+  const uri = write('plan.sweep.yaml', 'experiment: ./train.experiment.yaml\nparameters:\n  params.lr: { values: [0.1] }\n');
+  await server.open(uri, 'experiment: ./train.experiment.yaml\nmethod: grid\nparameters:\n  params.lr: { values: [0.1, 0.2, 0.3] }\nmax_parallel: 2\n');
+  const r = await server.request('expctl/plan', { uri, limit: 2 } satisfies PlanParams) as PlanResponse;
+  assert.ok('plan' in r, JSON.stringify(r));
+  assert.deepEqual({ ...r.plan, trials: r.plan.trials.map((t) => t.params) }, {
+    version: 1, file: path.join(dir, 'plan.sweep.yaml'), kind: 'sweep', name: 'plan', method: 'grid', max_parallel: 2, sweep_id: r.plan.sweep_id,
+    total: 3, excluded: 0, trials: [{ 'params.lr': 0.1 }, { 'params.lr': 0.2 }],
+  });
+  const bad = write('bad-plan.sweep.yaml', 'experiment: ./missing.experiment.yaml\nmethod: grid\nparameters:\n  params.lr: { values: [0.1] }\n');
+  const e = await server.request('expctl/plan', { uri: bad } satisfies PlanParams) as PlanResponse;
+  assert.ok('errors' in e, JSON.stringify(e));
+  assert.equal(e.errors[0].line, 1);
+  assert.match(e.errors[0].message, /missing\.experiment\.yaml/);
 });

@@ -95,7 +95,7 @@ test('NaN, Infinity, nested objects and bad lines through stdout and the metrics
   // expctl status (text and JSON) and runs.csv.
   const st = cli(dir, 'status', '--store', '.expctl');
   assert.ok(st.out.includes(`  ⚠ 3 metric lines could not be read in 1 run; first at ${run.id} stdout line 4: @expctl {loss: 1} — not JSON: expected`), st.out);
-  const json = JSON.parse(cli(dir, 'status', '--json', '--store', '.expctl').out)[0];
+  const json = JSON.parse(cli(dir, 'status', '--json', '--store', '.expctl').out).sweeps[0];
   assert.deepEqual(json.metricProblems.badLines, { lines: 3, runs: 1, first: { ...run.metrics_first_bad, run: run.id } });
   const csv = fs.readFileSync(path.join(dir, '.expctl', 'runs.csv'), 'utf8').split('\n');
   const header = csv[0].split(',');
@@ -127,11 +127,11 @@ test('a sweep: a run without its primary metric warns everywhere; a NaN is never
   // Maximize: a NaN compared as a number would never win, nor may it — the finite 0.3 is the best.
   assert.ok(st.includes(`best val_loss (maximize): 0.3 — ok (${byName.ok.id})`), st);
 
-  const stats = cli(dir, 'stats', 's.sweep.yaml', '--metric', 'val_loss', '--json');
+  const stats = cli(dir, 'stats', 's.sweep.yaml', '--metric', 'val_loss', '--group-by', 'sweep_id', '--json');
   assert.equal(stats.code, 0, stats.err);
   const [g] = JSON.parse(stats.out).groups;
   assert.deepEqual([g.summary.n, g.summary.excluded, g.reasons], [1, 2, { NaN: 1, missing: 1 }]);
-  assert.match(stats.err, /^s: 2 values of val_loss excluded \(1 NaN, 1 missing\)$/m);
+  assert.match(stats.err, /^e-sweep-[0-9a-f]{8}: 2 values of val_loss excluded \(1 NaN, 1 missing\)$/m, "grouped by sweep_id: the group is the sweep");
 });
 
 test('metrics.required: a run that exits 0 without its primary metric fails as no_metric, and is not retried', () => {
@@ -187,6 +187,7 @@ test('metrics from Kafka: `expctl run` refuses before starting anything, for the
   assert.match(e.err, /^k\.experiment\.yaml:4:21: error: metrics from Kafka are not supported yet: this version reads metrics from stdout \(@expctl lines\) and the metrics file \(\$EXPCTL_METRICS_FILE\) only; remove "kafka" from metrics\.sources \(list stdout or file instead\) \[metrics-source-kafka\]$/m);
   const s = cli(dir, 'run', 'k.sweep.yaml');
   assert.equal(s.code, 1);
-  assert.match(s.err, /^expctl: k\.experiment\.yaml: metrics from Kafka are not supported yet: .*; nothing was started$/m);
+  // A sweep of an experiment with errors cannot run: the sweep says which error, where.
+  assert.match(s.err, /^k\.sweep\.yaml:1:13: error: \.\/k\.experiment\.yaml has 1 error; first at 4:21: metrics from Kafka are not supported yet: .* \[experiment-invalid\]$/m);
   assert.equal(fs.existsSync(path.join(dir, '.expctl', 'runs')), false);
 });

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { DetachResult } from '../../core/src/contract';
+import type { DetachResult, StatusResult } from '../../core/src/contract';
 import { waitFor } from '../helpers/wait';
 
 const CLI = path.resolve('dist/cli.js');
@@ -47,7 +47,7 @@ test('a failed trial is skipped, --dry-run agrees; a changed script re-runs ever
   const dry2 = cli(dir, 'run', 's.sweep.yaml', '--dry-run');
   assert.match(dry2.out, /3 to run \(3 changed\)/);
   assert.match(cli(dir, 'status').out, /3 changed \(expctl run re-runs them\)/);
-  assert.equal((JSON.parse(cli(dir, 'status', '--json').out) as Array<{ changed: number }>)[0].changed, 3);
+  assert.equal((JSON.parse(cli(dir, 'status', '--json').out) as StatusResult).sweeps[0].changed, 3);
   const plan = cli(dir, 'plan', 's.sweep.yaml');
   assert.match(plan.out, /x1\s+\S+\s+changed/);
   const fixed = cli(dir, 'run', 's.sweep.yaml');

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { AttemptRecord, K8sAttempt, RunRecord } from '../../core/src/store/store';
 import { clusterLines, describeAttempt, describeRun, podText } from '../../client/src/describe';
-import { cliFailure, needsCli } from '../../client/src/cli';
+import { cliFailure, cliJson } from '../../client/src/cli';
 import { createTheme, statusColor, statusKey } from '../../core/src/charts/theme';
 
 const JOB: K8sAttempt = { kind: 'Job', namespace: 'training', name: 'lr0-01-bs16-57c5148c-a1', context: 'prod' };
@@ -82,33 +82,30 @@ test('local runs read as before: no pod, no cluster lines', () => {
   assert.equal(describeRun(run({ warnings: ['no val_loss reported'] })).description, 'running · ⚠ no val_loss reported');
 });
 
-test('cancel goes through the CLI for runs with a Job or on a named target, in-process for local ones', () => {
-  assert.equal(needsCli(run()), false);
-  assert.equal(needsCli(run({ attempts: [attempt({ pid: 42 })] })), false);
-  assert.equal(needsCli(run({ target: 'cluster' })), true, 'a queued run on a cluster has no attempt yet');
-  assert.equal(needsCli(run({ attempts: [attempt({ k8s: JOB })] })), true);
-});
-
-test('a CLI failure is told whole on one line: a preflight\'s every problem, not only its first line', () => {
-  const err = [
-    'expctl: grid: target cluster: preflight on context \'prod\' (https://10.0.0.1:6443) failed:',
+test('a CLI failure is told whole on one line, from its JSON answer (ErrorResult): a preflight\'s every problem, not only its first line', () => {
+  const message = [
+    'grid: target cluster: preflight on context \'prod\' (https://10.0.0.1:6443) failed:',
     '  - namespace \'training\' does not exist — create it (kubectl create namespace training) or set namespace: in targets.yaml',
     '  - not allowed in namespace \'training\': create jobs — ask your cluster admin for a Role with these verbs, or use another namespace',
-    'nothing was started (--no-preflight skips these checks)', '',
+    'nothing was started (--no-preflight skips these checks)',
   ].join('\n');
-  assert.equal(cliFailure({ code: 1, out: '', err }),
+  const answer = (m: string, code = 1) => ({ code, out: `${JSON.stringify({ version: 1, status: 'error', exit_code: code, message: m })}\n`, err: `expctl: ${m}\n` });
+  assert.deepEqual(cliJson(answer(message)), { error:
     'grid: target cluster: preflight on context \'prod\' (https://10.0.0.1:6443) failed: - namespace \'training\' does not exist — create it (kubectl create namespace training) or set namespace: in targets.yaml '
-    + '- not allowed in namespace \'training\': create jobs — ask your cluster admin for a Role with these verbs, or use another namespace nothing was started (--no-preflight skips these checks)');
-  // Notes before an error are not the error; nor is the usage hint after one.
-  assert.equal(cliFailure({ code: 2, out: '', err: 'expctl: note: GPU capacity not checked\nexpctl: unknown target \'clustr\'\nRun `expctl --help` for usage.\n' }), 'unknown target \'clustr\'');
-  // Validation errors have no `expctl:` line: all of them — without the warnings newer Node prints about bundled code.
+    + '- not allowed in namespace \'training\': create jobs — ask your cluster admin for a Role with these verbs, or use another namespace nothing was started (--no-preflight skips these checks)' });
+  const long = cliJson(answer(`internal: ${'x'.repeat(2000)}`));
+  assert.ok('error' in long);
+  assert.equal(long.error.length, 600 + '… (the rest in the expctl output)'.length - 1);
+  assert.match(long.error, /^internal: x+… \(the rest in the expctl output\)$/);
+  // An answer: the typed object.
+  assert.deepEqual(cliJson({ code: 0, out: '{"version":1,"id":"s","kind":"sweep","cancelled":[]}\n', err: '' }), { ok: { version: 1, id: 's', kind: 'sweep', cancelled: [] } });
+  // Another version, or no JSON from a CLI that says it succeeded: said, never taken for an answer.
+  assert.match((cliJson({ code: 0, out: '{"version":2}', err: '' }) as { error: string }).error, /did not answer in JSON version 1 .*reinstall the extension/);
+  // No JSON at all (it crashed, or did not start): its stderr, without Node's warnings about bundled code.
   const nodeWarning = '(node:25567) [DEP0040] DeprecationWarning: The `punycode` module is deprecated. Please use a userland alternative instead.\n'
     + '(Use `node --trace-deprecation ...` to show where the warning was created)\n';
-  assert.equal(cliFailure({ code: 1, out: '', err: `${nodeWarning}a.yaml:3:5: error: bad\na.yaml: cannot run, 1 error (see above).\n` }), 'a.yaml:3:5: error: bad a.yaml: cannot run, 1 error (see above).');
+  assert.deepEqual(cliJson({ code: 70, out: '', err: `${nodeWarning}expctl: internal error: boom\n    at x\n` }), { error: 'expctl: internal error: boom at x' });
   assert.equal(cliFailure({ code: 3, out: '', err: '' }), 'exit code 3');
-  const long = cliFailure({ code: 70, out: '', err: `expctl: internal error: ${'x'.repeat(2000)}` });
-  assert.equal(long.length, 600 + '… (the rest in the expctl output)'.length - 1);
-  assert.match(long, /^internal error: x+… \(the rest in the expctl output\)$/);
 });
 
 test('chart colours: the Kubernetes failure classes and pod reasons are statuses', () => {

@@ -53,3 +53,17 @@ test('a sequential subset of the grid: speedup per trial, and the baseline is th
   assert.equal(bare.rows.find((r) => r.key === 'laptop')!.speedup?.baseline, 'cluster');
   assert.equal(bare.rows.find((r) => r.key === 'laptop')!.speedup?.perTrial, false);
 });
+
+test('speedup only between campaigns of the same trials (or a subset); per unit of a --work metric whatever the trials', () => {
+  const keys = (...ks: string[]) => ks;
+  const base = { key: 'seq', values: slow, wallS: 600, workers: 1, trials: 4, trialKeys: keys('a', 'b', 'c', 'd') };
+  const other = { key: 'other', values: fast, wallS: 60, workers: 4, trials: 4, trialKeys: keys('e', 'f', 'g', 'a') };
+  const c = compareGroups([base, other], { metric: 'x', resamples: 200 });
+  const row = c.rows.find((r) => r.key === 'other')!;
+  assert.equal(row.speedup, undefined);
+  assert.equal(row.noSpeedup, 'no speedup against seq: they ran different trials (4 and 4, 1 in common) — compare campaigns of the same trials, or per unit of work with --work METRIC');
+  const subset = compareGroups([base, { ...other, trials: 2, trialKeys: keys('a', 'b'), wallS: 30 }], { metric: 'x', resamples: 200 }).rows.find((r) => r.key === 'other')!;
+  assert.deepEqual([subset.speedup?.speedup, subset.speedup?.perTrial, subset.noSpeedup], [10, true, undefined]);
+  const work = compareGroups([{ ...base, work: 1000 }, { ...other, work: 500 }], { metric: 'x', resamples: 200, work: 'tokens' }).rows.find((r) => r.key === 'other')!;
+  assert.deepEqual([work.speedup?.speedup, work.speedup?.per, work.speedup?.trials, work.speedup?.baselineTrials, work.noSpeedup], [5, 'tokens', 500, 1000, undefined]);
+});

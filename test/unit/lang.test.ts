@@ -171,3 +171,14 @@ test('file info for lenses: sweep trials, parallelism, targets', () => {
   // swept keys' — the file's name and place play no part.
   assert.match(info.sweepId!, /^demo-sweep-[0-9a-f]{8}$/);
 });
+
+test('completion replaces the whole word at the cursor; a key that already has its value gets only its name', () => {
+  const sweep = 'experiment: ./train.experiment.yaml\nmethod: |grid\nparameters:\n  params.batch_size: { values: [1] }\nmax_parallel: 2\n';
+  const { items, offset } = at(`${D}/s.sweep.yaml`, sweep);
+  const random = items.find((i) => i.label === 'random')!;
+  assert.deepEqual([random.replaceStart, random.replaceEnd], [offset, offset + 'grid'.length]);
+  const key = at(`${D}/s.sweep.yaml`, sweep.replace('method: |grid', 'method: grid').replace('max_parallel', 'max_|parallel'));
+  const name = key.items.find((i) => i.label === 'name')!;
+  assert.deepEqual([name.insertText, name.snippet, name.replaceStart, name.replaceEnd], ['name', false, key.offset - 'max_'.length, key.offset + 'parallel'.length]);
+  assert.ok(key.items.every((i) => i.kind === 'property' || i.kind === 'reference'), 'no snippets where a value follows');
+});

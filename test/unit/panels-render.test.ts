@@ -105,7 +105,7 @@ function record(o: { id: string; sweep: string; index: number; name: string; par
   const ended = o.status === 'running' ? undefined : iso(o.startMs + o.durS * 1000);
   return {
     schema_version: 1, id: o.id, sweep_id: o.sweep, experiment: 'train', experiment_file: '/w/train.experiment.yaml',
-    trial: { index: o.index, key: `${o.id}-key`, name: o.name, repeat: 0 }, params: o.params, target: 'local', status: o.status,
+    trial: { index: o.index, key: `trial${o.index}`, name: o.name, repeat: 0 }, params: o.params, target: 'local', status: o.status,
     created: iso(o.startMs - 1000), started: iso(o.startMs), ended, duration_s: ended ? o.durS : undefined,
     attempts: [{
       n: 1, started: iso(o.startMs), ended, duration_s: ended ? o.durS : undefined,
@@ -378,6 +378,16 @@ test('compare panel: box plots, CI bars, ranking with p-values and speedup, curv
   const p = await probe(page);
   assert.equal((p.state as { ui: { by: string; rank: string } }).ui.by, 'params.data_format');
   assert.equal((p.state as { ui: { rank: string } }).ui.rank, 'mean', 'restored choices are kept');
+  // Group by run: each run is a group, its reports (the loaded curve) its values.
+  await page.getByLabel('Group by').selectOption('run');
+  await page.waitForFunction(() => /reports of val_loss/.test(document.querySelector('.toolbar + p')?.textContent ?? ''));
+  // 30 runs have a curve (28 of them succeeded); the others are left out, and the note says so
+  const withCurve = compareInit().data.runs.slice(0, 30).filter((r) => r.status === 'succeeded').length;
+  const note = await page.locator('.toolbar + p').textContent() ?? '';
+  assert.match(note, new RegExp(`^${withCurve} groups`), 'one group per run with a curve');
+  assert.match(note, /runs? without a loaded curve left out/);
+  assert.match(await page.locator('table.grid tbody').textContent() ?? '', /\)500/, 'a run with a curve has n = its 500 reports');
+  assert.equal(((await probe(page)).state as { ui: { by: string } }).ui.by, 'run');
   // The selection is gone from the stores: the panel says so.
   await send(page, { type: 'missing', message: 'Not in a results store of this workspace (yet): sweep seq.' });
   assert.match(await page.locator('.placeholder').textContent() ?? '', /not in a results store/i);

@@ -8,10 +8,10 @@ import * as path from 'node:path';
 import { quantileSorted } from '../../core/src/stats/quantile';
 import {
   buildReport, campaignReport, jobType, loadCampaign, parseTimestamp, renderMarkdown, ReportInputError,
-  type CampaignReport, type ResourceStats,
+  type CampaignReport, type EfficiencyStats, type ResourceStats,
 } from '../../core/src/report';
 import { reportCharts } from '../../core/src/report/charts';
-import { hours, pct } from '../../core/src/report/format';
+import { byteUnit, bytes, hours, pct } from '../../core/src/report/format';
 import { createTheme } from '../../core/src/charts';
 import { FileStore, type RunRecord } from '../../core/src/store/store';
 import { generateJobSummary } from '../../examples/campaign-report/generate';
@@ -33,8 +33,17 @@ interface Reference {
   rows: number;
   overall: RefStats;
   resources: Record<string, RefStats>;
+  job_types: Record<string, RefEfficiency & { attempts: number }>;
+  daily: Record<string, { bytes_received: number; bytes_sent: number; transfer_hours: number }>;
 }
-interface RefStats {
+type RefDist = { count: number; min: number; mean: number; median: number; p95: number; max: number } | null;
+interface RefUsage { attempts: number; requested_mean: number; used_mean: number; over_request: number; used_share: RefDist }
+interface RefEfficiency {
+  gpu_utilization: RefDist; gpu_efficiency: number | null; busy_gpu_hours: number; gpu_memory_used_mb: RefDist; gpu_memory_utilization: RefDist;
+  transfer_share: number | null; transfer_rate: number | null;
+  usage: { memory: RefUsage | null; cpus: RefUsage | null; disk: RefUsage | null };
+}
+interface RefStats extends RefEfficiency {
   attempts: number; successful_attempts: number; unsuccessful_attempts: number; epochs: number;
   hours: number; successful_hours: number; unsuccessful_hours: number; gpu_hours: number;
   success_rate: number | null; attempt_success_rate: number | null; bytes_sent: number; bytes_received: number;
@@ -43,7 +52,35 @@ interface RefStats {
   transfer_input: { count: number; mean: number; median: number; p95: number; max: number } | null;
 }
 
+function closeDist(ours: { count: number; min: number; mean: number; median: number; p95: number; max: number } | null, ref: RefDist, what: string): void {
+  if (ref === null || ours === null) return assert.equal(ours, ref, what);
+  assert.equal(ours.count, ref.count, `${what} count`);
+  for (const k of ['min', 'mean', 'median', 'p95', 'max'] as const) close(ours[k], ref[k], `${what} ${k}`);
+}
+
+/** The optional-column figures (GPU utilisation, memory, transfer efficiency, requested vs used). */
+function assertEfficiency(ours: EfficiencyStats, ref: RefEfficiency, name: string): void {
+  closeDist(ours.gpuUtilization, ref.gpu_utilization, `${name} GPU utilisation`);
+  close(ours.gpuEfficiency, ref.gpu_efficiency, `${name} GPU efficiency`);
+  close(ours.busyGpuHours, ref.busy_gpu_hours, `${name} busy GPU-hours`);
+  closeDist(ours.gpuMemoryUsedMb, ref.gpu_memory_used_mb, `${name} GPU memory used`);
+  closeDist(ours.gpuMemoryUtilization, ref.gpu_memory_utilization, `${name} GPU memory used / total`);
+  close(ours.transferShare, ref.transfer_share, `${name} transfer share`);
+  close(ours.transferRate, ref.transfer_rate, `${name} transfer rate`);
+  for (const k of ['memory', 'cpus', 'disk'] as const) {
+    const o = ours.usage[k];
+    const r = ref.usage[k];
+    if (r === null || o === null) { assert.equal(o, r, `${name} ${k} usage`); continue; }
+    assert.equal(o.attempts, r.attempts, `${name} ${k} attempts`);
+    assert.equal(o.overRequest, r.over_request, `${name} ${k} over request`);
+    close(o.requestedMean, r.requested_mean, `${name} ${k} requested`);
+    close(o.usedMean, r.used_mean, `${name} ${k} used`);
+    closeDist(o.usedShare, r.used_share, `${name} ${k} used / requested`);
+  }
+}
+
 function assertMatches(ours: ResourceStats, ref: RefStats, name: string): void {
+  assertEfficiency(ours, ref, name);
   assert.equal(ours.attempts, ref.attempts, `${name} attempts`);
   assert.equal(ours.successfulAttempts, ref.successful_attempts, `${name} successful attempts`);
   assert.equal(ours.unsuccessfulAttempts, ref.unsuccessful_attempts, `${name} unsuccessful attempts`);
@@ -80,6 +117,94 @@ test('per-resource figures equal pandas on the example campaign (1e-9 relative)'
   assert.deepEqual(r.resources.map((x) => x.resource).sort(), Object.keys(ref.resources).sort());
   for (const res of r.resources) assertMatches(res, ref.resources[res.resource], res.resource);
   assertMatches(r.overall, ref.overall, 'overall');
+});
+
+test('per-job-type transfer efficiency and GPU figures, and data moved per day, equal pandas (1e-9 relative)', () => {
+  const ref = JSON.parse(fixture('campaign-reference.json')) as Reference;
+  const r = example();
+  assert.deepEqual(r.jobTypes.map((j) => j.jobType).sort(), Object.keys(ref.job_types).sort());
+  for (const j of r.jobTypes) {
+    assert.equal(j.attempts, ref.job_types[j.jobType].attempts, `${j.jobType} attempts`);
+    assertEfficiency(j, ref.job_types[j.jobType], j.jobType);
+  }
+  const days = new Map(r.daily.map((d) => [d.date, d]));
+  for (const [day, want] of Object.entries(ref.daily)) {
+    const d = days.get(day)!;
+    close(d.bytesReceived, want.bytes_received, `${day} received`);
+    close(d.bytesSent, want.bytes_sent, `${day} sent`);
+    close(d.transferHours, want.transfer_hours, `${day} transfer hours`);
+  }
+  for (const d of r.daily) if (!(d.date in ref.daily)) assert.deepEqual([d.bytesReceived, d.bytesSent, d.transferHours], [0, 0, 0], `${d.date}: an empty day`);
+  // the per-resource days add up to the day
+  for (const d of r.daily) close(Object.values(d.byResource).reduce((t, c) => t + c.bytesReceived, 0), d.bytesReceived, `${d.date} by resource`);
+});
+
+test('usage columns: absent, they give nulls and no charts; mapped with columns, they are read', () => {
+  const plain = campaignReport(fixture('bad-rows.csv'));
+  assert.deepEqual(plain.overall.usage, { memory: null, cpus: null, disk: null });
+  assert.equal(plain.overall.gpuUtilization, null);
+  assert.equal(plain.overall.gpuEfficiency, null);
+  const names = reportCharts(plain, createTheme()).map((c) => c.name);
+  for (const n of ['gpu-utilization', 'gpu-memory-utilization', 'requested-vs-used-memory', 'requested-vs-used-cpus', 'requested-vs-used-disk']) assert.ok(!names.includes(n), n);
+  assert.doesNotMatch(renderMarkdown(plain), /## GPU utilisation|## Requested and used/);
+
+  const csv = 'name,state,site,runtime_s,gpu_count,util,mem_req,mem_peak,cores,cpu_used,gpu_total,gpu_peak\n'
+    + 'a,completed,lab,3600,2,50,4096,2048,4,3,81920,40960\n'
+    + 'b,failed,lab,1800,1,,4096,6144,4,4,40960,40960\n';
+  const r = campaignReport(csv, { columns: {
+    jobName: 'name', status: 'state', resource: 'site', execSeconds: 'runtime_s', gpus: 'gpu_count', gpuUtilization: 'util',
+    requestMemoryMb: 'mem_req', memoryUsedMb: 'mem_peak', requestCpus: 'cores', cpusUsed: 'cpu_used', gpuMemoryMb: 'gpu_total', gpuMemoryUsedMb: 'gpu_peak',
+  } });
+  const o = r.overall;
+  assert.equal(o.gpuEfficiency, 0.5, 'only the attempt with a utilisation: 2 GPU-hours at 50 %');
+  assert.deepEqual(o.gpuMemoryUtilization && [o.gpuMemoryUtilization.min, o.gpuMemoryUtilization.max], [0.5, 1]);
+  assert.deepEqual(o.usage.memory, { attempts: 2, requestedMean: 4096, usedMean: 4096, usedShare: { count: 2, min: 0.5, mean: 1, median: 1, p95: 1.45, max: 1.5 }, overRequest: 1 });
+  assert.equal(o.usage.cpus?.usedMean, 3.5);
+  assert.equal(o.usage.disk, null);
+  const md = renderMarkdown(r);
+  assert.match(md, /\| lab \| memory \| 2 \| 4\.0 GiB \| 4\.0 GiB \| 100% \| 1 \|/);
+  assert.match(md, /\| lab \| CPUs \| 2 \| 4\.00 \| 3\.50 \| 88% \| 0 \|/);
+  assert.match(md, /## GPU utilisation\n\n\| Resource .*\n\|.*\n\| lab \| 1 \| 50\.0% \| 50\.0% \| 50\.0% \| 50% \|/);
+  const charts = reportCharts(r, createTheme());
+  const mem = charts.find((c) => c.name === 'requested-vs-used-memory')!;
+  assert.equal((mem.config.options!.scales!.y as { title: { text: string } }).title.text, 'Memory (GiB)');
+  assert.deepEqual(mem.config.data.datasets.map((d) => d.data), [[4], [4]]);
+});
+
+test('recommendations from the usage columns: idle GPUs, requests far above or below use', () => {
+  const recs = example().summary.recommendations;
+  const ospool = example().resources.find((x) => x.resource === 'ospool')!;
+  const gpu = recs.find((x) => x.rule === 'gpu-efficiency')!;
+  assert.equal(gpu.resource, 'ospool', 'the input-bound resource');
+  assert.equal(gpu.numbers.gpuEfficiency, ospool.gpuEfficiency);
+  close(gpu.numbers.allocatedGpuHours - gpu.numbers.hours, ospool.busyGpuHours, 'idle = allocated − busy');
+  assert.match(gpu.text, /^GPUs on ospool were busy 63% of their allocated time \(median utilisation 63\.0%; idle: [\d.]+ h of [\d.]+ GPU-hours\)/);
+  assert.ok(!recs.some((x) => x.rule === 'gpu-efficiency' && x.resource === 'delta'), 'a busy resource is not called out');
+  const disk = recs.find((x) => x.rule === 'over-request')!;
+  assert.match(disk.text, /^jobs use a median 14% of the disk they request \(mean 4\.9 GiB used of 42\.8 GiB requested, 3,966 attempts\)/);
+  const mem = recs.find((x) => x.rule === 'under-request')!;
+  assert.equal(mem.numbers.attempts, example().overall.usage.memory!.overRequest);
+  assert.match(mem.text, /^674 attempts \(17%\) used more memory than they requested/);
+});
+
+test('one unit family: charts of data use the binary unit the tables use', () => {
+  const r = example();
+  assert.deepEqual(byteUnit(1023), { unit: 'B', factor: 1 });
+  assert.deepEqual(byteUnit(1024 ** 4 * 3), { unit: 'TiB', factor: 1024 ** 4 });
+  assert.equal(bytes(1024 ** 4 * 3), '3.0 TiB');
+  const charts = reportCharts(r, createTheme());
+  for (const c of charts) {
+    const scales = Object.values(c.config.options?.scales ?? {}) as Array<{ title?: { text?: string } }>;
+    for (const s of scales) assert.doesNotMatch(s.title?.text ?? '', /\b[kMGTP]B\b/, `${c.name}: a decimal unit`);
+  }
+  const byRes = charts.find((c) => c.name === 'bytes-by-resource')!;
+  const unit = /\((\w+)\)/.exec((byRes.config.options!.scales!.y as { title: { text: string } }).title.text)![1];
+  const max = Math.max(...r.resources.flatMap((x) => [x.bytesSent, x.bytesReceived]));
+  assert.equal(unit, byteUnit(max).unit);
+  assert.ok(renderMarkdown(r).includes(` ${bytes(max).split(' ')[1]} |`), 'the tables name the same unit');
+  for (const n of ['gpu-utilization', 'gpu-memory-utilization', 'transfer-rate-by-job-type', 'transfer-share-by-job-type', 'data-received-per-day', 'requested-vs-used-memory', 'requested-vs-used-cpus', 'requested-vs-used-disk']) {
+    assert.ok(charts.some((c) => c.name === n), `${n} chart`);
+  }
 });
 
 test('the committed example CSV is what the generator writes for its defaults', () => {
@@ -162,10 +287,10 @@ test('bad rows and bad values are skipped, counted, and named by line and column
   assert.equal(r.problems.total, 6);
   assert.deepEqual(r.problems.shown, [
     { line: 4, message: 'expected 25 columns, found 6' },
-    { line: 5, column: 'Start Time', value: '2025-13-01T00:00:00', message: 'Start Time: not a date (ISO 8601, YYYY-MM-DD HH:MM:SS or epoch seconds)' },
+    { line: 5, column: 'Start Time', value: '2025-13-01T00:00:00', message: 'Start Time: not a date (ISO 8601, YYYY-MM-DD HH:MM:SS or epoch seconds, ms, µs or ns)' },
     { line: 6, column: 'Execution Duration (seconds)', value: '12o0', message: 'Execution Duration (seconds): not a number' },
     { line: 7, column: 'Number of GPUs', value: '-1', message: 'Number of GPUs: negative' },
-    { line: 12, column: 'Held Time', value: 'yesterday', message: 'Held Time: not a date (ISO 8601, YYYY-MM-DD HH:MM:SS or epoch seconds)' },
+    { line: 12, column: 'Held Time', value: 'yesterday', message: 'Held Time: not a date (ISO 8601, YYYY-MM-DD HH:MM:SS or epoch seconds, ms, µs or ns)' },
     { line: 13, message: 'expected 25 columns, found 26' },
   ]);
 
@@ -196,7 +321,7 @@ test('bad rows and bad values are skipped, counted, and named by line and column
   assert.deepEqual(by.aws.transferInput, null);
   assert.deepEqual(r.daily.map((d) => [d.date, d.attempts, d.epochs, d.cumulativeEpochs]),
     [['2025-03-01', 2, 1, 1], ['2025-03-02', 2, 0, 1], ['2025-03-03', 1, 0, 1], ['2025-03-04', 1, 0, 1]]);
-  assert.deepEqual(r.daily[1].byResource.ospool, { attempts: 1, epochs: 0, cumulativeEpochs: 1, hours: 2 });
+  assert.deepEqual(r.daily[1].byResource.ospool, { attempts: 1, epochs: 0, cumulativeEpochs: 1, hours: 2, bytesSent: r.daily[1].byResource.ospool.bytesSent, bytesReceived: r.daily[1].byResource.ospool.bytesReceived, transferHours: r.daily[1].byResource.ospool.transferHours });
 });
 
 test('filters: a date range on Start Time (else Submit Time), and resources', () => {
@@ -236,7 +361,7 @@ test('job types: epoch and counters removed, words with digits kept', () => {
   assert.deepEqual(types, ['evaluate', 'preprocess', 'resnet50', 'resnet50_eval', 'resnet50_prep', 'train']);
 });
 
-test('timestamps: ISO 8601, space-separated, bare dates, epoch seconds; impossible dates rejected', () => {
+test('timestamps: ISO 8601, space-separated, bare dates, epoch s/ms/µs/ns; impossible dates rejected', () => {
   assert.equal(parseTimestamp('2025-03-04T10:20:30'), Date.UTC(2025, 2, 4, 10, 20, 30));
   assert.equal(parseTimestamp('2025-03-04 10:20'), Date.UTC(2025, 2, 4, 10, 20));
   assert.equal(parseTimestamp('2025-03-04T10:20:30.250Z'), Date.UTC(2025, 2, 4, 10, 20, 30, 250));
@@ -246,6 +371,11 @@ test('timestamps: ISO 8601, space-separated, bare dates, epoch seconds; impossib
   assert.equal(parseTimestamp('2024-02-29'), Date.UTC(2024, 1, 29));
   assert.equal(parseTimestamp('1740909600'), 1740909600_000);
   assert.equal(parseTimestamp('1740909600.5'), 1740909600_500);
+  // Finer epoch units by magnitude (an epoch-ms column read as seconds lands in the year 57139).
+  assert.equal(parseTimestamp('1740909600500'), 1740909600_500);
+  assert.equal(parseTimestamp('1740909600500250'), 1740909600_500.25);
+  assert.equal(parseTimestamp('1740909600500250000'), 1740909600_500.25);
+  assert.equal(parseTimestamp('99999999999'), 99999999999_000, 'below 1e11: still seconds (year 5138)');
   for (const bad of ['2025-02-29', '2025-04-31', '2025-03-04T24:00:00', '2025-03-04T10:60', '2025-03-04T10', '2025-3-4', 'yesterday', '2025-03-04T10:20:30 UTC', '0x10'])
     assert.ok(Number.isNaN(parseTimestamp(bad)), bad);
 });
@@ -306,7 +436,8 @@ test('markdown: sections, well-formed tables, no undefined or NaN', () => {
   const md = renderMarkdown(example());
   assert.ok(md.startsWith('# Campaign report\n\n4,000 attempts'));
   const sections = md.split('\n').filter((l) => l.startsWith('## '));
-  assert.deepEqual(sections, ['## Insights', '## Recommendations', '## Resources', '## Final status', '## GPU types', '## Data transfer', '## Input transfer time', '## By day']);
+  assert.deepEqual(sections, ['## Insights', '## Recommendations', '## Resources', '## Final status', '## GPU types', '## Data transfer',
+    '## Input transfer per job type', '## GPU utilisation', '## Requested and used', '## Input transfer time', '## By day']);
   assert.doesNotMatch(md, /undefined|NaN|null|\[object/);
   // Each table: a header, a separator, and rows with as many cells.
   const cells = (l: string) => l.replace(/\\\|/g, '').split('|').length;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe as suite, it } from 'node:test';
 import {
   QUANTILE_METHODS, StatsError, bootstrapMedianDifference, describe, erfc, geometricMean, groupItems, isEmpty, mannWhitneyCdf,
-  mannWhitneyU, normalCdf, quantileSorted, rankGroups, speedup, studentTCdf, studentTPdf, studentTQuantile, studentTSf,
+  mannWhitneyU, normalCdf, poolItems, quantileSorted, rankGroups, speedup, studentTCdf, studentTPdf, studentTQuantile, studentTSf,
   successRate, summarizeGroups, throughput, valueAt, welchTTest, type Description, type Empty, type GroupItem, type Value,
 } from '../../core/src/stats';
 import { FileStore, type RunRecord } from '../../core/src/store/store';
@@ -495,6 +495,40 @@ suite('group', () => {
       await store.flush(); // run.json files are written in the background
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('runs.csv names of run fields group records too: repeat, trial_name, run_id', () => {
+    const reps = runs.map((r, i) => ({ ...r, trial: { ...r.trial, repeat: i % 2 } }));
+    assert.deepEqual(groupItems(reps, { by: 'repeat', metrics: [] }).map((g) => [g.key, g.size]), [['0', 3], ['1', 2]]);
+    assert.equal(valueAt(runs[1], 'trial_name'), 'trial-r2');
+    assert.equal(valueAt(runs[1], 'run_id'), 'r2');
+    // A CSV column of that name still wins on a CSV row.
+    assert.equal(valueAt({ repeat: '7' }, 'repeat'), '7');
+  });
+
+  it('pools every reported value per group (lists element by element), counting the non-finite ones', () => {
+    const reports: Record<string, unknown[][]> = {
+      r1: [[0.1, 'x'], [0.2], [[0.3, 0.4]]], // metric 0: 0.1, 0.2, 0.3, 0.4; metric 1: 'x' (text)
+      r3: [[0.5], ['NaN']],
+      r2: [[[1, 2, 'Infinity']]],
+    };
+    const groups = poolItems(runs, {
+      by: 'params.lr', metrics: ['lat', 'other'],
+      reported: (item, add) => {
+        for (const line of reports[(item as RunRecord).id] ?? []) line.forEach((v, m) => add(m, v));
+      },
+    });
+    const lr001 = groups.find((g) => g.key === '0.01')!.metrics.lat;
+    assert.deepEqual([...lr001.values], [0.1, 0.2, 0.3, 0.4, 0.5, NaN]);
+    assert.deepEqual(lr001.ids, ['r1', 'r1', 'r1', 'r1', 'r3', 'r3']);
+    assert.deepEqual([lr001.missing, lr001.reasons], [1, { NaN: 1 }]);
+    const other = groups.find((g) => g.key === '0.01')!.metrics.other;
+    // r1's text, and r3 reported no `other` at all.
+    assert.deepEqual([other.missing, other.reasons], [2, { 'not a number': 1, missing: 1 }]);
+    const lr0001 = groups.find((g) => g.key === '0.001')!.metrics.lat;
+    assert.deepEqual([[...lr0001.values], lr0001.reasons], [[1, 2, NaN, NaN], { Infinity: 1, missing: 1 }]);
+    const s = summarizeGroups(groups, 'lat', { quantiles: [0.95] })[1].summary;
+    close(filled(s).quantiles[0].value, filled(describe([0.1, 0.2, 0.3, 0.4, 0.5], { quantiles: [0.95] })).quantiles[0].value, 'pooled p95');
   });
 
   // Speed is measured in bench/stats.ts (10,000 runs × 20 metrics), not asserted here.

@@ -144,9 +144,11 @@ describe('sweep rules', () => {
       assert.deepEqual(r.map(summary), [{ rule: 'sweep-size', severity: 'warning', path: ['parameters'], target: 'key' }]);
       assert.equal(r[0].message, 'This sweep expands to 120,000 trials = 400 × 300 (limit 10,000, setting expctl.validation.maxTrials)');
     });
-    it('says "up to" with exclusions, points at samples for random and trials for list, honours the setting', () => {
+    it('counts a grid\'s exclusions, says "up to" for random ones, points at samples for random and trials for list, honours the setting', () => {
       const ex = only(check({ ...big, exclude: [{ 'params.learning_rate': 1 }] }), 'sweep-size');
-      assert.match(ex[0].message, /^This sweep expands to up to 120,000 trials before exclusions/);
+      assert.match(ex[0].message, /^This sweep expands to 119,700 trials \(400 × 300, less 300 excluded\) \(limit 10,000/);
+      const rndEx = only(check({ method: 'random', samples: 50, exclude: [{ 'params.learning_rate': 1 }] }, { settings: { maxTrials: 10 } }), 'sweep-size');
+      assert.match(rndEx[0].message, /^This sweep expands to up to 50 trials before exclusions \(limit 10,/);
       const rnd = only(check({ method: 'random', samples: 50, repeat: 3 }, { settings: { maxTrials: 100 } }), 'sweep-size');
       assert.deepEqual(rnd.map(summary), [{ rule: 'sweep-size', severity: 'warning', path: ['samples'], target: 'value' }]);
       assert.match(rnd[0].message, /150 trials \(limit 100,/);

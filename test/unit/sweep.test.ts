@@ -95,14 +95,57 @@ describe('grid', () => {
     assert.deepEqual(errs.map((e) => e.rule), ['sweep-grid-continuous', 'sweep-range']);
   });
 
-  it('countTrials is exact for a grid (× repeat) and an upper bound with exclude', () => {
+  it('countTrials is exact for a grid (× repeat), with exclude too; an upper bound for random with exclude', () => {
     const big = grid(Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`params.p${i}`, { range: { min: 0, max: 99, step: 1 } }])));
     assert.deepEqual(countTrials(big), { count: 1e12, exact: true });
     assert.deepEqual(countTrials({ ...archSweep(), repeat: 3 }), { count: 54, exact: true });
-    assert.deepEqual(countTrials({ ...archSweep(), exclude: [{ 'params.num_layers': 3 }] }), { count: 18, exact: false });
+    assert.deepEqual(countTrials({ ...archSweep(), exclude: [{ 'params.num_layers': 3 }] }), { count: 9, exact: true });
+    assert.deepEqual(countTrials(random({ 'params.a': { values: [1, 2] } }, { samples: 7, exclude: [{ 'params.a': 1 }] })), { count: 7, exact: false });
     assert.deepEqual(countTrials(random({ 'params.a': { values: [1] } }, { samples: 7, repeat: 2 })), { count: 14, exact: true });
     assert.deepEqual(countTrials(random({})), { count: 10, exact: true });
     assert.deepEqual(countTrials({ method: 'list', trials: [{}, {}, {}] }), { count: 3, exact: true });
+  });
+});
+
+describe('exclude counted without enumerating', () => {
+  // Inclusion–exclusion over the rules' boxes must agree with enumerating every combination.
+  it('equals enumeration on 300 random grids with overlapping, list-valued and never-matching rules', () => {
+    const rng = mulberry32(7);
+    const pick = (n: number) => Math.floor(rng() * n);
+    for (let t = 0; t < 300; t++) {
+      const dims = 1 + pick(4);
+      const parameters: Record<string, ParamSpec> = {};
+      for (let d = 0; d < dims; d++) parameters[`params.p${d}`] = { values: Array.from({ length: 1 + pick(4) }, () => pick(3)) }; // repeats on purpose
+      const exclude = Array.from({ length: pick(6) }, () => {
+        const rule: Record<string, unknown> = {};
+        for (let d = 0; d < dims; d++) if (rng() < 0.5) rule[`params.p${d}`] = rng() < 0.3 ? [pick(3), pick(3)] : pick(3);
+        if (rng() < 0.1) rule['params.other'] = 1;
+        return rule;
+      });
+      const sweep = { method: 'grid', parameters, exclude, repeat: 1 + pick(2) } as Sweep;
+      const all = expandSweep(sweep, undefined);
+      assert.deepEqual(countTrials(sweep), { count: all.total, exact: true }, JSON.stringify(sweep));
+      const limited = expandSweep(sweep, undefined, { limit: 2 });
+      assert.equal(limited.total, all.total, JSON.stringify(sweep));
+      assert.equal(limited.excluded, all.excluded, JSON.stringify(sweep));
+      assert.deepEqual(limited.trials, all.trials.slice(0, 2));
+    }
+  });
+
+  it('a 10^9-trial grid with exclude rules: exact total at once, first trials only', () => {
+    const range = { range: { min: 0, max: 999, step: 1 } };
+    const sweep = grid({ 'params.a': range, 'params.b': range, 'params.c': range }, {
+      exclude: [{ 'params.a': 1 }, { 'params.b': [1, 2] }, { 'params.a': 1, 'params.b': 1 }],
+      name_template: 't-{params.a}-{params.b}-{params.c}',
+    });
+    const t0 = performance.now();
+    const ex = expandSweep(sweep, undefined, { limit: 3 });
+    assert.ok(performance.now() - t0 < 1000, 'counted, not enumerated');
+    // a = 1 removes 10^6; b ∈ {1, 2} removes 2·10^6; both overlap on 2·10^3; the third rule is inside the first.
+    assert.equal(ex.excluded, 1e6 + 2e6 - 2e3);
+    assert.equal(ex.total, 1e9 - ex.excluded);
+    assert.deepEqual(ex.trials.map((x) => x.name), ['t-0-0-0', 't-0-0-1', 't-0-0-2']);
+    assert.deepEqual(countTrials(sweep), { count: ex.total, exact: true });
   });
 });
 

@@ -11,7 +11,7 @@ import { FileStore, type RunRecord, type RunStatus } from '../../core/src/store/
 import { storeStatus } from '../../core/src/runner/status';
 import { createTheme } from '../../core/src/charts';
 import { campaignReport } from '../../core/src/report';
-import { describe as describeStats } from '../../core/src/stats';
+import { campaignTimes, describe as describeStats, runSpans } from '../../core/src/stats';
 import { csp, newNonce, panelHtml } from '../../client/src/panels/html';
 import { keyFromState, keyId, parseKey } from '../../client/src/panels/keys';
 import { MessageGate } from '../../client/src/panels/gate';
@@ -31,7 +31,7 @@ import { metricChart, metricsCsv, RunModel, summaryRows, telemetryCharts, timeUn
 import { paramsOf, primaryMetric, scatterChart, sweepUi, trialColumns, visibleRows } from '../../webviews/src/sweep/model';
 import { axisOf, parallelConfig, type ParallelPoint } from '../../webviews/src/sweep/parallel';
 import {
-  boxGroup, campaignTimes, choose, compareCharts, CurveStore, curvesChart, fmtP, rankingColumns, runComparison,
+  BY_RUN, boxGroup, choose, compareCharts, CurveStore, curvesChart, fmtP, groupingsOf, rankingColumns, runComparison,
 } from '../../webviews/src/compare/model';
 import { dateValue, formFilters, RESOURCE_COLUMNS, sameFilters } from '../../webviews/src/campaign/model';
 
@@ -47,7 +47,7 @@ function record(id: string, o: { sweep?: string; index?: number; params?: Record
   const ended = status === 'running' ? undefined : iso(start + (o.durS ?? 60) * 1000);
   return {
     schema_version: 1, id, sweep_id: o.sweep ?? 'sw', experiment: 'train', experiment_file: '/w/train.experiment.yaml',
-    trial: { index: o.index ?? 0, key: `${id}-key`, name: `trial-${o.index ?? 0}`, repeat: 0 }, params: o.params ?? {}, target: 'local', status,
+    trial: { index: o.index ?? 0, key: `trial${o.index ?? 0}`, name: `trial-${o.index ?? 0}`, repeat: 0 }, params: o.params ?? {}, target: 'local', status,
     created: iso(start - 1000), started: iso(start), ended, duration_s: ended ? o.durS ?? 60 : undefined,
     attempts: [{ n: 1, started: iso(start), ended, exit_code: status === 'failed' ? 1 : 0, failure_class: status === 'failed' ? 'oom' : undefined }],
     host: 'h', summary: Object.fromEntries(Object.entries(o.metrics ?? {}).map(([k, v]) => [k, { last: v, min: v, max: v, mean: v, count: 1 }])),
@@ -651,6 +651,35 @@ describe('compare panel model', () => {
     assert.ok(!rankingColumns(res).some((c) => c.id === 'speedup'));
   });
 
+  test('by run: two hand-picked runs compared on their reports; a run without a curve gives its summary value', () => {
+    assert.ok(groupingsOf(runs).some((o) => o.value === BY_RUN), 'offered as a grouping');
+    assert.equal(choose(data, {})?.by, 'sweep', 'not the default');
+    const picked = { sweeps: [], runs: runs.filter((r) => r.id === 's0' || r.id === 'p0'), missing: [] };
+    const curves = new CurveStore();
+    curves.apply({ metric: 'load_s', reset: true, omitted: 0, runs: {
+      s0: { x: [0, 1, 2, 3, 4, 5], y: [10, 10.2, 9.9, 10.1, 10, 9.8], steps: true },
+      p0: { x: [0, 1, 2, 3, 4, 5], y: [12, 12.3, 11.8, 12.1, 12.2, 11.9], steps: true },
+    } });
+    const choice = { ...choose(picked, { by: BY_RUN })!, by: BY_RUN };
+    const res = runComparison(picked, choice, settings, curves);
+    assert.deepEqual(res.comparison.rows.map((r) => [res.labels.get(r.key), r.n]), [['trial-0 (s0)', 6], ['trial-0 (p0)', 6]]);
+    const second = res.comparison.rows[1];
+    assert.ok(second.vsBest && second.vsBest.welchP! < 0.001, 'six reports each: a test is possible');
+    assert.equal(res.wall.size, 0, 'no speedup between runs');
+    const box = compareCharts(res, createTheme())[0].config;
+    assert.match(String(box.options?.plugins?.title?.text), /load_s by run/);
+    assert.equal(res.withoutCurve, 0);
+    // without curves each run is one value
+    const bare = runComparison(picked, choice, settings);
+    assert.deepEqual(bare.comparison.rows.map((r) => r.n), [1, 1]);
+    // with only some curves loaded, the others are left out rather than one value ranked against many
+    const some = new CurveStore();
+    some.apply({ metric: 'load_s', reset: true, omitted: 0, runs: { s0: { x: [0, 1], y: [10, 11] } } });
+    const part = runComparison(picked, choice, settings, some);
+    assert.deepEqual(part.comparison.rows.map((r) => r.key), ['s0']);
+    assert.equal(part.withoutCurve, 1);
+  });
+
   test('box from a stats description, as boxPlotConfig wants it', () => {
     const d = describeStats([1, 2, 3, 4, 100]);
     assert.ok(!d.empty);
@@ -669,8 +698,8 @@ describe('compare panel model', () => {
   });
 
   test('campaign wall time ignores runs without both ends', () => {
-    assert.equal(campaignTimes([row('x', { status: 'running' })]), undefined);
-    assert.deepEqual(campaignTimes(runs.filter((r) => r.sweep_id === 'par')), { wallS: 120, trialS: [60, 60, 60, 60, 60, 60, 5] });
+    assert.equal(campaignTimes(runSpans([row('x', { status: 'running' })])), undefined);
+    assert.deepEqual(campaignTimes(runSpans(runs.filter((r) => r.sweep_id === 'par'))), { wallS: 120, trialS: [60, 60, 60, 60, 60, 60, 5] });
   });
 
   test('p-values as people read them', () => {

@@ -151,6 +151,7 @@ export type FromWebview =
 export interface UiStates {
   run: Record<string, never>;
   sweep: { sort?: { column: string; desc: boolean }; text?: string; status?: string; scatterParam?: string };
+  /** `by`: `sweep`, `run` (each run's reports are its values), or a parameter path. */
   compare: { metric?: string; by?: string; reduce?: 'final' | 'min' | 'max' | 'mean'; goal?: Goal; rank?: 'median' | 'mean' };
   campaign: { filters?: ReportFilters };
 }

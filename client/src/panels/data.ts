@@ -6,14 +6,14 @@ import * as path from 'node:path';
 import { anyActive } from '../../../core/src/runner/status';
 import type { SweepStatus } from '../../../core/src/runner/status';
 import type { TelemetryRecord } from '../../../core/src/runner/telemetry';
-import type { FileStore, RunRecord } from '../../../core/src/store/store';
+import type { RunRecord, RunSource } from '../../../core/src/store/store';
 import type { CompareData, Curves, PanelUpdates, RunData, RunRow, Series, SweepInfo } from '../../../webviews/src/contract';
 
 /** The slice of client/src/results.ts the panels use (Results implements it). */
 export interface ResultsSource {
-  sweep(sweepId: string): { view: { root: string; store: FileStore }; status: SweepStatus } | undefined;
+  sweep(sweepId: string): { view: { root: string; store: RunSource }; status: SweepStatus } | undefined;
   runs(root: string, sweepId: string): RunRecord[];
-  run(runId: string): { view: { root: string; store: FileStore }; run: RunRecord } | undefined;
+  run(runId: string): { view: { root: string; store: RunSource }; run: RunRecord } | undefined;
 }
 
 /** Curves of at most this many runs: 100 runs × 10,000 points is what a chart stays responsive with. */
@@ -134,7 +134,7 @@ export function runRow(r: RunRecord): RunRow {
   return row;
 }
 
-export function sweepInfo(store: FileStore, s: SweepStatus): SweepInfo {
+export function sweepInfo(store: RunSource, s: SweepStatus): SweepInfo {
   let maxParallel: number | undefined;
   try {
     const meta = JSON.parse(fs.readFileSync(path.join(store.sweepDir(s.id), 'sweep.json'), 'utf8')) as { max_parallel?: unknown };

@@ -58,7 +58,8 @@ export function errorBarsConfig(input: ErrorBarsInput, theme: ChartTheme): Chart
         errorBars: { color: theme.foreground, lineWidth: 1.5, capWidth: 12 },
       },
       scales: {
-        [axis]: categoryAxis(theme, { title: input.categoryTitle }),
+        // every group named while the labels can fit at all
+        [axis]: categoryAxis(theme, { title: input.categoryTitle, labels: input.categories, autoSkip: input.categories.length > 40 }),
         [valueAxisId]: valueAxis(theme, {
           title: input.valueTitle, unit: input.unit, beginAtZero: true, ...paddedExtent(extent), min: input.min, max: input.max,
         }),
@@ -147,7 +148,7 @@ export function statusBarsConfig(input: StatusBarsInput, theme: ChartTheme): Cha
         },
       },
       scales: {
-        [axis]: categoryAxis(theme, { title: input.categoryTitle, stacked: true }),
+        [axis]: categoryAxis(theme, { title: input.categoryTitle, labels: input.rows.map((r) => r.label), stacked: true }),
         [valueAxisId]: valueAxis(theme, {
           title: input.countTitle ?? (input.percent ? 'Share' : 'Runs'), unit: input.percent ? '%' : undefined, beginAtZero: true, stacked: true,
           ...(input.percent ? { min: 0, max: 100 } : {}),

@@ -86,7 +86,7 @@ export function boxPlotConfig(input: BoxPlotInput, theme: ChartTheme): ChartConf
       layout: LAYOUT,
       plugins: plugins(theme, input, { display: false }),
       scales: {
-        [axis]: categoryAxis(theme, { title: input.groupTitle, notes, autoSkip: false }),
+        [axis]: categoryAxis(theme, { title: input.groupTitle, labels: groups.map((g) => g.label), notes, autoSkip: false }),
         [valueAxisId]: valueAxis(theme, {
           title: input.valueTitle, unit: input.unit, log: input.log, ...paddedExtent(values, input.log),
         }),

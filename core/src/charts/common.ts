@@ -3,7 +3,7 @@
 // carry its whole look to render the same in a webview and in headless export.
 
 import type { FontSpec, Scale, ScaleOptions } from 'chart.js';
-import { abbreviate, formatSI, withUnit } from './format';
+import { categoryLabels, formatSI, titleWithPrefix, withUnit, wrapLabel } from './format';
 import type { ChartTheme } from './theme';
 
 export type FontRole = 'tick' | 'label' | 'title';
@@ -103,7 +103,12 @@ export function valueAxis(theme: ChartTheme, spec: ValueAxisSpec): ScaleOptions<
 
 export interface CategoryAxisSpec {
   title?: string;
-  /** Longer labels are shortened in the middle on the axis; tooltips keep them whole. */
+  /**
+   * The categories, to lay out together: a prefix they all share is named once in the title, and
+   * each is wrapped at word boundaries (categoryLabels). Without them each label is only wrapped.
+   */
+  labels?: readonly string[];
+  /** Characters per tick line; longer labels wrap (tooltips keep them whole). */
   maxChars?: number;
   /** Extra tick lines under a label (e.g. `n=30`), by category index. */
   notes?: ReadonlyArray<string | undefined>;
@@ -114,10 +119,11 @@ export interface CategoryAxisSpec {
 
 export function categoryAxis(theme: ChartTheme, spec: CategoryAxisSpec): ScaleOptions<'category'> {
   const maxChars = spec.maxChars ?? 24;
+  const laid = spec.labels ? categoryLabels(spec.labels, maxChars) : undefined;
   return {
     type: 'category',
     stacked: spec.stacked,
-    title: axisTitle(theme, spec.title),
+    title: axisTitle(theme, titleWithPrefix(spec.title, laid?.prefix ?? '')),
     grid: { display: false },
     border: { color: theme.axis },
     ticks: {
@@ -128,9 +134,10 @@ export function categoryAxis(theme: ChartTheme, spec: CategoryAxisSpec): ScaleOp
       maxRotation: 60,
       callback(this: Scale, value) {
         const i = Number(value);
-        const label = abbreviate(String(this.getLabelForValue(i)), maxChars);
+        const lines = laid?.lines[i] ?? wrapLabel(String(this.getLabelForValue(i)), maxChars);
         const note = spec.notes?.[i];
-        return note ? [label, note] : label;
+        const all = note ? [...lines, note] : lines;
+        return all.length === 1 ? all[0] : all;
       },
     },
   };

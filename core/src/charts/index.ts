@@ -11,3 +11,5 @@ export * from './lines';
 export * from './scatter';
 export * from './doughnut';
 export * from './timeseries';
+export * from './heatmap';
+export * from './group';

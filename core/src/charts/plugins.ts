@@ -1,6 +1,7 @@
-// Two small chart.js plugins, registered in the webview and in headless export alike (register.ts):
-// error bars drawn from a dataset field, and a painted background (chart.js leaves it transparent,
-// and an exported PNG would then show on whatever background its viewer picks).
+// Small chart.js plugins, registered in the webview and in headless export alike (register.ts):
+// error bars drawn from a dataset field, heatmap cells (chart.js has no matrix chart), and a painted
+// background (chart.js leaves it transparent, and an exported PNG would then show on whatever
+// background its viewer picks).
 
 import type { ChartType, Plugin } from 'chart.js';
 
@@ -16,6 +17,16 @@ export interface ErrorBarsOptions {
 
 export interface BackgroundOptions { color?: string }
 
+/** One heatmap cell at column x, row y (category indices), filled with `color`, labelled `text`. */
+export interface HeatCell { x: number; y: number; color: string; text: string; textColor: string }
+
+export interface HeatmapOptions {
+  /** Draw the first dataset's data (HeatCell items) as cells. */
+  enabled?: boolean;
+  /** The colour bar right of the plot: its colour stops (low → high) and labelled ends. */
+  scale?: { stops: string[]; min: string; max: string; title: string; color: string; font: { family?: string; size?: number } };
+}
+
 declare module 'chart.js' {
   interface BarControllerDatasetOptions {
     /** One error bar per data point (null: none), in data order. */
@@ -26,6 +37,7 @@ declare module 'chart.js' {
   interface PluginOptionsByType<TType extends ChartType> {
     errorBars: ErrorBarsOptions;
     background: BackgroundOptions;
+    heatmap: HeatmapOptions;
   }
 }
 
@@ -84,6 +96,61 @@ export const backgroundPlugin: Plugin<ChartType, BackgroundOptions> = {
     ctx.save();
     ctx.fillStyle = options.color;
     ctx.fillRect(0, 0, chart.width, chart.height);
+    ctx.restore();
+  },
+};
+
+/** Width of the colour bar and the room right of the plot it takes with its labels (px). */
+export const HEAT_BAR = { width: 14, gap: 16, room: 96 };
+
+export const heatmapPlugin: Plugin<ChartType, HeatmapOptions> = {
+  id: 'heatmap',
+  beforeDatasetsDraw(chart, _args, options) {
+    if (!options.enabled) return;
+    const cells = chart.data.datasets[0]?.data as unknown as HeatCell[] | undefined;
+    const { x: xs, y: ys } = chart.scales;
+    if (!cells || !xs || !ys) return;
+    const { ctx, chartArea } = chart;
+    ctx.save();
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    const font = options.scale?.font;
+    for (const c of cells) {
+      const x0 = xs.getPixelForValue(c.x - 0.5), x1 = xs.getPixelForValue(c.x + 0.5);
+      const y0 = ys.getPixelForValue(c.y - 0.5), y1 = ys.getPixelForValue(c.y + 0.5);
+      const left = Math.min(x0, x1), top = Math.min(y0, y1), w = Math.abs(x1 - x0), h = Math.abs(y1 - y0);
+      ctx.fillStyle = c.color;
+      // a 1 px gap between cells keeps neighbours of one colour apart
+      ctx.fillRect(left + 0.5, top + 0.5, w - 1, h - 1);
+      // the value in the cell when it fits: a PNG cannot be hovered
+      const size = Math.round(Math.min(font?.size ?? 12, h / 2.2));
+      if (size < 7) continue;
+      ctx.font = `${size}px ${font?.family ?? 'sans-serif'}`;
+      if (ctx.measureText(c.text).width < w - 4) {
+        ctx.fillStyle = c.textColor;
+        ctx.fillText(c.text, left + w / 2, top + h / 2);
+      }
+    }
+    const bar = options.scale;
+    if (bar && bar.stops.length) {
+      const left = chartArea.right + HEAT_BAR.gap;
+      const grad = ctx.createLinearGradient(0, chartArea.bottom, 0, chartArea.top);
+      bar.stops.forEach((color, i) => grad.addColorStop(i / Math.max(1, bar.stops.length - 1), color));
+      ctx.fillStyle = grad;
+      ctx.fillRect(left, chartArea.top, HEAT_BAR.width, chartArea.bottom - chartArea.top);
+      ctx.fillStyle = bar.color;
+      ctx.font = `${bar.font.size ?? 12}px ${bar.font.family ?? 'sans-serif'}`;
+      ctx.textAlign = 'left';
+      ctx.textBaseline = 'top';
+      ctx.fillText(bar.max, left + HEAT_BAR.width + 4, chartArea.top);
+      ctx.textBaseline = 'bottom';
+      ctx.fillText(bar.min, left + HEAT_BAR.width + 4, chartArea.bottom);
+      ctx.textBaseline = 'middle';
+      ctx.translate(left + HEAT_BAR.width + 10 + (bar.font.size ?? 12), (chartArea.top + chartArea.bottom) / 2);
+      ctx.rotate(Math.PI / 2);
+      ctx.textAlign = 'center';
+      ctx.fillText(bar.title, 0, 0);
+    }
     ctx.restore();
   },
 };

@@ -3,12 +3,12 @@
 
 import { Chart, registerables } from 'chart.js';
 import { BoxAndWiskers, BoxPlotController } from '@sgratzl/chartjs-chart-boxplot';
-import { backgroundPlugin, errorBarsPlugin } from './plugins';
+import { backgroundPlugin, errorBarsPlugin, heatmapPlugin } from './plugins';
 
 let registered = false;
 
 export function registerChartComponents(): void {
   if (registered) return;
-  Chart.register(...registerables, BoxPlotController, BoxAndWiskers, errorBarsPlugin, backgroundPlugin);
+  Chart.register(...registerables, BoxPlotController, BoxAndWiskers, errorBarsPlugin, heatmapPlugin, backgroundPlugin);
   registered = true;
 }

@@ -3,7 +3,7 @@
 // sideways so that runs with equal metrics stay visible.
 
 import type { ChartConfiguration, ChartDataset, Scale, TooltipItem } from 'chart.js';
-import { abbreviate, formatSI, withUnit } from './format';
+import { categoryLabels, formatSI, titleWithPrefix, withUnit } from './format';
 import { axisTitle, font, LAYOUT, paddedExtent, plugins, valueAxis, type Headings } from './common';
 import { seriesColor, withAlpha, type ChartTheme } from './theme';
 
@@ -68,18 +68,19 @@ export function scatterConfig(input: ScatterInput, theme: ChartTheme): ChartConf
       pointHoverRadius: 6,
     };
   });
+  const laid = categoryLabels(categories);
   const xAxis = categorical
     ? {
       type: 'linear' as const,
       min: -0.5,
       max: categories.length - 0.5,
-      title: axisTitle(theme, withUnit(input.xTitle, input.xUnit)),
+      title: axisTitle(theme, titleWithPrefix(withUnit(input.xTitle, input.xUnit), laid.prefix)),
       grid: { display: false },
       border: { color: theme.axis },
       afterBuildTicks: (scale: Scale) => { scale.ticks = categories.map((_, i) => ({ value: i })); },
       ticks: {
         color: theme.muted, font: font(theme, 'tick'), autoSkip: false, maxRotation: 60,
-        callback: (v: number | string) => abbreviate(categories[Number(v)] ?? '', 24),
+        callback: (v: number | string) => { const lines = laid.lines[Number(v)] ?? ['']; return lines.length === 1 ? lines[0] : lines; },
       },
     }
     : valueAxis(theme, { title: input.xTitle, unit: input.xUnit, log: input.logX, ...paddedExtent(datasets.flatMap((d) => d.data.map((p) => p.x)), input.logX) });

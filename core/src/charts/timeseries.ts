@@ -3,7 +3,7 @@
 // x axis is a true time axis without a chart.js date adapter.
 
 import type { ChartConfiguration, ChartDataset, LegendItem, Scale } from 'chart.js';
-import { DAY_MS, isoDay, shortDay, utcDay } from './format';
+import { DAY_MS, filledDays, isoDay, shortDay, utcDay } from './format';
 import { axisTitle, font, LAYOUT, plugins, valueAxis, type Headings } from './common';
 import { mix, seriesColor, statusColor, withAlpha, type ChartTheme } from './theme';
 
@@ -38,12 +38,8 @@ export function dailyCountsConfig(input: DailyCountsInput, theme: ChartTheme): C
     }
     return byDay;
   });
-  const all = perSeries.flatMap((m) => [...m.keys()]);
-  const days: number[] = [];
-  if (all.length) {
-    const last = Math.max(...all);
-    for (let d = Math.min(...all); d <= last; d += DAY_MS) days.push(d);
-  }
+  const present = [...new Set(perSeries.flatMap((m) => [...m.keys()]))].sort((a, b) => a - b);
+  const days = filledDays(present, DAY_MS);
   // the year once, in the axis title, keeps the ticks short
   const years = [...new Set([days[0], days[days.length - 1]].filter((d) => d !== undefined).map((d) => new Date(d).getUTCFullYear()))];
   const cumulative = input.cumulative ?? true;

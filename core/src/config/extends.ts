@@ -7,6 +7,7 @@ import type { FileHost } from '../rules/api';
 import { parseYaml } from '../yaml/document';
 import { isObj } from '../util/object';
 import { MAX_FILE_BYTES, whyUnreadable } from '../util/disk-host';
+import { quote } from '../util/strings';
 import type { Obj } from '../util/object';
 import type { ParsedText } from '../yaml/document';
 
@@ -76,7 +77,7 @@ function resolveIn(file: string, value: unknown, host: FileHost, chain: string[]
     const at: Path = Array.isArray(ext) ? ['extends', i] : ['extends'];
     const abs = path.resolve(path.dirname(file), entry);
     if (listed.has(abs)) {
-      problem({ path: at, rule: 'extends-invalid', message: `${prefix}"${entry}" is already listed in extends; list each base once.` });
+      problem({ path: at, rule: 'extends-invalid', message: `${prefix}${quote(entry)} is already listed in extends; list each base once.` });
       return;
     }
     listed.add(abs);
@@ -95,19 +96,19 @@ function resolveIn(file: string, value: unknown, host: FileHost, chain: string[]
       if (text === undefined) {
         const why = whyUnreadable(abs);
         problem(why
-          ? { path: at, rule: 'extends-invalid', message: `${prefix}Base file "${entry}" is ${why} (${abs}); extends takes YAML files up to ${MAX_FILE_BYTES / 1048576} MB.` }
-          : { path: at, rule: 'file-exists', message: `${prefix}Base file "${entry}" not found (looked for ${abs}).` });
+          ? { path: at, rule: 'extends-invalid', message: `${prefix}Base file ${quote(entry)} is ${why} (${abs}); extends takes YAML files up to ${MAX_FILE_BYTES / 1048576} MB.` }
+          : { path: at, rule: 'file-exists', message: `${prefix}Base file ${quote(entry)} not found (looked for ${abs}).` });
         return;
       }
       const parsed = parseYaml(text);
       const err = parsed.problems.find((p) => p.severity === 'error');
       if (err) {
-        problem({ path: at, rule: 'extends-invalid', message: `${prefix}Base file "${entry}" has a YAML error at ${err.range.start.line + 1}:${err.range.start.character + 1}: ${err.message}` });
+        problem({ path: at, rule: 'extends-invalid', message: `${prefix}Base file ${quote(entry)} has a YAML error at ${err.range.start.line + 1}:${err.range.start.character + 1}: ${err.message}` });
         return;
       }
       const baseValue = parsed.docs[0]?.value;
       if (baseValue !== undefined && baseValue !== null && !isObj(baseValue)) {
-        problem({ path: at, rule: 'extends-invalid', message: `${prefix}Base file "${entry}" must hold a mapping, not a ${Array.isArray(baseValue) ? 'list' : typeof baseValue}.` });
+        problem({ path: at, rule: 'extends-invalid', message: `${prefix}Base file ${quote(entry)} must hold a mapping, not a ${Array.isArray(baseValue) ? 'list' : typeof baseValue}.` });
         return;
       }
       base = { parsed, value: baseValue, inner: resolveIn(abs, baseValue ?? {}, host, [...chain, abs], memo) };

@@ -90,6 +90,8 @@ export interface Metrics {
   sources?: Array<'stdout' | 'file' | 'kafka'>;
   /** A run that exits 0 without reporting the primary metric fails (`no_metric`) instead of warning. */
   required?: boolean;
+  /** name → expression, computed when a run ends (core/src/stats/derive.ts). */
+  derived?: Record<string, string>;
 }
 
 export interface KafkaData {
@@ -207,6 +209,8 @@ export interface Sweep {
   max_parallel?: number;
   name_template?: string;
   metric?: { name: string; goal?: Goal };
+  /** Derived metrics of this sweep's runs, over the experiment's (core/src/stats/derive.ts). */
+  metrics?: { derived?: Record<string, string> };
   /** A trial matching every key of any rule is dropped; a list value matches any of its items. */
   exclude?: Array<Record<string, unknown>>;
   target?: string;

@@ -3,6 +3,7 @@
 // settings and the run's identity — `expctl run --dry-run -o yaml` prints exactly what `run` creates.
 import { createHash } from 'node:crypto';
 import type { Experiment, KubernetesSpec, KubernetesTarget, Resources, Toleration, Volume } from '../config/types';
+import { parseGpuRequest } from '../gpus';
 import { buildLaunch, gpusRequested } from '../runner/launch';
 import { parseDuration } from '../util/units';
 
@@ -277,7 +278,7 @@ function podSpec(s: K8sSettings, input: WorkloadInput, argv: string[], container
 
 /** The GPU model a run asks for: `gpu_type`, or the TYPE of `gpus: TYPE:N`; undefined for any GPU. */
 export function gpuTypeOf(r: Resources): string | undefined {
-  return r.gpu_type ?? (typeof r.gpus === 'string' && r.gpus.includes(':') ? r.gpus.slice(0, r.gpus.lastIndexOf(':')) : undefined);
+  return r.gpu_type ?? parseGpuRequest(r.gpus)?.type;
 }
 
 function toleration(t: Toleration): Record<string, unknown> {

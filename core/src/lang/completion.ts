@@ -1,16 +1,20 @@
 // Completion, editor-agnostic: keys (with snippets), enum values with their docs, booleans,
 // defaults, file paths for extends/experiment, sweep parameter paths from the experiment,
-// GPU types, target names and the kubeconfig contexts of a Kubernetes target.
+// GPU types, target names and the kubeconfig contexts of a Kubernetes target — in block and flow
+// style alike, against our schemas or the user's own (keys, enum, const, default, examples).
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FileHost } from '../rules/api';
 import type { Validation, ValidatedDoc } from '../validate';
-import { builtinSchemas } from '../schema/registry';
 import type { JsonSchema } from '../schema/registry';
+import { schemaChoiceOf, schemaRootOf } from '../schema/user-schema';
 import { allowedValues, pick, propertiesOf, schemasAt } from '../schema/walk';
 import { yamlScalar } from '../schema/errors';
 import { gpuCatalog } from '../gpus';
-import { cursorContext } from './context';
+import { cursorContext, docIndexAt } from './context';
+import { derivedParams } from '../rules/derived';
+import { FUNCTIONS, RUN_FACTS } from '../stats/derive';
+import { nodeSpan, pathAt } from '../yaml/document';
 import type { CursorContext } from './context';
 import { at, configPaths, isObj, own } from '../util/object';
 import { targetContexts } from '../k8s/kubeconfig';
@@ -31,17 +35,35 @@ export interface CompletionEntry {
   sortText?: string;
   /** Offset where the replaced text starts (up to the cursor). */
   replaceStart: number;
+  /** Offset where it ends: the end of the word the cursor is in (`max_‸parallel` replaces all of it); default the cursor. */
+  replaceEnd?: number;
 }
 
 export function complete(v: Validation, offset: number, host: CompletionHost): CompletionEntry[] {
+  const derived = derivedEntries(v, offset);
+  if (derived) return derived;
   const ctx = cursorContext(v, offset);
   if (!ctx) return [];
-  const vd = v.docs[ctx.docIndex];
+  // The whole word is replaced, not only its part before the cursor; a key that already has its
+  // `: value` after it gets only its name (`max_‸parallel: 18` → `name: 18`, not `name: …: 18`).
+  const end = offset + ctx.suffix.length;
+  const keyed = ctx.type === 'key' && /^[ \t]*:/.test(v.parsed.text.slice(end, end + 64));
+  const all = entries(v, ctx, host).map((e) => ({ ...e, replaceEnd: end }));
+  return keyed ? all.flatMap((e) => (e.kind === 'property' || e.kind === 'reference' ? [{ ...e, insertText: e.label, snippet: false }] : [])) : all;
+}
+
+function entries(v: Validation, ctx: CursorContext, host: CompletionHost): CompletionEntry[] {
+  const vd = v.docs[ctx.docIndex] as ValidatedDoc | undefined;
+  const root = schemaRootOf(schemaChoiceOf(v, ctx.docIndex), host);
+  if (!root) return [];
   const kind = vd?.kind;
-  if (!kind) return [];
-  const root = builtinSchemas[kind];
   const value = v.parsed.docs[ctx.docIndex]?.value;
-  if (ctx.type === 'value') return valueEntries(ctx, root, value, vd, v.file, host);
+  if (ctx.type === 'value') {
+    const values = valueEntries(ctx, root, value, vd, v.file, host);
+    if (values.length || !ctx.flow || !ctx.listItem) return values;
+    // A new item of a flow sequence of mappings (`tolerations: [|]`): offered by its keys, as `{ key: … }`.
+    return keyEntries({ ...ctx, type: 'key' }, root, value, vd, kind).map((e) => ({ ...e, insertText: `{ ${e.insertText} }` }));
+  }
   const keys = keyEntries(ctx, root, value, vd, kind);
   // A new list item may be a mapping (keys) or a scalar (values), as the item schema says.
   return ctx.listItem && !keys.length ? valueEntries(ctx, root, value, vd, v.file, host) : keys;
@@ -60,10 +82,11 @@ function typeOf(schemas: JsonSchema[]): string | undefined {
   return undefined;
 }
 
-function keyEntries(ctx: CursorContext, root: JsonSchema, value: unknown, vd: ValidatedDoc | undefined, kind: string): CompletionEntry[] {
+function keyEntries(ctx: CursorContext, root: JsonSchema, value: unknown, vd: ValidatedDoc | undefined, kind: string | undefined): CompletionEntry[] {
   const parentValue = at(value, ...ctx.path);
   const present = new Set(parentValue && typeof parentValue === 'object' && !Array.isArray(parentValue) ? Object.keys(parentValue) : []);
-  present.delete(ctx.prefix);
+  for (const k of ctx.siblings) present.add(k);
+  present.delete(ctx.prefix + ctx.suffix);
   const out: CompletionEntry[] = [];
   // Sweep parameter paths come from the experiment the sweep runs.
   const last = ctx.path[ctx.path.length - 1];
@@ -85,14 +108,14 @@ function keyEntries(ctx: CursorContext, root: JsonSchema, value: unknown, vd: Va
     if (present.has(name) || name === '$schema' || pick(propSchemas, 'doNotSuggest') === true) continue;
     const sort = `${required.has(name) ? 0 : 1}${name}`;
     out.push({
-      label: name, kind: 'property', insertText: keyInsert(name, propSchemas), snippet: true,
+      label: name, kind: 'property', insertText: keyInsert(name, propSchemas, ctx.flow), snippet: true,
       detail: typeOf(propSchemas), documentation: describe(propSchemas), sortText: sort, replaceStart: ctx.prefixStart,
     });
     const snippets = pick(propSchemas, 'defaultSnippets') as Array<{ label?: string; description?: string; body?: unknown }> | undefined;
     for (const sn of snippets ?? []) {
       if (sn.body === undefined) continue;
       out.push({
-        label: `${name}: ${sn.label ?? 'snippet'}`, kind: 'snippet', insertText: `${name}:${snippetYaml(sn.body, 1)}`, snippet: true,
+        label: `${name}: ${sn.label ?? 'snippet'}`, kind: 'snippet', insertText: `${name}:${ctx.flow ? ` ${snippetFlow(sn.body)}` : snippetYaml(sn.body, 1)}`, snippet: true,
         detail: sn.description, documentation: sn.description ?? describe(propSchemas), sortText: `${sort}~${sn.label ?? ''}`, replaceStart: ctx.prefixStart,
       });
     }
@@ -100,12 +123,13 @@ function keyEntries(ctx: CursorContext, root: JsonSchema, value: unknown, vd: Va
   return out;
 }
 
-function keyInsert(name: string, schemas: JsonSchema[]): string {
+function keyInsert(name: string, schemas: JsonSchema[], flow: boolean): string {
   const values = allowedValues(schemas).filter((x) => typeof x.value !== 'object');
   if (values.length) return `${name}: \${1|${values.map((x) => snippetChoice(String(x.value))).join(',')}|}`;
   const t = typeOf(schemas) ?? '';
-  if (t === 'object') return `${name}:\n  $0`;
-  if (t === 'array') return `${name}:\n  - $0`;
+  // Inside `{ … }` or `[ … ]` a nested collection must be flow too, on one line.
+  if (t === 'object') return flow ? `${name}: { $0 }` : `${name}:\n  $0`;
+  if (t === 'array') return flow ? `${name}: [$0]` : `${name}:\n  - $0`;
   const def = pick(schemas, 'default');
   if (def !== undefined && typeof def !== 'object') return `${name}: \${1:${snippetText(yamlScalar(def))}}`;
   return `${name}: $0`;
@@ -127,7 +151,23 @@ function snippetYaml(body: unknown, depth: number): string {
   return ` ${scalarSnippet(body)}`;
 }
 
+/** A defaultSnippets body as one line of flow YAML, for insertion inside `{ … }` or `[ … ]`. */
+function snippetFlow(body: unknown): string {
+  if (Array.isArray(body)) return `[${body.map(snippetFlow).join(', ')}]`;
+  if (body && typeof body === 'object') return `{ ${Object.entries(body).map(([k, x]) => `${k}: ${snippetFlow(x)}`).join(', ')} }`;
+  // Plain text in flow ends at `,` `[` `]` `{` `}`: a placeholder whose default holds one is quoted.
+  if (typeof body === 'string' && !body.startsWith('^') && /\$\{|\$\d/.test(body) && /[,[\]{}#]/.test(snippetShown(body))) return `"${body}"`;
+  return scalarSnippet(body);
+}
+
+/** The text a snippet inserts before the user edits it: placeholders replaced by their defaults (first choice). */
+function snippetShown(s: string): string {
+  return s.replace(/\$\{\d+\|([^,|]*)[^}]*\|\}/g, '$1').replace(/\$\{\d+:([^}]*)\}/g, '$1').replace(/\$\d+/g, '');
+}
+
 function scalarSnippet(v: unknown): string {
+  // A leading `^` marks a value written as is (a number placeholder), as in yaml-language-server.
+  if (typeof v === 'string' && v.startsWith('^')) return v.slice(1);
   if (typeof v === 'string') return /\$\{|\$\d/.test(v) ? v : snippetText(yamlScalar(v));
   return snippetText(JSON.stringify(v));
 }
@@ -142,13 +182,15 @@ function valueEntries(ctx: CursorContext, root: JsonSchema, value: unknown, vd: 
   // Labels as users read them; insert text quoted where YAML 1.1 readers would misread it (`no`).
   for (const { value: v, doc } of allowedValues(schemas)) if (typeof v !== 'object' || v === null) add(String(v), 'enum', doc, undefined, '1', yamlScalar(v));
 
+  const kind = vd?.kind;
+  // What follows knows our file formats; a user's own schema gets only what it declares.
+  if (!kind) return withDefaults(out, schemas, add);
   if (key === 'gpu_type' || (key === 'gpus' && ctx.path.includes('resources'))) {
     for (const g of gpuCatalog) {
       const label = key === 'gpus' ? `${g.name}:1` : g.name;
       add(label, 'value', `${g.name} — ${g.arch}, ${g.memoryGb.join('/')} GB; bf16 ${g.bf16 ? 'yes' : 'no'}, fp8 ${g.fp8 ? 'yes' : 'no'}`, g.arch, '2');
     }
   }
-  const kind = vd?.kind;
   if ((key === 'extends' && kind === 'experiment') || (key === 'experiment' && kind === 'sweep') || (ctx.path[0] === 'extends' && typeof key === 'number')) {
     for (const f of experimentFiles(path.dirname(file), host)) if (path.resolve(path.dirname(file), f) !== file) add(f, 'file', undefined, 'experiment file', '0');
   }
@@ -172,11 +214,16 @@ function valueEntries(ctx: CursorContext, root: JsonSchema, value: unknown, vd: 
   if (key === 'param' && ctx.path[ctx.path.length - 2] === 'on_oom') {
     for (const [p, v] of leafPaths(vd?.config)) if (typeof v === 'number') add(p, 'reference', undefined, `now ${v}`, '0');
   }
-  if (!out.length) {
-    const def = pick(schemas, 'default');
-    if (def !== undefined && typeof def !== 'object') add(yamlScalar(def), 'value', 'Default value', 'default', '0');
-    for (const ex of (pick(schemas, 'examples') as unknown[] | undefined) ?? []) if (typeof ex !== 'object' || ex === null) add(yamlScalar(ex), 'value', 'Example', 'example');
-  }
+  return withDefaults(out, schemas, add);
+}
+
+/** Where nothing more specific is offered: the schema's default and examples. */
+function withDefaults(out: CompletionEntry[], schemas: JsonSchema[], add: (label: string, kind: CompletionEntry['kind'], documentation?: string, detail?: string, sort?: string) => void): CompletionEntry[] {
+  if (out.length) return out;
+  const def = pick(schemas, 'default');
+  if (def !== undefined && typeof def !== 'object') add(yamlScalar(def), 'value', 'Default value', 'default', '0');
+  const examples = pick(schemas, 'examples');
+  for (const ex of Array.isArray(examples) ? examples : []) if (typeof ex !== 'object' || ex === null) add(yamlScalar(ex), 'value', 'Example', 'example');
   return out;
 }
 
@@ -198,4 +245,42 @@ function experimentFiles(dir: string, host: CompletionHost): string[] {
 export function leafPaths(config: unknown): Array<[string, unknown]> {
   const fixed = new Set(['name', 'description', 'extends', '$schema', 'command', 'shell', 'kubernetes', 'tags', 'metrics']);
   return configPaths(config, { maxDepth: 8, max: 2000 }).filter(([p, v]) => !isObj(v) && !fixed.has(p.split('.')[0]));
+}
+
+/**
+ * Inside a `metrics.derived` expression (`tpj: tokens / (ener‸`): the names it can read for the
+ * word being typed — run facts, params, derived metrics above it, the primary metric — and the
+ * functions. Undefined elsewhere.
+ */
+function derivedEntries(v: Validation, offset: number): CompletionEntry[] | undefined {
+  const docIndex = docIndexAt(v, offset);
+  const doc = v.parsed.docs[docIndex]?.doc;
+  const vd = v.docs[docIndex] as ValidatedDoc | undefined;
+  if (!doc || (vd?.kind !== 'experiment' && vd?.kind !== 'sweep')) return undefined;
+  const at = pathAt(doc, offset);
+  if (at.inKey || at.path.length !== 3 || at.path[0] !== 'metrics' || at.path[1] !== 'derived') return undefined;
+  const span = nodeSpan(at.node);
+  if (!span || offset < span[0] || typeof (at.node as { value?: unknown } | null | undefined)?.value !== 'string') return undefined;
+  const before = v.parsed.text.slice(span[0], offset);
+  const word = /[A-Za-z_][\w.]*$/.exec(before)?.[0] ?? '';
+  const replaceEnd = offset + (/^[\w.]*/.exec(v.parsed.text.slice(offset, offset + 256))?.[0].length ?? 0);
+  // Right after a name or a number an operator comes, not another name.
+  if (!word && /[\w.)`]\s*$/.test(before) && !/^["']?\s*$/.test(before)) return [];
+  const replaceStart = offset - word.length;
+  const out: CompletionEntry[] = [];
+  const add = (label: string, kind: CompletionEntry['kind'], detail: string, sort: string, insertText = label, snippet = false) =>
+    out.push({ label, kind, insertText, snippet, detail, sortText: `${sort}${label}`, replaceStart, replaceEnd });
+  const config = vd.config as { metrics?: { primary?: string; derived?: Record<string, unknown> } } | undefined;
+  const experiment = (vd.kind === 'sweep' ? vd.experiment : vd.config) as { metrics?: { primary?: string } } | undefined;
+  const self = String(at.path[2]);
+  for (const name of Object.keys(config?.metrics?.derived ?? {})) {
+    if (name === self) break; // only those above: derived metrics are computed in order
+    add(name, 'reference', 'derived metric', '0');
+  }
+  const primary = experiment?.metrics?.primary;
+  if (primary && primary !== self) add(primary, 'reference', 'primary metric', '0');
+  for (const p of derivedParams(vd)) add(p, 'reference', 'param', '1');
+  for (const [fact, doc] of Object.entries(RUN_FACTS)) add(fact, 'value', doc, '2');
+  for (const [fn, { doc }] of Object.entries(FUNCTIONS)) add(`${fn}()`, 'snippet', doc, '3', `${fn}($1)`, true);
+  return out;
 }

@@ -7,6 +7,8 @@ export const FIELDS = [
   'bytesSent', 'bytesReceived', 'gpus', 'gpuDevice', 'gpuMemoryMb', 'gpuCapability',
   'heldTime', 'releasedTime', 'evictedTime', 'abortedTime',
   'transferStart', 'transferEnd', 'transferSeconds', 'epochs',
+  // optional usage columns (HTCondor ClassAds RequestMemory/MemoryUsage…, nvidia-smi): MB are read as MiB, as both tools mean them
+  'gpuUtilization', 'gpuMemoryUsedMb', 'requestMemoryMb', 'memoryUsedMb', 'requestCpus', 'cpusUsed', 'requestDiskMb', 'diskUsedMb',
 ] as const;
 
 export type Field = (typeof FIELDS)[number];
@@ -19,6 +21,8 @@ export const FIELD_KIND: Record<Field, FieldKind> = {
   bytesSent: 'number', bytesReceived: 'number', gpus: 'number', gpuDevice: 'text', gpuMemoryMb: 'number', gpuCapability: 'text',
   heldTime: 'time', releasedTime: 'time', evictedTime: 'time', abortedTime: 'time',
   transferStart: 'time', transferEnd: 'time', transferSeconds: 'number', epochs: 'number',
+  gpuUtilization: 'number', gpuMemoryUsedMb: 'number', requestMemoryMb: 'number', memoryUsedMb: 'number',
+  requestCpus: 'number', cpusUsed: 'number', requestDiskMb: 'number', diskUsedMb: 'number',
 };
 
 export interface ColumnMapping {
@@ -44,6 +48,9 @@ export const HTCONDOR_MAPPING: ColumnMapping = {
     heldTime: 'Held Time', releasedTime: 'Released Time', evictedTime: 'Evicted Time', abortedTime: 'Aborted Time',
     transferStart: 'Transfer Input Start Time', transferEnd: 'Transfer Input End Time',
     transferSeconds: 'Transfer Input Duration (seconds)', epochs: 'Epochs Completed',
+    gpuUtilization: 'GPU Utilization (%)', gpuMemoryUsedMb: 'GPU Memory Used MB',
+    requestMemoryMb: 'Request Memory MB', memoryUsedMb: 'Memory Usage MB', requestCpus: 'Request CPUs', cpusUsed: 'CPUs Usage',
+    requestDiskMb: 'Request Disk MB', diskUsedMb: 'Disk Usage MB',
   },
 };
 

@@ -11,12 +11,20 @@
 //                       default of 1 on failed attempts too, so those are not counted). Without
 //                       the column, each completed attempt whose job name carries `epoch<N>` is one.
 //   day                 the UTC day of Start Time, else Submit Time.
+//   gpuEfficiency       busy / allocated GPU-hours: Σ exec s × GPUs × GPU Utilization/100 over
+//                       Σ exec s × GPUs, over attempts that report a utilisation.
+//   gpuMemoryUtilization GPU Memory Used MB / GPU Memory MB per attempt (both present, total > 0).
+//   transferShare       Σ transfer s / Σ (transfer s + exec s) over attempts with a transfer time.
+//   transferRate        Σ Total Bytes Received / Σ transfer s over attempts with both, transfer s > 0.
+//   usage               requested vs used memory (MiB), CPUs and disk (MiB) over attempts with both;
+//                       usedShare = used / requested per attempt with requested > 0.
 //
 // Missing cells add nothing to a sum and are left out of a distribution.
 import { isoUtc, parseTimestamp, utcDay } from './values';
 import { quantileSorted } from '../stats/quantile';
+import { DAY_MS, filledDays } from '../charts/format';
 import type { Attempt, LoadedCampaign } from './load';
-import type { DailyCounts, DailyPoint, Distribution, GpuTypeStats, JobTypeStats, ResourceStats } from './types';
+import type { DailyCounts, DailyPoint, Distribution, EfficiencyStats, GpuTypeStats, JobTypeStats, ResourceStats, UsageStats } from './types';
 
 export interface ReportFilters {
   /** Attempts whose Start Time (else Submit Time) is at or after this time. ISO 8601 / YYYY-MM-DD HH:MM:SS (UTC) / epoch seconds. */
@@ -35,7 +43,7 @@ export function filterAttempts(attempts: Attempt[], f: ReportFilters): Attempt[]
   const bound = (s: string | undefined, name: string, endOfDay: boolean): number | undefined => {
     if (s === undefined || s === '') return undefined;
     const t = parseTimestamp(s.trim());
-    if (Number.isNaN(t)) throw new RangeError(`${name}: "${s}" is not a date (ISO 8601, YYYY-MM-DD HH:MM:SS or epoch seconds)`);
+    if (Number.isNaN(t)) throw new RangeError(`${name}: "${s}" is not a date (ISO 8601, YYYY-MM-DD HH:MM:SS or epoch seconds, ms, µs or ns)`);
     return endOfDay && /^\d{4}-\d{2}-\d{2}$/.test(s.trim()) ? t + 86_400_000 - 1 : t;
   };
   const from = bound(f.from, 'from', false);
@@ -76,6 +84,28 @@ export function epochsOf(a: Attempt, countEpochs: boolean): number {
   return a.status === 'completed' && EPOCH_IN_NAME.test(a.jobName) ? 1 : 0;
 }
 
+/** Requested and used of one kind (memory, CPUs, disk). */
+class Usage {
+  n = 0;
+  requested = 0;
+  used = 0;
+  over = 0;
+  shares: number[] = [];
+
+  add(requested: number | undefined, used: number | undefined): void {
+    if (requested === undefined || used === undefined) return;
+    this.n++;
+    this.requested += requested;
+    this.used += used;
+    if (used > requested) this.over++;
+    if (requested > 0) this.shares.push(used / requested);
+  }
+
+  stats(): UsageStats | null {
+    return this.n ? { attempts: this.n, requestedMean: this.requested / this.n, usedMean: this.used / this.n, usedShare: distribution(this.shares), overRequest: this.over } : null;
+  }
+}
+
 /** Running sums over a set of attempts (a resource, a job type, a GPU type). Seconds, not hours, until the end. */
 class Sums {
   attempts = 0;
@@ -110,11 +140,69 @@ class Sums {
   }
 }
 
-class ResourceSums extends Sums {
+/** Sums plus the figures of the optional columns (EfficiencyStats): resources and job types. */
+class EfficiencySums extends Sums {
+  transfer: number[] = [];
+  transferExecS = 0;
+  rateBytes = 0;
+  rateS = 0;
+  util: number[] = [];
+  allocS = 0;
+  busyS = 0;
+  memoryUsed: number[] = [];
+  memoryShare: number[] = [];
+  memory = new Usage();
+  cpus = new Usage();
+  disk = new Usage();
+
+  override add(a: Attempt, countEpochs: boolean): void {
+    super.add(a, countEpochs);
+    const s = a.execSeconds ?? 0;
+    if (a.transferSeconds !== undefined) {
+      this.transfer.push(a.transferSeconds);
+      this.transferExecS += s;
+      if (a.transferSeconds > 0 && a.bytesReceived !== undefined) {
+        this.rateBytes += a.bytesReceived;
+        this.rateS += a.transferSeconds;
+      }
+    }
+    if (a.gpuUtilization !== undefined) {
+      this.util.push(a.gpuUtilization);
+      if (a.gpus !== undefined) {
+        this.allocS += s * a.gpus;
+        this.busyS += (s * a.gpus * a.gpuUtilization) / 100;
+      }
+    }
+    if (a.gpuMemoryUsedMb !== undefined) {
+      this.memoryUsed.push(a.gpuMemoryUsedMb);
+      if (a.gpuMemoryMb) this.memoryShare.push(a.gpuMemoryUsedMb / a.gpuMemoryMb);
+    }
+    this.memory.add(a.requestMemoryMb, a.memoryUsedMb);
+    this.cpus.add(a.requestCpus, a.cpusUsed);
+    this.disk.add(a.requestDiskMb, a.diskUsedMb);
+  }
+
+  efficiency(): EfficiencyStats {
+    const transferS = this.transfer.reduce((x, y) => x + y, 0);
+    return {
+      gpuUtilization: distribution(this.util),
+      gpuEfficiency: rate(this.busyS, this.allocS),
+      busyGpuHours: this.busyS / 3600,
+      gpuMemoryUsedMb: distribution(this.memoryUsed),
+      gpuMemoryUtilization: distribution(this.memoryShare),
+      transferInput: distribution(this.transfer),
+      transferInputHours: transferS / 3600,
+      transferShare: this.transfer.length ? rate(transferS, transferS + this.transferExecS) : null,
+      transferRate: rate(this.rateBytes, this.rateS),
+      usage: { memory: this.memory.stats(), cpus: this.cpus.stats(), disk: this.disk.stats() },
+    };
+  }
+}
+
+class ResourceSums extends EfficiencySums {
   status = new Map<string, { count: number; seconds: number }>();
   gpu = new Map<string, { sums: Sums; memory: Map<number, number>; capability: Map<string, number> }>();
-  transfer: number[] = [];
-  memory: number[] = [];
+  gpuMemory: number[] = [];
 
   override add(a: Attempt, countEpochs: boolean): void {
     super.add(a, countEpochs);
@@ -128,10 +216,9 @@ class ResourceSums extends Sums {
     g.sums.add(a, countEpochs);
     if (a.gpuMemoryMb !== undefined) {
       g.memory.set(a.gpuMemoryMb, (g.memory.get(a.gpuMemoryMb) ?? 0) + 1);
-      this.memory.push(a.gpuMemoryMb);
+      this.gpuMemory.push(a.gpuMemoryMb);
     }
     if (a.gpuCapability) g.capability.set(a.gpuCapability, (g.capability.get(a.gpuCapability) ?? 0) + 1);
-    if (a.transferSeconds !== undefined) this.transfer.push(a.transferSeconds);
   }
 
   stats(resource: string): ResourceStats {
@@ -151,7 +238,6 @@ class ResourceSums extends Sums {
       memoryMb: mode(g.memory),
       capability: mode(g.capability),
     })).sort((x, y) => y.hours - x.hours || y.attempts - x.attempts || x.device.localeCompare(y.device));
-    const transfer = distribution(this.transfer);
     return {
       resource,
       attempts: this.attempts,
@@ -172,9 +258,8 @@ class ResourceSums extends Sums {
       bytesSent: this.bytesSent,
       bytesReceived: this.bytesReceived,
       gpuMix,
-      gpuMemoryMb: distribution(this.memory),
-      transferInput: transfer,
-      transferInputHours: this.transfer.reduce((x, y) => x + y, 0) / 3600,
+      gpuMemoryMb: distribution(this.gpuMemory),
+      ...this.efficiency(),
     };
   }
 }
@@ -188,15 +273,12 @@ export interface Figures {
   period: { first: string | null; last: string | null };
 }
 
-/** Longest span the daily series is filled for; beyond it (a stray 1970 date) only days with data are listed. */
-const MAX_FILLED_DAYS = 3660;
-const DAY_MS = 86_400_000;
 
 export function computeFigures(attempts: Attempt[], loaded: Pick<LoadedCampaign, 'hasEpochs'>): Figures {
   const countEpochs = loaded.hasEpochs;
   const overall = new ResourceSums();
   const byResource = new Map<string, ResourceSums>();
-  const byType = new Map<string, Sums>();
+  const byType = new Map<string, EfficiencySums>();
   const byDay = new Map<number, { all: DailyCounts; res: Map<string, DailyCounts> }>();
   let undated = 0;
   let first = Infinity;
@@ -208,7 +290,7 @@ export function computeFigures(attempts: Attempt[], loaded: Pick<LoadedCampaign,
     if (!r) byResource.set(a.resource, (r = new ResourceSums()));
     r.add(a, countEpochs);
     let j = byType.get(a.jobType);
-    if (!j) byType.set(a.jobType, (j = new Sums()));
+    if (!j) byType.set(a.jobType, (j = new EfficiencySums()));
     j.add(a, countEpochs);
 
     const t = attemptTime(a);
@@ -217,17 +299,19 @@ export function computeFigures(attempts: Attempt[], loaded: Pick<LoadedCampaign,
     if (t > last) last = t;
     const day = Math.floor(t / DAY_MS);
     let d = byDay.get(day);
-    if (!d) byDay.set(day, (d = { all: { attempts: 0, epochs: 0, cumulativeEpochs: 0, hours: 0 }, res: new Map() }));
+    if (!d) byDay.set(day, (d = { all: emptyDay(), res: new Map() }));
     let dr = d.res.get(a.resource);
-    if (!dr) d.res.set(a.resource, (dr = { attempts: 0, epochs: 0, cumulativeEpochs: 0, hours: 0 }));
+    if (!dr) d.res.set(a.resource, (dr = emptyDay()));
     const epochs = epochsOf(a, countEpochs);
     const hours = (a.execSeconds ?? 0) / 3600;
-    d.all.attempts++;
-    d.all.epochs += epochs;
-    d.all.hours += hours;
-    dr.attempts++;
-    dr.epochs += epochs;
-    dr.hours += hours;
+    for (const c of [d.all, dr]) {
+      c.attempts++;
+      c.epochs += epochs;
+      c.hours += hours;
+      c.bytesSent += a.bytesSent ?? 0;
+      c.bytesReceived += a.bytesReceived ?? 0;
+      c.transferHours += (a.transferSeconds ?? 0) / 3600;
+    }
   }
 
   const resources = [...byResource].map(([k, v]) => v.stats(k)).sort((x, y) => y.hours - x.hours || y.attempts - x.attempts || x.resource.localeCompare(y.resource));
@@ -243,6 +327,7 @@ export function computeFigures(attempts: Attempt[], loaded: Pick<LoadedCampaign,
     gpuHours: s.gpuS / 3600,
     bytesSent: s.bytesSent,
     bytesReceived: s.bytesReceived,
+    ...s.efficiency(),
   })).sort((x, y) => y.hours - x.hours || y.attempts - x.attempts || x.jobType.localeCompare(y.jobType));
 
   return {
@@ -255,23 +340,23 @@ export function computeFigures(attempts: Attempt[], loaded: Pick<LoadedCampaign,
   };
 }
 
+const emptyDay = (): DailyCounts => ({ attempts: 0, epochs: 0, cumulativeEpochs: 0, hours: 0, bytesSent: 0, bytesReceived: 0, transferHours: 0 });
+
 function dailySeries(byDay: Map<number, { all: DailyCounts; res: Map<string, DailyCounts> }>, resources: string[]): DailyPoint[] {
   if (byDay.size === 0) return [];
   const present = [...byDay.keys()].sort((a, b) => a - b);
-  const lo = present[0];
-  const hi = present[present.length - 1];
-  const days = hi - lo + 1 <= MAX_FILLED_DAYS ? Array.from({ length: hi - lo + 1 }, (_, i) => lo + i) : present;
+  const days = filledDays(present, 1);
   const cumulative = new Map<string, number>(resources.map((r) => [r, 0]));
   let total = 0;
   return days.map((day) => {
     const d = byDay.get(day);
     total += d?.all.epochs ?? 0;
     const byResource: Record<string, DailyCounts> = Object.fromEntries(resources.map((r) => {
-      const c = d?.res.get(r);
-      const cum = cumulative.get(r)! + (c?.epochs ?? 0);
+      const c = d?.res.get(r) ?? emptyDay();
+      const cum = cumulative.get(r)! + c.epochs;
       cumulative.set(r, cum);
-      return [r, { attempts: c?.attempts ?? 0, epochs: c?.epochs ?? 0, cumulativeEpochs: cum, hours: c?.hours ?? 0 }];
+      return [r, { ...c, cumulativeEpochs: cum }];
     }));
-    return { date: utcDay(day * DAY_MS), attempts: d?.all.attempts ?? 0, epochs: d?.all.epochs ?? 0, cumulativeEpochs: total, hours: d?.all.hours ?? 0, byResource };
+    return { date: utcDay(day * DAY_MS), ...(d?.all ?? emptyDay()), cumulativeEpochs: total, byResource };
   });
 }

@@ -23,13 +23,27 @@ export function pct(x: number | null): string {
   return p >= 10 && p < 99.5 ? `${Math.round(p)}%` : `${num(p, 1)}%`;
 }
 
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+
+/** Bytes per MiB: memory and disk columns (MB in HTCondor and nvidia-smi) are MiB. */
+export const MIB = 1024 ** 2;
+
+/**
+ * The one place report units for data are chosen, for tables and charts alike: binary units, the
+ * largest that keeps `b` at 1 or more. A chart passes its largest value, so that its axis and the
+ * tables speak the same family (no GB in a chart and TiB in a table).
+ */
+export function byteUnit(b: number): { unit: string; factor: number } {
+  let u = 0;
+  while (Number.isFinite(b) && Math.abs(b) >= 1024 ** (u + 1) && u < BYTE_UNITS.length - 1) u++;
+  return { unit: BYTE_UNITS[u], factor: 1024 ** u };
+}
+
 /** Bytes in binary units: "3.2 GiB", "512.0 MiB". */
 export function bytes(b: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = b;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
-  return u === 0 ? `${num(v)} B` : `${num(v, 1)} ${units[u]}`;
+  if (!Number.isFinite(b)) return '—';
+  const { unit, factor } = byteUnit(b);
+  return factor === 1 ? `${num(b)} B` : `${num(b / factor, 1)} ${unit}`;
 }
 
 /** A duration in seconds: "45 s", "4.2 min", "1.3 h". */

@@ -45,6 +45,16 @@ export interface Attempt {
   transferEnd: number | undefined;
   transferSeconds: number | undefined;
   epochs: number | undefined;
+  /** Mean GPU utilisation over the attempt, percent. */
+  gpuUtilization: number | undefined;
+  /** Peak GPU memory used, MiB (over all the attempt's GPUs, as GPU Memory MB). */
+  gpuMemoryUsedMb: number | undefined;
+  requestMemoryMb: number | undefined;
+  memoryUsedMb: number | undefined;
+  requestCpus: number | undefined;
+  cpusUsed: number | undefined;
+  requestDiskMb: number | undefined;
+  diskUsedMb: number | undefined;
 }
 
 export interface LoadedCampaign {
@@ -115,7 +125,7 @@ function rowReader({ mapping, index, names }: ResolvedColumns, attempts: Attempt
       if (isMissing(raw)) continue;
       const x = c.kind === 'time' ? parseTimestamp(raw) : c.list ? raw.split(/\s+/).length : parseNumber(raw);
       if (Number.isNaN(x) || x < 0) {
-        const why = c.kind === 'time' ? 'not a date (ISO 8601, YYYY-MM-DD HH:MM:SS or epoch seconds)' : x < 0 ? 'negative' : 'not a number';
+        const why = c.kind === 'time' ? 'not a date (ISO 8601, YYYY-MM-DD HH:MM:SS or epoch seconds, ms, µs or ns)' : x < 0 ? 'negative' : 'not a number';
         problems.push({ line, column: c.column, value: raw, message: `${c.column}: ${why}` });
         return;
       }
@@ -145,6 +155,10 @@ function rowReader({ mapping, index, names }: ResolvedColumns, attempts: Attempt
       heldTime: opt(v[S.heldTime]), releasedTime: opt(v[S.releasedTime]), evictedTime: opt(v[S.evictedTime]), abortedTime: opt(v[S.abortedTime]),
       transferStart: opt(v[S.transferStart]), transferEnd: opt(v[S.transferEnd]), transferSeconds: opt(v[S.transferSeconds]),
       epochs: opt(v[S.epochs]),
+      gpuUtilization: opt(v[S.gpuUtilization]), gpuMemoryUsedMb: opt(v[S.gpuMemoryUsedMb]),
+      requestMemoryMb: opt(v[S.requestMemoryMb]), memoryUsedMb: opt(v[S.memoryUsedMb]),
+      requestCpus: opt(v[S.requestCpus]), cpusUsed: opt(v[S.cpusUsed]),
+      requestDiskMb: opt(v[S.requestDiskMb]), diskUsedMb: opt(v[S.diskUsedMb]),
     });
   };
 }

@@ -1,6 +1,6 @@
 // The report as Markdown: GitHub tables and bullet insights, for a PR comment, a wiki or a terminal.
-import { bytes, duration, hours, num, pct } from './format';
-import type { CampaignReport, ResourceStats } from './types';
+import { bytes, duration, hours, MIB, num, pct } from './format';
+import type { CampaignReport, EfficiencyStats, ResourceStats, UsageStats } from './types';
 
 /** Problems listed in full before "and N more". */
 const PROBLEMS_SHOWN = 20;
@@ -63,6 +63,40 @@ export function renderMarkdown(report: CampaignReport): string {
       num(j.epochs), bytes(j.bytesSent), bytes(j.bytesReceived)]),
   ), '');
 
+  const typesWithTransfer = report.jobTypes.filter((j) => j.transferInput);
+  if (typesWithTransfer.length) {
+    out.push('## Input transfer per job type', '', table(
+      ['Job type', 'Attempts', 'Median', 'p95', 'Total h', 'Share of time', 'Rate'],
+      typesWithTransfer.map((j) => {
+        const t = j.transferInput!;
+        return [j.jobType, num(t.count), duration(t.median), duration(t.p95), hours(j.transferInputHours), pct(j.transferShare), rate(j.transferRate)];
+      }),
+    ), '', 'Share of time: transfer / (transfer + execution time); rate: bytes received / transfer time.', '');
+  }
+
+  const gpuUse = all.filter((r) => r.gpuUtilization || r.gpuMemoryUsedMb);
+  if (gpuUse.length) {
+    out.push('## GPU utilisation', '', table(
+      ['Resource', 'Attempts', 'Mean util.', 'Median util.', 'p95 util.', 'GPU efficiency', 'Median memory used', 'Median used / total', 'p95 used / total'],
+      gpuUse.map((r) => {
+        const u = r.gpuUtilization;
+        const m = r.gpuMemoryUtilization;
+        const share = (x: number | undefined) => (x === undefined ? '—' : pct(x));
+        return [label(r), num(u?.count ?? r.gpuMemoryUsedMb?.count ?? 0), u ? `${num(u.mean, 1)}%` : '—', u ? `${num(u.median, 1)}%` : '—', u ? `${num(u.p95, 1)}%` : '—',
+          pct(r.gpuEfficiency), r.gpuMemoryUsedMb ? bytes(r.gpuMemoryUsedMb.median * MIB) : '—', share(m?.median), share(m?.p95)];
+      }),
+    ), '', 'GPU efficiency: busy / allocated GPU-hours (execution hours × GPUs × utilisation); memory used is the peak per attempt.', '');
+  }
+
+  const usageRows = all.flatMap((r) => USAGE.flatMap(([kind, what, mib]) => {
+    const u = r.usage[kind];
+    return u ? [[label(r), what, ...usageCells(u, mib)]] : [];
+  }));
+  if (usageRows.length) {
+    out.push('## Requested and used', '', table(['Resource', 'What', 'Attempts', 'Requested (mean)', 'Used (mean)', 'Median used / requested', 'Over request'], usageRows,
+      [false, false, true, true, true, true, true]), '');
+  }
+
   const withTransfer = all.filter((r) => r.transferInput);
   if (withTransfer.length) {
     out.push('## Input transfer time', '', table(
@@ -75,9 +109,12 @@ export function renderMarkdown(report: CampaignReport): string {
   }
 
   if (report.daily.length) {
+    const moved = report.daily.some((d) => d.bytesReceived > 0 || d.bytesSent > 0);
+    const transfer = report.daily.some((d) => d.transferHours > 0);
     out.push('## By day', '', table(
-      ['Day (UTC)', 'Attempts', 'Hours', 'Epochs', 'Cumulative epochs'],
-      report.daily.map((d) => [d.date, num(d.attempts), hours(d.hours), num(d.epochs), num(d.cumulativeEpochs)]),
+      ['Day (UTC)', 'Attempts', 'Hours', 'Epochs', 'Cumulative epochs', ...(moved ? ['Received', 'Sent'] : []), ...(transfer ? ['Transfer h'] : [])],
+      report.daily.map((d) => [d.date, num(d.attempts), hours(d.hours), num(d.epochs), num(d.cumulativeEpochs),
+        ...(moved ? [bytes(d.bytesReceived), bytes(d.bytesSent)] : []), ...(transfer ? [hours(d.transferHours)] : [])]),
     ), '');
     if (report.undatedAttempts) out.push(`${num(report.undatedAttempts)} attempts have no Start or Submit Time and are in no day.`, '');
   }
@@ -91,3 +128,14 @@ export function renderMarkdown(report: CampaignReport): string {
 }
 
 const label = (r: ResourceStats): string => (r.resource === '(all)' ? '**all**' : r.resource);
+
+/** Bytes per second in the tables' unit family. */
+const rate = (b: number | null): string => (b === null ? '—' : `${bytes(b)}/s`);
+
+/** The usage kinds, their name in the table, and whether their values are MiB. */
+const USAGE: ReadonlyArray<[keyof EfficiencyStats['usage'], string, boolean]> = [['memory', 'memory', true], ['cpus', 'CPUs', false], ['disk', 'disk', true]];
+
+function usageCells(u: UsageStats, mib: boolean): string[] {
+  const amount = (x: number) => (mib ? bytes(x * MIB) : num(x, 2));
+  return [num(u.attempts), amount(u.requestedMean), amount(u.usedMean), u.usedShare ? pct(u.usedShare.median) : '—', num(u.overRequest)];
+}

@@ -1,7 +1,7 @@
 // The summary: a headline, one insight per resource, and rule-based recommendations. Every
 // recommendation quotes the figures it rests on, and carries them unrounded in `numbers`.
 import { epochsOf, type Figures } from './compute';
-import { count, duration, hours, num, pct } from './format';
+import { bytes, count, duration, hours, MIB, num, pct } from './format';
 import type { Attempt } from './load';
 import { quantileSorted } from '../stats/quantile';
 import type { Recommendation, ResourceStats, Severity, Summary } from './types';
@@ -24,6 +24,14 @@ const TRANSFER_FACTOR = 2;
 const EPOCH_COST_FACTOR = 1.5;
 /** Resources need this many epochs for hours per epoch to be compared. */
 const MIN_EPOCHS = 10;
+/** GPU efficiency (busy / allocated GPU-hours) below this is worth a look… */
+const LOW_GPU_EFFICIENCY = 0.7;
+/** …and medium severity below this. */
+const POOR_GPU_EFFICIENCY = 0.5;
+/** A median used / requested below this: the request is much larger than the need. */
+const OVER_REQUEST_SHARE = 0.5;
+/** Attempts using more than they requested, as a share, worth a warning. */
+const UNDER_REQUEST_SHARE = 0.05;
 
 const RANK: Record<Severity, number> = { high: 0, medium: 1, low: 2 };
 const severity = (share: number): Severity => (share >= HIGH_SHARE ? 'high' : share >= MEDIUM_SHARE ? 'medium' : 'low');
@@ -157,6 +165,45 @@ function recommend(f: Figures, attempts: Attempt[], hasEpochs: boolean): Recomme
           + `vs ${pct(o.attemptSuccessRate)} overall (${count(g.attempts, 'attempt')}, ${hours(g.unsuccessfulHours)} h unsuccessful): `
           + 'exclude it, or require more GPU memory if the failures are out-of-memory',
         numbers: { attemptSuccessRate: g.attemptSuccessRate, overallAttemptSuccessRate: o.attemptSuccessRate, attempts: g.attempts, hours: g.unsuccessfulHours, ...(g.memoryMb !== null ? { memoryMb: g.memoryMb } : {}) },
+      });
+    }
+  }
+
+  // GPU efficiency: allocated GPUs that sat idle (waiting on input, CPU-bound loaders, small batches).
+  for (const r of f.resources) {
+    const eff = r.gpuEfficiency;
+    if (eff === null || eff >= LOW_GPU_EFFICIENCY || (r.gpuUtilization?.count ?? 0) < MIN_ATTEMPTS) continue;
+    const allocated = r.busyGpuHours / Math.max(eff, Number.MIN_VALUE);
+    const idle = allocated - r.busyGpuHours;
+    if (idle < MIN_HOURS) continue;
+    out.push({
+      rule: 'gpu-efficiency', severity: eff < POOR_GPU_EFFICIENCY ? 'medium' : 'low', resource: r.resource,
+      text: `GPUs on ${r.resource} were busy ${pct(eff)} of their allocated time (median utilisation ${num(r.gpuUtilization!.median, 1)}%; `
+        + `idle: ${hours(idle)} h of ${hours(allocated)} GPU-hours): look for input stalls (transfer, data loaders) or use larger batches`,
+      numbers: { gpuEfficiency: eff, medianUtilization: r.gpuUtilization!.median, hours: idle, allocatedGpuHours: allocated },
+    });
+  }
+
+  // Requests against use: too large a request waits for bigger slots; too small a one gets jobs held or killed.
+  for (const [kind, what] of [['memory', 'memory'], ['cpus', 'CPUs'], ['disk', 'disk']] as const) {
+    const u = o.usage[kind];
+    if (!u || u.attempts < MIN_ATTEMPTS || !u.usedShare) continue;
+    // sizes in the tables' units (MiB columns)
+    const amount = (x: number) => (kind === 'cpus' ? `${num(x, 2)} CPUs` : bytes(x * MIB));
+    if (u.usedShare.median < OVER_REQUEST_SHARE) {
+      out.push({
+        rule: 'over-request', severity: 'low',
+        text: `jobs use a median ${pct(u.usedShare.median)} of the ${what} they request (mean ${amount(u.usedMean)} used of `
+          + `${amount(u.requestedMean)} requested, ${count(u.attempts, 'attempt')}): request less, and more slots will match`,
+        numbers: { medianUsedShare: u.usedShare.median, usedMean: u.usedMean, requestedMean: u.requestedMean, attempts: u.attempts },
+      });
+    }
+    if (u.overRequest / u.attempts >= UNDER_REQUEST_SHARE) {
+      out.push({
+        rule: 'under-request', severity: kind === 'cpus' ? 'low' : 'medium',
+        text: `${count(u.overRequest, 'attempt')} (${pct(u.overRequest / u.attempts)}) used more ${what} than they requested `
+          + `(up to ${pct(u.usedShare.max)} of the request): raise the request for those jobs before the pool holds or kills them`,
+        numbers: { attempts: u.overRequest, share: u.overRequest / u.attempts, maxUsedShare: u.usedShare.max },
       });
     }
   }

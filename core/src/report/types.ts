@@ -28,7 +28,43 @@ export interface GpuTypeStats {
   capability: string | null;
 }
 
-export interface ResourceStats {
+/** Requested against used, over attempts that report both (HTCondor RequestMemory and MemoryUsage, and the like). */
+export interface UsageStats {
+  attempts: number;
+  requestedMean: number;
+  usedMean: number;
+  /** used / requested per attempt (requested > 0). */
+  usedShare: Distribution | null;
+  /** Attempts that used more than they requested. */
+  overRequest: number;
+}
+
+/**
+ * Figures from the optional columns, for a resource and a job type alike; null (or usage fields
+ * null) when the file has no such column or no attempt reports it.
+ */
+export interface EfficiencyStats {
+  /** GPU Utilization (%) per attempt. */
+  gpuUtilization: Distribution | null;
+  /** GPU efficiency: busy GPU-hours / allocated GPU-hours = Σ exec s × GPUs × utilisation / Σ exec s × GPUs, over attempts with a utilisation. */
+  gpuEfficiency: number | null;
+  /** Σ exec h × GPUs × utilisation / 100: the numerator of gpuEfficiency. */
+  busyGpuHours: number;
+  /** Peak GPU memory used per attempt, MiB. */
+  gpuMemoryUsedMb: Distribution | null;
+  /** GPU Memory Used MB / GPU Memory MB per attempt (a fraction). */
+  gpuMemoryUtilization: Distribution | null;
+  /** Transfer Input Duration (seconds) per attempt. */
+  transferInput: Distribution | null;
+  transferInputHours: number;
+  /** Share of time moving input: Σ transfer s / Σ (transfer s + execution s), over attempts with a transfer time. */
+  transferShare: number | null;
+  /** Input transfer rate, bytes/s: Σ Total Bytes Received / Σ transfer s, over attempts with both and a transfer time > 0. */
+  transferRate: number | null;
+  usage: { memory: UsageStats | null; cpus: UsageStats | null; disk: UsageStats | null };
+}
+
+export interface ResourceStats extends EfficiencyStats {
   resource: string;
   attempts: number;
   successfulAttempts: number;
@@ -58,12 +94,9 @@ export interface ResourceStats {
   /** Sorted by hours, most first. */
   gpuMix: GpuTypeStats[];
   gpuMemoryMb: Distribution | null;
-  /** Transfer Input Duration (seconds) of attempts that report one. */
-  transferInput: Distribution | null;
-  transferInputHours: number;
 }
 
-export interface JobTypeStats {
+export interface JobTypeStats extends EfficiencyStats {
   jobType: string;
   attempts: number;
   successfulAttempts: number;
@@ -82,6 +115,10 @@ export interface DailyCounts {
   epochs: number;
   cumulativeEpochs: number;
   hours: number;
+  bytesSent: number;
+  bytesReceived: number;
+  /** Σ Transfer Input Duration / 3600. */
+  transferHours: number;
 }
 
 export interface DailyPoint extends DailyCounts {

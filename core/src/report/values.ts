@@ -43,8 +43,20 @@ function digits(s: string, at: number, len: number): number {
 }
 
 /**
+ * Epoch seconds, or a finer unit when the number is too large to be seconds: 1e11 s is the year
+ * 5138, while 1e11 ms is 1973 — so ≥ 1e11 is milliseconds, ≥ 1e14 microseconds, ≥ 1e17
+ * nanoseconds (pandas/Spark exports write all four). Read as seconds, an epoch-ms column put a
+ * campaign in the year 57139.
+ */
+export function epochToMs(x: number): number {
+  const a = Math.abs(x);
+  return a >= 1e17 ? x / 1e6 : a >= 1e14 ? x / 1e3 : a >= 1e11 ? x : x * 1000;
+}
+
+/**
  * Milliseconds since 1970 UTC, or NaN. Accepts ISO 8601 (`2025-03-04T10:20:30`, with optional
- * fraction and `Z` or `±hh[:mm]`), `YYYY-MM-DD HH:MM[:SS]`, a bare date, and epoch seconds.
+ * fraction and `Z` or `±hh[:mm]`), `YYYY-MM-DD HH:MM[:SS]`, a bare date, and epoch seconds — or
+ * epoch milliseconds, microseconds or nanoseconds, told apart by magnitude (see epochToMs).
  * No offset means UTC — Python's `datetime.isoformat()` of a naive time, as post_experiment_csv
  * writes it, carries none (Date.parse would read it as local time). Hand-scanned rather than a
  * regex: a campaign file has a million timestamps, and match arrays are garbage.
@@ -53,7 +65,7 @@ export function parseTimestamp(s: string): number {
   const n = s.length;
   if (n < 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) {
     const x = parseNumber(s);
-    return Number.isFinite(x) ? x * 1000 : NaN;
+    return Number.isFinite(x) ? epochToMs(x) : NaN;
   }
   const y = digits(s, 0, 4), mo = digits(s, 5, 2), d = digits(s, 8, 2);
   let h = 0, mi = 0, sec = 0, ms = 0;

@@ -4,6 +4,7 @@
 // offending value was inherited from a base file.
 import type { Fix, Path, Severity } from '../diagnostic';
 import type { Experiment, FileKind, TargetsFile } from '../config/types';
+import type { SchemaAssociations } from '../schema/registry';
 
 export interface FileHost {
   /** Text of a file, or undefined when it does not exist. Paths are absolute. */
@@ -16,6 +17,8 @@ export interface ValidationSettings {
   maxTrials: number;
   /** Check that referenced files exist (rule `file-exists`). */
   checkFiles: boolean;
+  /** The `expctl.schemas` setting: user schemas by glob (after modeline and `$schema`). */
+  schemas?: SchemaAssociations;
 }
 
 export const defaultSettings: ValidationSettings = { maxTrials: 10_000, checkFiles: true };
@@ -27,6 +30,8 @@ export interface Report {
   message: string;
   /** Which part of the node at `path` to underline; default 'value'. */
   target?: 'key' | 'value';
+  /** Offsets within the string value at `path` to underline instead (a part of an expression); the whole value when its text has escapes. */
+  span?: { start: number; end: number };
   fixes?: Fix[];
 }
 

@@ -2,5 +2,6 @@ import type { Rule } from './api';
 import { experimentRules } from './experiment';
 import { targetsRules } from './targets';
 import { sweepRules } from '../sweep/rules';
+import { metricsDerived } from './derived';
 
-export const allRules: Rule[] = [...experimentRules, ...targetsRules, ...sweepRules];
+export const allRules: Rule[] = [...experimentRules, ...targetsRules, ...sweepRules, metricsDerived];

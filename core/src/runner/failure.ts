@@ -6,7 +6,7 @@ import { bytes } from '../report/format';
  * `oom`, `timeout`, `signal`, `exit:N`, `spawn_error` or `cancelled`; on Kubernetes also `evicted`
  * (retryable), and `unschedulable`, `image_error`, `config_error` (not: the same spec fails the same way).
  */
-export type FailureClass = 'oom' | 'timeout' | 'signal' | 'spawn_error' | 'cancelled' | 'evicted' | 'unschedulable' | 'image_error' | 'config_error' | `exit:${number}`;
+export type FailureClass = 'oom' | 'timeout' | 'signal' | 'spawn_error' | 'cancelled' | 'interrupted' | 'evicted' | 'unschedulable' | 'image_error' | 'config_error' | `exit:${number}`;
 
 export interface Failure { class: FailureClass; message: string }
 

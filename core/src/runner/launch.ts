@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import type { Experiment } from '../config/types';
 import { getDotted, renderTemplate, templateVars } from '../config/template';
+import { parseGpuRequest } from '../gpus';
 
 export interface RunContext {
   /** Absolute path of the experiment file (relative paths resolve from its folder). */
@@ -32,14 +33,22 @@ export interface LaunchSpec {
 
 const PYTHON = /^python(\d+(\.\d+)?)?$/;
 
+/** What `{…}` may name besides `env.NAME` and dotted paths of the config; the template-var rule accepts exactly these. */
+export const RUN_VARIABLES = ['run_id', 'run_dir', 'trial', 'repeat', 'index', 'attempt', 'metrics_file', 'params_file', 'port'] as const;
+type RunVariable = (typeof RUN_VARIABLES)[number];
+
+export function isRunVariable(name: string): name is RunVariable {
+  return (RUN_VARIABLES as readonly string[]).includes(name);
+}
+
 /** Renders `{…}` placeholders: run variables, `env.X`, and any dotted path of the config. */
 export function runLookup(cfg: Experiment, ctx: RunContext): (name: string) => unknown {
-  const vars: Record<string, unknown> = {
+  const vars: Record<RunVariable, unknown> = {
     run_id: ctx.runId, run_dir: ctx.runDir, trial: ctx.trialName, index: ctx.index, repeat: ctx.repeat,
     attempt: ctx.attempt, metrics_file: ctx.metricsFile, params_file: ctx.paramsFile, port: ctx.port,
   };
   return (name) => {
-    if (name in vars) return vars[name];
+    if (isRunVariable(name)) return vars[name];
     if (name.startsWith('env.')) return ctx.baseEnv[name.slice(4)] ?? cfg.env?.[name.slice(4)];
     return getDotted(cfg, name);
   };
@@ -119,10 +128,22 @@ function launcherArgv(cfg: Experiment, command: string[], ctx: RunContext, rende
  */
 export function pinnedGpus(cfg: Experiment): number[] | undefined {
   const l = cfg.launcher;
-  if (l?.type !== 'accelerate' || l.gpu_ids === undefined) return undefined;
-  if (Array.isArray(l.gpu_ids)) return [...l.gpu_ids];
-  if (String(l.gpu_ids).trim().toLowerCase() === 'all') return undefined;
-  return String(l.gpu_ids).split(',').map((x) => Number(x.trim()));
+  if (l?.type !== 'accelerate') return undefined;
+  const ids = parseGpuIds(l.gpu_ids);
+  return Array.isArray(ids) ? ids : undefined;
+}
+
+/**
+ * `launcher.gpu_ids` as GPU indices (`"0,1,2"` or `[0, 1, 2]`), `'all'`, or undefined when unset or
+ * neither (the schema and the launcher-gpu-ids rule say why). The rule reads it as pinnedGpus does.
+ */
+export function parseGpuIds(raw: unknown): number[] | 'all' | undefined {
+  if (typeof raw === 'string') {
+    if (raw.trim().toLowerCase() === 'all') return 'all';
+    const parts = raw.split(',').map((p) => p.trim());
+    return parts.every((p) => /^\d+$/.test(p)) ? parts.map(Number) : undefined;
+  }
+  return Array.isArray(raw) && raw.every((v) => Number.isSafeInteger(v)) ? [...raw] : undefined;
 }
 
 /** Whether an attempt needs a free port picked for it: a launcher's rendezvous, or `{port}` anywhere it is rendered. */
@@ -138,11 +159,5 @@ export function needsPort(cfg: Experiment): boolean {
 export function gpusRequested(cfg: Experiment): number {
   const pinned = pinnedGpus(cfg);
   if (pinned) return pinned.length;
-  const g = cfg.resources?.gpus;
-  if (typeof g === 'number') return g;
-  if (typeof g === 'string') {
-    const n = Number(g.split(':').pop());
-    return Number.isFinite(n) ? n : 0;
-  }
-  return 0;
+  return parseGpuRequest(cfg.resources?.gpus)?.count ?? 0;
 }

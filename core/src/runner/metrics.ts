@@ -13,7 +13,7 @@ export const METRIC_PREFIX = '@expctl ';
 
 export type MetricRecord = Record<string, unknown>;
 
-/** Where metrics are read from; `kafka` is reserved (metricsSourceProblem). */
+/** Where metrics are read from; `kafka` is reserved (rule metrics-source-kafka refuses it). */
 export type MetricSource = 'stdout' | 'file';
 export const DEFAULT_SOURCES: readonly MetricSource[] = ['stdout', 'file'];
 
@@ -344,14 +344,9 @@ export function missingPrimary(name: string | undefined, summary: Record<string,
 
 // ---------------------------------------------------------------------------------------------
 
-/** The reason a `metrics.sources` list cannot run in this version; the language server and `expctl run` say the same. */
+/** The reason a `metrics.sources` list with kafka cannot run in this version (rule metrics-source-kafka; a sweep of such an experiment is refused with it). */
 export const KAFKA_SOURCE_MESSAGE = 'metrics from Kafka are not supported yet: this version reads metrics from stdout (@expctl lines) '
   + 'and the metrics file ($EXPCTL_METRICS_FILE) only; remove "kafka" from metrics.sources (list stdout or file instead)';
-
-/** Why an experiment's metrics.sources cannot be run, or undefined. */
-export function metricsSourceProblem(metrics: { sources?: readonly string[] } | undefined): string | undefined {
-  return metrics?.sources?.includes('kafka') ? KAFKA_SOURCE_MESSAGE : undefined;
-}
 
 /** The longest line parsed, in characters: the rest of a longer one is dropped (the log file keeps it whole). */
 export const MAX_LINE = 64 * 1024;

@@ -15,10 +15,12 @@ import type { Trial } from '../sweep';
 import { parseDuration, parseQuantity } from '../util/units';
 import { FileStore, latestByTrial, runName, sweepIdFor } from '../store/store';
 import { acquireLock, checkLock, LockedError, sweepLockFile } from '../store/lock';
+import { DiskFullError, freeBytes } from '../store/atomic';
+import { deriveIntoRun, parseDerivations, type Derivation } from '../stats/derive';
 import { configHash, decide, decideAll, DEFAULT_RERUN, sweepIdOf, sweptKeysOf, unfinished } from './resume';
 import type { RerunPolicy } from './resume';
 import { alive, startedBy } from '../util/process';
-import type { AttemptRecord, K8sAttempt, RunRecord } from '../store/store';
+import type { AttemptRecord, K8sAttempt, RunRecord, RunSource } from '../store/store';
 import { toYaml } from '../yaml/emit';
 import { buildLaunch, gpusRequested, needsPort, pinnedGpus } from './launch';
 import { PortPool } from '../util/net';
@@ -90,23 +92,38 @@ export interface Plan {
   target?: string;
   /** The metric that ranks trials: the sweep's `metric`, else the experiment's `metrics.primary`. */
   metric?: { name: string; goal: Goal };
+  /** Derived metrics computed as each run ends: the experiment's `metrics.derived`, then the sweep's. */
+  derived: Derivation[];
   trials: Trial[];
   /** Trials the file expands to: more than `trials` holds when planFile was given a `limit`. */
   total: number;
   excluded: number;
 }
 
+/** Parsed derived metrics; validation (rule metrics-derived) has refused a file whose expressions do not parse. */
+const derivations = (defs: Record<string, string> | undefined): Derivation[] => parseDerivations(Object.entries(defs ?? {}));
+
 /**
- * Validates a sweep or experiment file and expands it; errors come back as diagnostics. With
- * `limit`, only the first `limit` trials are made (`total` still counts them all): a 10^9-trial
- * grid is listed without building a billion trials.
+ * Most trials one sweep runs (and `plan`/`--dry-run` list): 10,000 queued trials take ~150 MB in the
+ * runner, so this keeps it near 1 GB; beyond it, split the sweep.
  */
-export function planFile(file: string, host: FileHost, settings: ValidationSettings = { ...defaultSettings, maxTrials: Number.MAX_SAFE_INTEGER }, limit?: number): { plan?: Plan; diagnostics: Diagnostic[] } {
+export const MAX_SWEEP_TRIALS = 100_000;
+
+/**
+ * Validates a sweep or experiment file and expands it; errors come back as diagnostics. Only the
+ * first `limit` trials are made (`total` still counts them all): a 10^9-trial grid is planned
+ * without building a billion trials — callers that need every trial check `total` against
+ * MAX_SWEEP_TRIALS. Trial names are checked for duplicates among those made.
+ */
+export function planFile(file: string, host: FileHost, settings?: ValidationSettings, limit = MAX_SWEEP_TRIALS + 1): { plan?: Plan; diagnostics: Diagnostic[] } {
+  settings ??= { ...defaultSettings, maxTrials: Math.max(limit, 1) };
   const abs = path.resolve(file);
   const text = host.readFile(abs);
   if (text === undefined) return { diagnostics: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 'error', rule: 'file-exists', message: 'no such file' }] };
   const v = validateText(abs, text, host, settings);
-  const errors = v.diagnostics.filter((d) => d.severity === 'error');
+  // An invalid experiment is a warning on the sweep in the editor (its errors are shown in its own
+  // file); a sweep that runs it cannot run.
+  const errors = v.diagnostics.filter((d) => d.severity === 'error' || d.rule === 'experiment-invalid').map((d) => ({ ...d, severity: 'error' as const }));
   const vd = v.docs[0];
   if (errors.length || !vd) return { diagnostics: errors };
   const base = path.basename(abs).replace(/\.(sweep|experiment)\.ya?ml$|\.ya?ml$/, '');
@@ -119,6 +136,7 @@ export function planFile(file: string, host: FileHost, settings: ValidationSetti
       legacySweepIds: [sweepIdFor(runName('sweep', sweep, abs), abs)],
       method: sweep.method ?? 'grid', maxParallel: sweep.max_parallel ?? 1, target: sweep.target ?? vd.experiment.target, trials: ex.trials, total: ex.total, excluded: ex.excluded,
       metric: primaryMetric(sweep.metric, vd.experiment),
+      derived: derivations({ ...vd.experiment.metrics?.derived, ...sweep.metrics?.derived }),
     } };
   }
   if (vd.kind === 'experiment') {
@@ -128,6 +146,7 @@ export function planFile(file: string, host: FileHost, settings: ValidationSetti
       file: abs, experimentFile: abs, experiment: exp, name: runName('experiment', exp, abs),
       sweepId: sweepIdOf('experiment', exp, exp.name), legacySweepIds: [sweepIdFor(runName('experiment', exp, abs), abs)],
       method: 'experiment', maxParallel: 1, target: exp.target, trials: ex.trials, total: ex.total, excluded: 0, metric: primaryMetric(undefined, exp),
+      derived: derivations(exp.metrics?.derived),
     } };
   }
   return { diagnostics: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 'error', rule: 'file-kind', message: 'not a sweep or experiment file (name it *.sweep.yaml or *.experiment.yaml)' }] };
@@ -203,13 +222,13 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 const ownedElsewhere = (host: string) => (r: RunRecord) => r.host === host && alive(r.runner_pid) && r.runner_pid !== process.pid;
 
 /** The newest run of each trial of the plan's sweep, under its id or an older one. */
-function planHistory(plan: Plan, store: FileStore): Map<string, RunRecord> {
+function planHistory(plan: Plan, store: RunSource): Map<string, RunRecord> {
   const ids = new Set([plan.sweepId, ...plan.legacySweepIds]);
   return latestByTrial(store.all().filter((r) => ids.has(r.sweep_id)));
 }
 
 /** What `run` would do with each trial of the plan now — the very decisions runPlan makes (dry run, plan, status). */
-export function planDecisions(plan: Plan, store: FileStore, policy: RerunPolicy = DEFAULT_RERUN): ReturnType<typeof decideAll> {
+export function planDecisions(plan: Plan, store: RunSource, policy: RerunPolicy = DEFAULT_RERUN): ReturnType<typeof decideAll> {
   const scripts = new Map<string, string>();
   return decideAll(plan.trials, (t) => configHash(trialConfig(plan.experiment, t), plan.experimentFile, scripts),
     planHistory(plan, store), policy, ownedElsewhere(os.hostname()));
@@ -223,6 +242,7 @@ export function planDecisions(plan: Plan, store: FileStore, policy: RerunPolicy 
 export async function runPlan(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
   const lock = await acquireLock(sweepLockFile(o.store.root, plan.sweepId));
   try {
+    o.store.removeStaleBuilds();
     return await runLocked(plan, o);
   } finally {
     lock.release();
@@ -244,8 +264,21 @@ async function runLocked(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
   const ports = new PortPool();
   const sampler = new TelemetrySampler({ intervalMs: o.telemetryIntervalMs });
   const summary: RunSummary = { succeeded: 0, failed: 0, cancelled: 0, skipped: 0, runs: [] };
-  const onAbort = () => { for (const r of running) r.cancel(); };
+  // Stopped by the caller (Ctrl-C, a cancel) or by a full disk: either way running attempts are
+  // cancelled and queued ones never start; a full disk then ends the run with one message.
+  const stop = new AbortController();
+  const { signal } = stop;
+  const onAbort = () => stop.abort();
+  if (o.signal?.aborted) stop.abort();
   o.signal?.addEventListener('abort', onAbort, { once: true });
+  signal.addEventListener('abort', () => { for (const r of running) r.cancel(); }, { once: true });
+  let full: DiskFullError | undefined;
+  /** A disk-full error stops the runner (the first one is what it says); any other is thrown. */
+  const halt = (e: unknown) => {
+    if (!(e instanceof DiskFullError)) throw e;
+    full ??= e;
+    stop.abort();
+  };
 
   store.load();
   store.writeSweep(plan.sweepId, {
@@ -315,7 +348,7 @@ async function runLocked(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
     }
     try {
       if (prepared) run = await prepared.finally(leaveAhead);
-      if (o.signal?.aborted) {
+      if (signal.aborted) {
         // Stopped before it started: a run made ahead says so instead of staying queued.
         if (prepared && run) { run.status = 'cancelled'; run.ended = now(); store.save(run, 'run-ended'); }
         summary.cancelled++;
@@ -366,7 +399,7 @@ async function runLocked(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
           // Owned from now on: run.json says running under this runner, so that status shows it,
           // `expctl cancel` stops it, and no other runner takes it up again.
           store.save(run, 'attempt-adopted', { attempt: attempt.n });
-          outcome = await target.adopt({ ...attemptRef(run.id, attempt.n), ...trialRef(trial, config), timeoutS, record: attempt }, o.signal, onLine, info);
+          outcome = await target.adopt({ ...attemptRef(run.id, attempt.n), ...trialRef(trial, config), timeoutS, record: attempt }, signal, onLine, info);
           orphan = undefined;
           lost = 'the runner stopped during this attempt, and the attempt did not finish';
         } else {
@@ -390,7 +423,7 @@ async function runLocked(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
           running.add(ra);
           if (ra.handle) attempt.k8s = ra.handle;
           // A cancel may have come while this attempt was being started.
-          if (o.signal?.aborted || fs.existsSync(path.join(dir, CANCEL_MARKER))) ra.cancel();
+          if (signal.aborted || fs.existsSync(path.join(dir, CANCEL_MARKER))) ra.cancel();
           attempt.pid = await ra.pid;
           store.save(run, 'attempt-started', { attempt: n, pid: attempt.pid });
           emit({ type: 'attempt', run, attempt });
@@ -415,21 +448,29 @@ async function runLocked(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
           // Lost: it does not count against max_retries, and the trial runs again unless stopping.
           Object.assign(attempt, { ended: now(), failure_class: 'interrupted', message: lost });
           store.save(run, 'attempt-lost', { attempt: attempt.n });
-          if (o.signal?.aborted) { run.status = 'cancelled'; break; }
+          if (signal.aborted) { run.status = 'cancelled'; break; }
           continue;
         }
         const n = attempt.n;
         done++;
         // `expctl cancel <run>` leaves this marker before it signals the attempt.
         if (fs.existsSync(path.join(dir, CANCEL_MARKER))) outcome = { ...outcome, cancelled: true };
-        const failure = classify(outcome);
+        let failure = classify(outcome);
+        // A program whose output could not be written on a full disk failed for no fault of its
+        // own: the attempt is interrupted (not counted against max_retries) and the runner stops.
+        const free = failure && !signal.aborted ? freeBytes(dir) : undefined;
+        if (free !== undefined && free < LOW_DISK_BYTES) {
+          failure = { class: 'interrupted', message: `the disk was full when this attempt ended (${free} bytes free): its output could not be written` };
+          halt(new DiskFullError(path.join(dir, 'stdout.log'), undefined, free));
+          target.forget?.(attemptRef(run.id, attempt.n));
+        }
         Object.assign(attempt, {
           ended: now(), exit_code: outcome.exitCode, signal: outcome.signal,
           duration_s: (Date.parse(now()) - Date.parse(attempt.started)) / 1000,
         });
         if (!failure) { run.status = 'succeeded'; break; }
         Object.assign(attempt, { failure_class: failure.class, message: failure.message, stderr_tail: outcome.stderrTail });
-        if (failure.class === 'cancelled' || o.signal?.aborted) { run.status = 'cancelled'; break; }
+        if (failure.class === 'cancelled' || signal.aborted) { run.status = 'cancelled'; break; }
         if (done >= maxAttempts || !retryable(failure.class, config.retry?.on)) { run.status = 'failed'; break; }
         const next = applyOnFailure(config, failure.class, baseEnv);
         if (next && 'exhausted' in next) { run.status = 'failed'; attempt.message += `; ${next.exhausted}`; break; }
@@ -442,21 +483,23 @@ async function runLocked(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
         waited = backoffSeconds(config.retry, n + 1, o.random);
         store.save(run, 'retry-scheduled', { wait_s: waited, failure: failure.class, ...(next ? { params: next.params, env: next.env } : {}) });
         emit({ type: 'retry', run, failure: failure.class, waitS: waited, ...(next ? { params: next.params, env: Object.keys(next.env) } : {}) });
-        await sleep(waited * 1000, o.signal);
-        if (o.signal?.aborted) { run.status = 'cancelled'; break; }
+        await sleep(waited * 1000, signal);
+        if (signal.aborted) { run.status = 'cancelled'; break; }
       }
       const m = metrics.finish();
       Object.assign(run, { summary: m.summary, metrics_bad_lines: m.badLines, metrics_first_bad: m.firstBad, warnings: undefined, ended: now() });
+      const tel = await sampler.summary(telemetry);
+      if (tel) run.telemetry = tel;
+      run.duration_s = (Date.parse(run.ended!) - Date.parse(run.started!)) / 1000;
+      // Derived metrics read the metrics, telemetry and duration above; the primary may be one of them.
+      if (plan.derived.length) deriveIntoRun(run, plan.derived, config.params);
       // Exited 0 without its primary metric: a warning, or with metrics.required a failure — not
       // retried, since the same program would report the same names again.
       const missing = run.status === 'succeeded' ? missingPrimary(plan.metric?.name, run.summary) : undefined;
       if (missing && config.metrics?.required) {
         run.status = 'failed';
         Object.assign(run.attempts[run.attempts.length - 1], { failure_class: 'no_metric', message: `${missing} (metrics.required: true)` });
-      } else if (missing) run.warnings = [missing];
-      const tel = await sampler.summary(telemetry);
-      if (tel) run.telemetry = tel;
-      run.duration_s = (Date.parse(run.ended!) - Date.parse(run.started!)) / 1000;
+      } else if (missing) (run.warnings ??= []).unshift(missing);
       ended(run);
     } finally {
       sched.release(gpus);
@@ -500,7 +543,11 @@ async function runLocked(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
     const first = plan.trials.filter(resumes);
     const order = [...first, ...plan.trials.filter((t) => !resumes(t))];
     let next = 0;
-    const worker = async () => { while (next < order.length) await one(order[next++]); };
+    const worker = async () => {
+      while (next < order.length) {
+        try { await one(order[next++]); } catch (e) { halt(e); }
+      }
+    };
     // Enough at once for max_parallel running, 2×max_parallel prepared ahead and as many waiting.
     const width = first.length + 4 * effectiveParallel(plan, target, o.maxParallel);
     const all = Promise.all(Array.from({ length: Math.min(width, order.length) }, worker));
@@ -510,12 +557,17 @@ async function runLocked(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
     o.signal?.removeEventListener('abort', onAbort);
     target.close?.();
     clearTimeout(tablesTimer);
-    await store.flush();
-    store.writeTables();
-    store.updateSweep(plan.sweepId, { finished: now() });
+    // Each is tried even after a full disk: space may have come back, and what fails is said once.
+    for (const step of [() => store.flush(), () => store.writeTables(), () => store.updateSweep(plan.sweepId, { finished: now() })]) {
+      try { await step(); } catch (e) { halt(e); }
+    }
   }
+  if (full) throw full;
   return summary;
 }
+
+/** Below this much free space, a failed attempt is taken to have failed for the full disk (a page or two may be left). */
+const LOW_DISK_BYTES = 64 * 1024;
 
 /** Runs at once: --max-parallel if given, else the plan's max_parallel within the target's own cap. */
 export function effectiveParallel(plan: Plan, target: Target, flag?: number): number {

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Goal } from '../config/types';
 import { latestByTrial } from '../store/store';
-import type { FileStore, RunRecord, RunStatus } from '../store/store';
+import type { RunRecord, RunSource, RunStatus } from '../store/store';
 import { alive } from '../util/process';
 import { badLinesSentence, finiteValue, isNonFinite } from './metrics';
 import type { BadLine, NonFinite } from './metrics';
@@ -83,7 +83,7 @@ export interface SweepStatus {
 
 interface SweepMeta { name?: string; file?: string; trials?: number; target?: string; metric?: { name: string; goal: Goal }; runner_pid?: number; created?: string; finished?: string }
 
-function readMeta(store: FileStore, id: string): SweepMeta {
+function readMeta(store: RunSource, id: string): SweepMeta {
   try { return JSON.parse(fs.readFileSync(path.join(store.sweepDir(id), 'sweep.json'), 'utf8')) as SweepMeta; } catch { return {}; }
 }
 
@@ -113,7 +113,7 @@ function latestMetric(file: string, name: string | undefined): RunningRun['lates
 
 const isActive = (r: RunRecord) => r.status === 'running' || r.status === 'queued';
 
-export function storeStatus(store: FileStore, o: { sweep?: string; now?: number } = {}): SweepStatus[] {
+export function storeStatus(store: RunSource, o: { sweep?: string; now?: number } = {}): SweepStatus[] {
   const now = o.now ?? Date.now();
   const bySweep = new Map<string, RunRecord[]>();
   for (const r of store.all()) {

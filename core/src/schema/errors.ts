@@ -2,7 +2,7 @@
 // the closest branch's errors are kept, and the message says which branch was assumed.
 import type { ErrorObject } from 'ajv';
 import type { Fix, Path, Severity } from '../diagnostic';
-import { closest } from '../util/strings';
+import { closest, quote, shorten } from '../util/strings';
 import { reachable, resolveRef, rootOf } from './graph';
 
 export interface SchemaProblem {
@@ -26,12 +26,12 @@ export function pointerToPath(pointer: string): (string | number)[] {
 /** Human name of what a path points at: `launcher.mixed_precision`, `offsets[2]`. */
 export function describePath(path: Path): string {
   let s = '';
-  for (const seg of path) s += typeof seg === 'number' ? `[${seg}]` : s ? `.${seg}` : seg;
+  for (const seg of path) s += typeof seg === 'number' ? `[${seg}]` : s ? `.${shorten(seg)}` : shorten(seg);
   return s || 'the document';
 }
 
 function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'string') return quote(v);
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
@@ -66,12 +66,15 @@ function flow(v: unknown): string {
   return yamlScalar(v);
 }
 
+// Users' schemas may have `true`/`false` where a schema object goes.
+const isSchemaObject = (v: unknown): v is Schema => typeof v === 'object' && v !== null;
+
 /** A short label for a oneOf branch: its `title`, its discriminating const, or its required keys. */
 function branchLabel(branch: Schema | undefined): string {
-  if (!branch) return 'one of the allowed forms';
+  if (!isSchemaObject(branch)) return 'one of the allowed forms';
   if (typeof branch.title === 'string') return branch.title;
   const props = (branch.properties ?? {}) as Record<string, Schema>;
-  for (const [k, p] of Object.entries(props)) if (p && 'const' in p) return `${k}: ${String(p.const)}`;
+  for (const [k, p] of Object.entries(props)) if (isSchemaObject(p) && 'const' in p) return `${k}: ${String(p.const)}`;
   if (Array.isArray(branch.required) && branch.required.length) return `the form with ${branch.required.map((r) => `\`${r}\``).join(', ')}`;
   if (typeof branch.type === 'string') return TYPE_WORDS[branch.type] ?? branch.type;
   return 'one of the allowed forms';
@@ -80,7 +83,7 @@ function branchLabel(branch: Schema | undefined): string {
 function discriminatorWritten(branch: Schema, data: unknown): boolean {
   if (!data || typeof data !== 'object') return false;
   const props = (branch.properties ?? {}) as Record<string, Schema>;
-  return Object.entries(props).some(([k, p]) => p && 'const' in p && (data as Record<string, unknown>)[k] === p.const);
+  return Object.entries(props).some(([k, p]) => isSchemaObject(p) && 'const' in p && (data as Record<string, unknown>)[k] === p.const);
 }
 
 /** How badly data misses a branch: a wrong discriminator (`type: const`) rules it out. */
@@ -113,6 +116,7 @@ function pruneBranches(errors: ErrorObject[]): { kept: ErrorObject[]; labels: Ma
     const root = rootOf(combo.parentSchema as Schema);
     const byBranch = new Map<number, ErrorObject[]>();
     branches.forEach((b, idx) => {
+      if (!isSchemaObject(b)) return; // a boolean branch: nothing inside it to attribute
       const reach = reachable(b, root);
       const errs = [...alive].filter((e) => e !== combo && e.instancePath.startsWith(combo.instancePath) && reach.has(e.parentSchema as object));
       if (errs.length) byBranch.set(idx, errs);
@@ -176,6 +180,12 @@ function problemFor(e: ErrorObject): SchemaProblem | undefined {
   const parent = (e.parentSchema ?? {}) as Schema;
   const data = e.data;
   const params = e.params as Record<string, unknown>;
+  const keyName = (e as ErrorObject & { propertyName?: string }).propertyName;
+  // A key that fails propertyNames other than by its pattern (worded below): the key is what is wrong.
+  if (keyName !== undefined && e.keyword !== 'pattern') {
+    const allowed = e.keyword === 'enum' ? ` Allowed: ${((params.allowedValues as unknown[]) ?? []).map(String).join(', ')}.` : '';
+    return { path: [...path, keyName], target: 'key', severity: 'error', message: `Invalid key ${quote(keyName)}${path.length ? ` in ${where}` : ''}: it ${e.message ?? 'is not allowed'}.${allowed}` };
+  }
   switch (e.keyword) {
     case 'required': {
       const missing = String(params.missingProperty);
@@ -194,7 +204,7 @@ function problemFor(e: ErrorObject): SchemaProblem | undefined {
       const keyPath = [...path, key];
       return {
         path: keyPath, target: 'key', severity: 'error',
-        message: `Unknown property "${key}"${path.length ? ` in ${where}` : ''}.` +
+        message: `Unknown property ${quote(key)}${path.length ? ` in ${where}` : ''}.` +
           (guess ? ` Did you mean "${guess}"?` : known.length ? ` Allowed: ${known.filter((k) => k !== '$schema').join(', ')}.` : ''),
         fixes: guess ? [{ title: `Change to "${guess}"`, edits: [{ path: keyPath, target: 'key', newText: guess }], preferred: true }] : undefined,
       };
@@ -221,7 +231,7 @@ function problemFor(e: ErrorObject): SchemaProblem | undefined {
       const hint = typeof parent.patternErrorMessage === 'string' ? parent.patternErrorMessage : `expected text matching ${String(params.pattern)}`;
       const propName = (e as ErrorObject & { propertyName?: string }).propertyName;
       if (propName !== undefined) {
-        return { path: [...path, propName], target: 'key', severity: 'error', message: `Invalid key "${propName}" in ${where}: ${hint}.`.replace(/\.\.$/, '.') };
+        return { path: [...path, propName], target: 'key', severity: 'error', message: `Invalid key ${quote(propName)} in ${where}: ${hint}.`.replace(/\.\.$/, '.') };
       }
       return { path, target: 'value', severity: 'error', message: `Invalid value ${show(data)} for ${where}: ${hint}.`.replace(/\.\.$/, '.') };
     }
@@ -259,7 +269,7 @@ function problemFor(e: ErrorObject): SchemaProblem | undefined {
       return { path, target: 'key', severity: 'error', message: `${where} is not allowed here.` };
     case 'unevaluatedProperties': {
       const key = String(params.unevaluatedProperty);
-      return { path: [...path, key], target: 'key', severity: 'error', message: `Unknown property "${key}"${path.length ? ` in ${where}` : ''}.` };
+      return { path: [...path, key], target: 'key', severity: 'error', message: `Unknown property ${quote(key)}${path.length ? ` in ${where}` : ''}.` };
     }
     default:
       return { path, target: 'value', severity: 'error', message: `${where} ${e.message ?? 'is invalid'}.` };

@@ -1,16 +1,16 @@
 // Which JSON Schema a YAML file is checked against, and the validators. Our three schemas ship
 // inside the bundle, their validators compiled at build time (precompile.ts); any other JSON Schema
-// file can be named by a `# yaml-language-server: $schema=…` modeline or a top-level `$schema` key,
-// and is compiled when first used (cached).
+// file can be named by a `# yaml-language-server: $schema=…` modeline, a top-level `$schema` key or
+// the `expctl.schemas` setting, and is interpreted by user-validator.ts (indexed once, cached).
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import * as path from 'node:path';
+import { pathToFileURL, fileURLToPath } from 'node:url';
 import experimentSchema from '../../../schemas/experiment.schema.json';
 import sweepSchema from '../../../schemas/sweep.schema.json';
 import targetsSchema from '../../../schemas/targets.schema.json';
 import type { FileKind } from '../config/types';
-import { makeAjv } from './ajv';
-import { userRegExp } from './regexp';
 import { registerRoot, schemaAt } from './graph';
+import { SchemaLimitError, UserValidator } from './user-validator';
 // Written by `npm run build` (esbuild.mjs); missing in a fresh checkout until then.
 import precompiled from './validators.gen.cjs';
 
@@ -32,16 +32,8 @@ export function builtinValidator(kind: FileKind): ValidateFunction {
   return builtinValidators[kind];
 }
 
-let optimize = true;
-
-/**
- * For one-shot processes (the CLI), which validate a document once: ajv's optimisation of the
- * code it generates takes about a third of compiling a schema and makes validation ~20% faster —
- * worth it only in a long-lived server. (Our own schemas come optimised from the build.)
- */
-export function preferFastCompile(): void {
-  optimize = false;
-}
+/** Folders never searched for our files (`validate <folder>`, Validate Workspace): VCS, dependencies, results, builds. */
+export const SKIPPED_DIRS: ReadonlySet<string> = new Set(['node_modules', '.git', '.expctl', 'dist', '.cache']);
 
 /** The kind of one of our files from its name alone. */
 export function kindFromFileName(file: string): FileKind | undefined {
@@ -62,9 +54,17 @@ const MODELINE = /^#\s*yaml-language-server\s*:\s*\$schema\s*=\s*(\S+)/m;
 
 /** The schema reference of a document: its modeline comment, else its top-level `$schema` key. */
 export function schemaReference(text: string, value: unknown): string | undefined {
+  return modeline(text)?.ref ?? schemaKey(value);
+}
+
+/** The modeline (`# yaml-language-server: $schema=…`) and where it is: `start`/`end` offsets of its line. */
+export function modeline(text: string): { ref: string; start: number; end: number } | undefined {
   // Only the leading comment block of the file counts, as in yaml-language-server.
   const m = MODELINE.exec(text.slice(0, 4096));
-  if (m) return m[1];
+  return m ? { ref: m[1], start: m.index, end: m.index + m[0].length } : undefined;
+}
+
+function schemaKey(value: unknown): string | undefined {
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     const s = (value as Record<string, unknown>).$schema;
     if (typeof s === 'string') return s;
@@ -78,41 +78,113 @@ export type SchemaChoice =
   | { type: 'remote'; url: string }
   | { type: 'none' };
 
-/** Resolves a schema reference (relative to `file`) and falls back to the file name. */
-export function chooseSchema(file: string, ref: string | undefined): SchemaChoice {
-  if (ref) {
+/**
+ * The `expctl.schemas` setting: schema path → globs of the files it applies to, both relative to
+ * `root` (the workspace folder), as `yaml.schemas` does.
+ */
+export interface SchemaAssociations { root: string; schemas: Record<string, string[] | string> }
+
+const escapeRe = (s: string) => s.replace(/[.+^$()|[\]\\{}]/g, '\\$&');
+
+/** A glob (`*`, `**`, `?`, `{a,b}`) as a RegExp over `/`-separated relative paths. */
+function globRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    const close = c === '{' ? glob.indexOf('}', i) : -1;
+    if (glob.startsWith('**/', i)) { re += '(?:.*/)?'; i += 2; }
+    else if (glob.startsWith('**', i)) { re += '.*'; i += 1; }
+    else if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (close > i) {
+      re += `(?:${glob.slice(i + 1, close).split(',').map((alt) => escapeRe(alt).replace(/\*/g, '[^/]*')).join('|')})`;
+      i = close;
+    } else re += escapeRe(c);
+  }
+  // A glob without `/` matches the file name in any folder, as in yaml.schemas.
+  return new RegExp(glob.includes('/') ? `^${re}$` : `(?:^|/)${re}$`);
+}
+
+/** The schema file the setting maps `file` to, if any (first match in the setting's order). */
+export function associatedSchema(file: string, assoc: SchemaAssociations | undefined): string | undefined {
+  if (!assoc) return undefined;
+  const rel = path.relative(assoc.root, file).split(path.sep).join('/');
+  if (rel.startsWith('../')) return undefined;
+  for (const [schema, globs] of Object.entries(assoc.schemas)) {
+    for (const g of Array.isArray(globs) ? globs : [globs]) {
+      if (typeof g === 'string' && globRegExp(g.replace(/^\.\//, '')).test(rel)) return /^[a-z][a-z0-9+.-]+:/i.test(schema) ? schema : path.resolve(assoc.root, schema);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The schema of a document: its modeline, else its `$schema` key (both relative to `file`), else
+ * the `expctl.schemas` setting, else the kind its file name says.
+ */
+export function chooseSchema(file: string, ref: string | undefined, assoc?: SchemaAssociations): SchemaChoice {
+  const r = ref ?? associatedSchema(file, assoc);
+  if (r) {
     for (const [kind, schema] of Object.entries(builtinSchemas) as [FileKind, JsonSchema][]) {
       const id = schema.$id as string;
-      if (ref === id || ref.endsWith(`/${kind}.schema.json`) || ref === `${kind}.schema.json`) return { type: 'builtin', kind };
+      if (r === id || r.endsWith(`/${kind}.schema.json`) || r === `${kind}.schema.json`) return { type: 'builtin', kind };
     }
-    if (/^https?:\/\//.test(ref)) return { type: 'remote', url: ref };
-    const local = ref.startsWith('file://') ? new URL(ref).pathname : path.resolve(path.dirname(file), ref);
+    if (/^https?:\/\//.test(r)) return { type: 'remote', url: r };
+    const local = r.startsWith('file://') ? fileURLToPath(r) : path.resolve(path.dirname(file), r);
     return { type: 'custom', file: local };
   }
   const kind = kindFromFileName(file);
   return kind ? { type: 'builtin', kind } : { type: 'none' };
 }
 
-const customCache = new Map<string, { text: string; validate?: ValidateFunction; error?: string }>();
+/** A user's schema, ready: `check` returns ajv-shaped errors (throws SchemaLimitError), or why it is unusable. */
+export interface CustomSchema { check?: (data: unknown) => ErrorObject[]; error?: string }
 
-/** Largest user schema compiled: a 10 MB schema took 16 s and 2.3 GB to compile (ours are ~100 KB). */
+interface CustomEntry extends CustomSchema {
+  text: string;
+  /** Other schema files its `$ref`s read, with the text read then (undefined: missing). */
+  deps: Map<string, string | undefined>;
+}
+
+const customCache = new Map<string, CustomEntry>();
+
+/** Largest user schema read (ours are ~100 KB): one that big is a generated dump, not a schema to check files with. */
 export const MAX_SCHEMA_BYTES = 1024 * 1024;
 
-/** Compiles a user's schema file (cached by content); returns a message when it is unusable. */
-export function customValidator(file: string, text: string): { validate?: ValidateFunction; error?: string } {
+function tooLarge(file: string, text: string): string | undefined {
+  return text.length > MAX_SCHEMA_BYTES
+    ? `Schema ${file} is ${(text.length / 1048576).toFixed(1)} MB; expctl uses schema files up to ${MAX_SCHEMA_BYTES / 1048576} MB. Shrink it, or remove the $schema reference.`
+    : undefined;
+}
+
+/**
+ * Indexes a user's schema file (cached by its content and that of the files its `$ref`s name);
+ * returns a message when it is unusable. `readFile` reads those other files (relative `$ref`s).
+ */
+export function customValidator(file: string, text: string, readFile: (file: string) => string | undefined = () => undefined): CustomSchema {
   const hit = customCache.get(file);
-  if (hit && hit.text === text) return hit;
-  let entry: { text: string; validate?: ValidateFunction; error?: string };
-  if (text.length > MAX_SCHEMA_BYTES) {
-    entry = { text, error: `Schema ${file} is ${(text.length / 1048576).toFixed(1)} MB; expctl uses schema files up to ${MAX_SCHEMA_BYTES / 1048576} MB. Shrink it, or remove the $schema reference.` };
-  } else try {
+  if (hit && hit.text === text && [...hit.deps].every(([f, t]) => readFile(f) === t)) return hit;
+  const deps = new Map<string, string | undefined>();
+  let entry: CustomEntry;
+  const big = tooLarge(file, text);
+  if (big) entry = { text, deps, error: big };
+  else try {
     const schema = JSON.parse(text) as JsonSchema;
-    const dialect = String(schema.$schema ?? '');
-    const ajv = makeAjv(dialect.includes('2020-12') ? 'draft2020' : dialect.includes('2019-09') ? 'draft2019' : 'draft7', { optimize, regExp: userRegExp });
+    const load = (uri: string): unknown => {
+      if (!uri.startsWith('file:')) return undefined;
+      const f = fileURLToPath(uri);
+      const t = readFile(f);
+      deps.set(f, t);
+      if (t === undefined) return undefined;
+      const why = tooLarge(f, t);
+      if (why) throw new SchemaLimitError(why);
+      try { return JSON.parse(t); } catch (e) { throw new SchemaLimitError(`${f} is not JSON: ${(e as Error).message}`); }
+    };
+    const v = new UserValidator(schema, { uri: pathToFileURL(file).href, load });
     registerRoot(schema);
-    entry = { text, validate: ajv.compile(schema) };
+    entry = { text, deps, check: (data) => v.validate(data) };
   } catch (e) {
-    entry = { text, error: `Schema ${file} is not usable: ${(e as Error).message}` };
+    entry = { text, deps, error: `Schema ${file} is not usable: ${(e as Error).message}.`.replace(/\.\.$/, '.') };
   }
   customCache.set(file, entry);
   if (customCache.size > 50) customCache.delete(customCache.keys().next().value!);

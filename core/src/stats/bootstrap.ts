@@ -16,16 +16,20 @@ export interface BootstrapOptions {
   confidence?: number;
 }
 
-export interface BootstrapResult {
-  empty: false;
-  /** median(a) − median(b) of the data. */
+/** A percentile bootstrap interval of a median (or of a difference of medians: `observed`). */
+export interface MedianInterval {
+  /** The statistic of the data: a median, or median(a) − median(b). */
   observed: number;
-  /** Percentile interval of the resampled differences ('linear' quantiles). */
+  /** Percentile interval of the resampled statistics ('linear' quantiles). */
   low: number;
   high: number;
   level: number;
   resamples: number;
   seed: number;
+}
+
+export interface BootstrapResult extends MedianInterval {
+  empty: false;
   nA: number;
   nB: number;
   excluded: number;
@@ -38,11 +42,37 @@ function resampledMedian(from: Float64Array, out: Float64Array, rng: () => numbe
   return medianInPlace(out);
 }
 
+function checkResamples(resamples: number): void {
+  if (!(Number.isInteger(resamples) && resamples >= 1)) throw new StatsError('invalid-argument', `resamples must be an integer ≥ 1 (got ${resamples})`);
+}
+
+/** The percentile interval of sorted resampled statistics. */
+function interval(sorted: Float64Array, confidence: number): { low: number; high: number } {
+  return { low: quantileSorted(sorted, (1 - confidence) / 2), high: quantileSorted(sorted, (1 + confidence) / 2) };
+}
+
+/**
+ * Bootstrap interval of the median of one sample (finite, non-empty): of paired differences, where
+ * the pairs are resampled together.
+ */
+export function bootstrapMedian(values: Float64Array, options: BootstrapOptions = {}): MedianInterval {
+  const { seed = 1, resamples = 5000, confidence = 0.95 } = options;
+  checkConfidence(confidence);
+  checkResamples(resamples);
+  if (values.length === 0) throw new StatsError('invalid-argument', 'bootstrapMedian needs at least one value');
+  const rng = mulberry32(seed);
+  const work = new Float64Array(values.length);
+  const medians = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) medians[r] = resampledMedian(values, work, rng);
+  medians.sort();
+  return { observed: medianInPlace(values.slice()), ...interval(medians, confidence), level: confidence, resamples, seed };
+}
+
 /** Bootstrap confidence interval of median(a) − median(b); a and b are resampled independently. */
 export function bootstrapMedianDifference(a: ArrayLike<Value>, b: ArrayLike<Value>, options: BootstrapOptions = {}): BootstrapResult | Empty {
   const { seed = 1, resamples = 5000, confidence = 0.95 } = options;
   checkConfidence(confidence);
-  if (!(Number.isInteger(resamples) && resamples >= 1)) throw new StatsError('invalid-argument', `resamples must be an integer ≥ 1 (got ${resamples})`);
+  checkResamples(resamples);
   const sa = toSample(a);
   const sb = toSample(b);
   const excluded = sa.excluded + sb.excluded;
@@ -56,9 +86,6 @@ export function bootstrapMedianDifference(a: ArrayLike<Value>, b: ArrayLike<Valu
   for (let r = 0; r < resamples; r++) diffs[r] = resampledMedian(sa.values, wa, rng) - resampledMedian(sb.values, wb, rng);
   diffs.sort();
   return {
-    empty: false, observed,
-    low: quantileSorted(diffs, (1 - confidence) / 2),
-    high: quantileSorted(diffs, (1 + confidence) / 2),
-    level: confidence, resamples, seed, nA: sa.values.length, nB: sb.values.length, excluded,
+    empty: false, observed, ...interval(diffs, confidence), level: confidence, resamples, seed, nA: sa.values.length, nB: sb.values.length, excluded,
   };
 }

@@ -179,3 +179,30 @@ export function successRate(outcomes: ArrayLike<boolean | null | undefined>): Su
   if (succeeded + failed === 0) return { empty: true, excluded, message: `no finished outcomes (${excluded} still running or cancelled)` };
   return { succeeded, failed, excluded, rate: succeeded / (succeeded + failed) };
 }
+
+/** Start and end (ms) of each run that has both, in order, whatever its outcome: what a campaign's wall time spans. */
+export function runSpans(runs: Iterable<{ started?: string; ended?: string }>): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const r of runs) {
+    const a = Date.parse(r.started ?? '');
+    const b = Date.parse(r.ended ?? '');
+    if (Number.isFinite(a) && Number.isFinite(b) && a <= b) out.push([a, b]);
+  }
+  return out;
+}
+
+/**
+ * Wall time of a campaign — first start to last end of its runs — and each run's duration, in
+ * seconds: the one definition of `expctl compare` and the Compare panel. A loop, not
+ * Math.min(...spans): spreading 125,000 runs overflows the call stack.
+ */
+export function campaignTimes(spans: ReadonlyArray<readonly [number, number]>): { wallS: number; trialS: number[] } | undefined {
+  if (!spans.length) return undefined;
+  let first = Infinity;
+  let last = -Infinity;
+  for (const [a, b] of spans) {
+    if (a < first) first = a;
+    if (b > last) last = b;
+  }
+  return { wallS: (last - first) / 1000, trialS: spans.map(([a, b]) => (b - a) / 1000) };
+}

@@ -24,6 +24,13 @@ export interface ComparedGroup {
    * of wall time per trial, so a sequential subset of a grid still compares with the whole grid.
    */
   trials?: number;
+  /**
+   * The trial keys it ran (succeeded): speedup compares campaigns of the same trials, or a subset
+   * with the whole; campaigns of different trials get no speedup, with the reason.
+   */
+  trialKeys?: readonly string[];
+  /** With ComparisonOptions.work: Σ of that metric over its runs — speedup per unit of it instead of per trial. */
+  work?: number;
 }
 
 export interface ComparisonRow {
@@ -52,7 +59,11 @@ export interface ComparisonRow {
   speedup?: {
     speedup: number; efficiency: number; workers: number; trialSpeedup: number | undefined; baseline: string;
     perTrial: boolean; trials: number | undefined; baselineTrials: number | undefined;
+    /** With ComparisonOptions.work: the speedup is of wall time per unit of that metric (`trials` are then units). */
+    per?: string;
   };
+  /** Why a campaign has no speedup against the baseline (they ran different trials). */
+  noSpeedup?: string;
 }
 
 export interface Comparison {
@@ -71,6 +82,8 @@ export interface ComparisonOptions {
   /** Bootstrap seed and resamples (deterministic for a seed). */
   seed?: number;
   resamples?: number;
+  /** Speedup per unit of this metric (ComparedGroup.work) rather than per trial: campaigns that did different amounts of work. */
+  work?: string;
 }
 
 export function compareGroups(groups: readonly ComparedGroup[], o: ComparisonOptions): Comparison {
@@ -82,8 +95,10 @@ export function compareGroups(groups: readonly ComparedGroup[], o: ComparisonOpt
   const timed = groups.filter((g) => g.wallS !== undefined && g.wallS > 0);
   // The slowest campaign is the baseline — per trial when every one says how many it ran, since a
   // sequential subset of a grid can take less wall time than the whole grid in parallel.
-  const counted = timed.every((g) => g.trials !== undefined && g.trials >= 1);
-  const trialsOf = (g: ComparedGroup) => (counted ? g.trials : undefined);
+  // Units of work: the --work metric's total when every campaign has it, else trials that succeeded.
+  const byWork = o.work !== undefined && timed.every((g) => g.work !== undefined && g.work > 0);
+  const counted = byWork || timed.every((g) => g.trials !== undefined && g.trials >= 1);
+  const trialsOf = (g: ComparedGroup) => (byWork ? g.work : counted ? g.trials : undefined);
   const cost = (g: ComparedGroup) => g.wallS! / (trialsOf(g) ?? 1);
   const baseline = timed.length > 1 ? timed.reduce((a, b) => (cost(b) > cost(a) ? b : a)) : undefined;
   const rows: ComparisonRow[] = [];
@@ -102,17 +117,34 @@ export function compareGroups(groups: readonly ComparedGroup[], o: ComparisonOpt
         medianDiff: bs.empty ? undefined : { observed: bs.observed, low: bs.low, high: bs.high, level: bs.level },
       };
     }
-    if (baseline && g !== baseline && g.wallS !== undefined && g.wallS > 0) {
+    const different = baseline && g !== baseline && !byWork ? differentTrials(g, baseline) : undefined;
+    if (different) row.noSpeedup = different;
+    else if (baseline && g !== baseline && g.wallS !== undefined && g.wallS > 0) {
       const s = speedup({
         sequentialS: baseline.wallS!, parallelS: g.wallS, workers: g.workers ?? 1, sequentialTrialsS: baseline.trialS, parallelTrialsS: g.trialS,
         sequentialTrials: trialsOf(baseline), parallelTrials: trialsOf(g),
       });
       row.speedup = {
         speedup: s.speedup, efficiency: s.efficiency, workers: s.workers, trialSpeedup: s.trialSpeedup, baseline: baseline.key,
-        perTrial: s.perTrial, trials: trialsOf(g), baselineTrials: trialsOf(baseline),
+        perTrial: s.perTrial || byWork, trials: trialsOf(g), baselineTrials: trialsOf(baseline), ...(byWork ? { per: o.work } : {}),
       };
     }
     rows.push(row);
   }
   return { metric: o.metric, goal, by, rows, empty: ranking.empty.map((e) => ({ key: e.key, message: e.message })) };
+}
+
+/**
+ * Why two campaigns' wall times cannot be compared, or undefined: each ran trials the other did not
+ * (a subset of the other's is fine — the ratio is then per trial). Two unrelated sweeps gave
+ * "efficiency 218%" before this check.
+ */
+function differentTrials(g: ComparedGroup, base: ComparedGroup): string | undefined {
+  if (!g.trialKeys || !base.trialKeys) return undefined;
+  const a = new Set(g.trialKeys);
+  const b = new Set(base.trialKeys);
+  let common = 0;
+  for (const k of a) if (b.has(k)) common++;
+  if (common === a.size || common === b.size) return undefined;
+  return `no speedup against ${base.key}: they ran different trials (${a.size} and ${b.size}, ${common} in common) — compare campaigns of the same trials, or per unit of work with --work METRIC`;
 }

@@ -17,7 +17,8 @@ export interface GroupOptions {
    * Key path(s) to group by: `params.lr`, `target`, `sweep_id`, `tags.team`, `trial.name`, or a CSV
    * column. Looked up as: a property of that exact name (the runs.csv column `params.lr`, a column
    * `loss.last`); then, on a run, a swept parameter of that path (run.params is keyed by path:
-   * {"params.lr": 0.01}); then by walking the dots through nested objects.
+   * {"params.lr": 0.01}); then by walking the dots through nested objects. On a run, the runs.csv
+   * names of its fields work too: `repeat` (the repeat index), `run_id`, `trial_index`, `trial_name`, `trial_key`.
    */
   by: string | readonly string[];
   metrics: readonly string[];
@@ -34,10 +35,14 @@ export interface GroupOptions {
 export type Exclusion = 'missing' | 'NaN' | 'Infinity' | '-Infinity' | 'not a number' | 'no finite value';
 
 export interface MetricColumn {
-  /** One value per item of the group, NaN where the item has none (so ids stay aligned). */
+  /**
+   * One value per item of the group, NaN where the item has none (so ids stay aligned); pooled
+   * (poolItems): every value the items reported, NaN for each non-finite one and for an item with none.
+   */
   values: Float64Array;
+  /** The item id of each value. */
   ids: string[];
-  /** Items without a finite value for this metric. */
+  /** Values that are not finite numbers: one per item without a value, and (pooled) each non-finite report. */
   missing: number;
   /** Those items by why (only reasons that occur). */
   reasons: Partial<Record<Exclusion, number>>;
@@ -67,10 +72,16 @@ function own(o: object, k: string): unknown {
 interface KeyPath {
   path: string;
   parts: string[];
+  /** Where a runs.csv column name lives in a run record. */
+  alias?: KeyPath;
 }
 
+/** runs.csv column → run record path, so a key means the same on the store and on its runs.csv. */
+const RUN_ALIASES: Record<string, string> = { repeat: 'trial.repeat', run_id: 'id', trial_index: 'trial.index', trial_name: 'trial.name', trial_key: 'trial.key' };
+
 function keyPath(path: string): KeyPath {
-  return { path, parts: path.split('.') };
+  const alias = Object.hasOwn(RUN_ALIASES, path) ? RUN_ALIASES[path] : undefined;
+  return { path, parts: path.split('.'), ...(alias ? { alias: keyPath(alias) } : {}) };
 }
 
 function lookup(item: GroupItem, kp: KeyPath, run: boolean): unknown {
@@ -80,6 +91,7 @@ function lookup(item: GroupItem, kp: KeyPath, run: boolean): unknown {
   if (v !== undefined) return v;
   let cur: unknown = item;
   for (const part of kp.parts) cur = typeof cur === 'object' && cur !== null ? own(cur, part) : undefined;
+  if (cur === undefined && run && kp.alias) return lookup(item, kp.alias, run);
   return cur;
 }
 
@@ -129,18 +141,12 @@ function compareKeys(a: (string | undefined)[], b: (string | undefined)[]): numb
   return 0;
 }
 
-/** Groups items by key path(s) and collects each metric per group; groups in key order. */
-export function groupItems(items: readonly GroupItem[], options: GroupOptions): Group[] {
-  const paths = (typeof options.by === 'string' ? [options.by] : [...options.by]).map(keyPath);
-  if (paths.length === 0) throw new StatsError('invalid-argument', 'group by at least one key path');
-  const reduce = options.reduce ?? 'final';
-  const field = REDUCE_FIELD[reduce];
-  if (field === undefined) throw new StatsError('invalid-argument', `reduce must be final, min, max or mean (got '${String(reduce)}')`);
-  const metrics = options.metrics.map((name) => ({ name, column: `${name}.${field}` }));
-  const runIdPath = keyPath(options.id ?? 'id');
-  const rowIdPath = keyPath(options.id ?? 'run_id');
+/** Which group each item is in (pass 1 of grouping): the key values per group, sizes, and item → group. */
+interface Assignment { paths: KeyPath[]; keys: (string | undefined)[][]; sizes: number[]; of: Int32Array }
 
-  // Pass 1: which group each item belongs to, and group sizes, so pass 2 fills exact-size arrays.
+function assign(items: readonly GroupItem[], by: GroupOptions['by']): Assignment {
+  const paths = (typeof by === 'string' ? [by] : [...by]).map(keyPath);
+  if (paths.length === 0) throw new StatsError('invalid-argument', 'group by at least one key path');
   const index = new Map<string, number>();
   const keys: (string | undefined)[][] = [];
   const sizes: number[] = [];
@@ -159,15 +165,47 @@ export function groupItems(items: readonly GroupItem[], options: GroupOptions): 
     of[i] = g;
     sizes[g]++;
   }
+  return { paths, keys, sizes, of };
+}
 
-  const columns: MetricColumn[][] = sizes.map((size) => metrics.map(() => ({ values: new Float64Array(size), ids: new Array<string>(size), missing: 0, reasons: {} })));
-  const fill = new Int32Array(sizes.length);
+/** The groups of an assignment with their columns, in key order. */
+function finish(a: Assignment, metrics: readonly string[], columns: MetricColumn[][]): Group[] {
+  const groups: Group[] = a.keys.map((vals, g) => ({
+    key: a.paths.length === 1 ? (vals[0] ?? NONE) : a.paths.map((p, j) => `${p.path}=${vals[j] ?? NONE}`).join(', '),
+    values: vals,
+    size: a.sizes[g],
+    metrics: Object.fromEntries(metrics.map((m, j) => [m, columns[g][j]])),
+  }));
+  return groups.sort((x, y) => compareKeys(x.values, y.values));
+}
+
+function itemId(item: GroupItem, run: boolean, idPaths: { run: KeyPath; row: KeyPath }, i: number): string {
+  return keyText(lookup(item, run ? idPaths.run : idPaths.row, run)) ?? String(i);
+}
+
+function exclude(col: MetricColumn, why: Exclusion): void {
+  col.missing++;
+  col.reasons[why] = (col.reasons[why] ?? 0) + 1;
+}
+
+/** Groups items by key path(s) and collects each metric per group; groups in key order. */
+export function groupItems(items: readonly GroupItem[], options: GroupOptions): Group[] {
+  const reduce = options.reduce ?? 'final';
+  const field = REDUCE_FIELD[reduce];
+  if (field === undefined) throw new StatsError('invalid-argument', `reduce must be final, min, max or mean (got '${String(reduce)}')`);
+  const a = assign(items, options.by);
+  const metrics = options.metrics.map((name) => ({ name, column: `${name}.${field}` }));
+  const idPaths = { run: keyPath(options.id ?? 'id'), row: keyPath(options.id ?? 'run_id') };
+
+  // Pass 2 fills exact-size arrays.
+  const columns: MetricColumn[][] = a.sizes.map((size) => metrics.map(() => ({ values: new Float64Array(size), ids: new Array<string>(size), missing: 0, reasons: {} })));
+  const fill = new Int32Array(a.sizes.length);
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
     const run = isRun(item);
-    const cols = columns[of[i]];
-    const slot = fill[of[i]]++;
-    const idv = keyText(lookup(item, run ? runIdPath : rowIdPath, run)) ?? String(i);
+    const cols = columns[a.of[i]];
+    const slot = fill[a.of[i]]++;
+    const idv = itemId(item, run, idPaths, i);
     for (let m = 0; m < metrics.length; m++) {
       let v: number | Exclusion;
       if (run) {
@@ -182,19 +220,65 @@ export function groupItems(items: readonly GroupItem[], options: GroupOptions): 
       if (typeof v === 'number') col.values[slot] = v;
       else {
         col.values[slot] = NaN;
-        col.missing++;
-        col.reasons[v] = (col.reasons[v] ?? 0) + 1;
+        exclude(col, v);
       }
     }
   }
+  return finish(a, options.metrics, columns);
+}
 
-  const groups: Group[] = keys.map((vals, g) => ({
-    key: paths.length === 1 ? (vals[0] ?? NONE) : paths.map((p, j) => `${p.path}=${vals[j] ?? NONE}`).join(', '),
-    values: vals,
-    size: sizes[g],
-    metrics: Object.fromEntries(metrics.map((m, j) => [m.name, columns[g][j]])),
-  }));
-  return groups.sort((a, b) => compareKeys(a.values, b.values));
+/**
+ * Feeds every value an item reported for metric number `metric` (an index into the metrics) to `add`;
+ * an array value adds each of its elements. A run's reports come from its metrics.jsonl — read by the
+ * caller, since this folder does no I/O.
+ */
+export type Reported = (item: GroupItem, add: (metric: number, value: unknown) => void) => void;
+
+/** A growable Float64Array: pooled groups do not know their size in advance. */
+class Pool {
+  values = new Float64Array(16);
+  ids: string[] = [];
+  n = 0;
+  push(v: number, id: string): void {
+    if (this.n === this.values.length) {
+      const next = new Float64Array(this.values.length * 2);
+      next.set(this.values);
+      this.values = next;
+    }
+    this.values[this.n++] = v;
+    this.ids.push(id);
+  }
+}
+
+/**
+ * Like groupItems, but each group holds every value its items reported (`--reduce all`): per-request
+ * latencies of every run of a cell, pooled. Memory is the values kept, 8 bytes and an id reference each.
+ */
+export function poolItems(items: readonly GroupItem[], options: Omit<GroupOptions, 'reduce'> & { reported: Reported }): Group[] {
+  const a = assign(items, options.by);
+  const idPaths = { run: keyPath(options.id ?? 'id'), row: keyPath(options.id ?? 'run_id') };
+  const pools = a.sizes.map(() => options.metrics.map(() => ({ pool: new Pool(), col: { values: new Float64Array(0), ids: [] as string[], missing: 0, reasons: {} } as MetricColumn })));
+  const seen = new Uint8Array(options.metrics.length);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const idv = itemId(item, isRun(item), idPaths, i);
+    const cells = pools[a.of[i]];
+    seen.fill(0);
+    const one = (m: number, v: unknown) => {
+      const x = toNumber(v);
+      const c = cells[m];
+      c.pool.push(typeof x === 'number' ? x : NaN, idv);
+      if (typeof x !== 'number') exclude(c.col, x);
+    };
+    options.reported(item, (m, v) => {
+      seen[m] = 1;
+      if (Array.isArray(v)) for (const x of v) one(m, x);
+      else one(m, v);
+    });
+    for (let m = 0; m < seen.length; m++) if (!seen[m]) one(m, undefined);
+  }
+  const columns = pools.map((g) => g.map(({ pool, col }) => ({ ...col, values: pool.values.subarray(0, pool.n), ids: pool.ids })));
+  return finish(a, options.metrics, columns);
 }
 
 export interface GroupSummary {

@@ -22,9 +22,14 @@ export {
 } from './distributions';
 export {
   type Direction, type RankOptions, type RankedGroup, type Ranking, type SpeedupInput, type Speedup, type Throughput, type SuccessRate,
-  rankGroups, speedup, throughput, successRate,
+  rankGroups, speedup, throughput, successRate, runSpans, campaignTimes,
 } from './compare';
 export { type WelchResult, type MannWhitneyOptions, type MannWhitneyResult, welchTTest, mannWhitneyU, mannWhitneyCdf } from './hypothesis';
 export { type BootstrapOptions, type BootstrapResult, bootstrapMedianDifference } from './bootstrap';
-export { type Reduce, type GroupItem, type GroupOptions, type MetricColumn, type Group, type GroupSummary, groupItems, summarizeGroups, valueAt } from './group';
+export { type Reduce, type GroupItem, type GroupOptions, type MetricColumn, type Group, type GroupSummary, type Reported, groupItems, poolItems, summarizeGroups, valueAt } from './group';
 export { type ComparedGroup, type ComparisonRow, type Comparison, type ComparisonOptions, compareGroups } from './comparison';
+export { type MedianInterval, bootstrapMedian } from './bootstrap';
+export {
+  type WilcoxonOptions, type WilcoxonResult, type PairedTResult, type PairedOptions, type PairedComparison,
+  wilcoxonSignedRank, pairedTTest, pairedComparison,
+} from './paired';

@@ -7,21 +7,70 @@ import * as path from 'node:path';
 
 let counter = 0;
 
-export function writeFileAtomic(file: string, data: string | Uint8Array, durable = true): void {
+/**
+ * A write that the file system refused for lack of space (ENOSPC) or quota (EDQUOT), with the file,
+ * the bytes it needed and what was free: the runner stops on it with one message, and the caller
+ * can say which disk to clear.
+ */
+export class DiskFullError extends Error {
+  constructor(readonly file: string, readonly bytes: number | undefined, readonly free: number | undefined, readonly quota = false) {
+    super(`no space left ${quota ? '(disk quota exceeded) ' : ''}to write ${file}${bytes !== undefined ? ` (${formatBytes(bytes)})` : ''}${free !== undefined ? `; ${formatBytes(free)} free on its file system` : ''}`);
+    this.name = 'DiskFullError';
+  }
+}
+
+/** Bytes free to this user on the file system holding `dir` (or its nearest existing parent); undefined if unknown. */
+export function freeBytes(dir: string): number | undefined {
+  for (let d = dir; ; d = path.dirname(d)) {
+    try {
+      const s = fs.statfsSync(d);
+      return s.bavail * s.bsize;
+    } catch {
+      if (path.dirname(d) === d) return undefined;
+    }
+  }
+}
+
+const formatBytes = (n: number) => (n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1048576).toFixed(1)} MB`);
+
+/** `e` as a DiskFullError about `file` when it is ENOSPC or EDQUOT; any other error unchanged. */
+export function diskFull(e: unknown, file: string, bytes?: number): unknown {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code !== 'ENOSPC' && code !== 'EDQUOT') return e;
+  return new DiskFullError(file, bytes, freeBytes(path.dirname(file)), code === 'EDQUOT');
+}
+
+const byteLength = (data: string | Uint8Array) => (typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength);
+
+/** The temp file, written (and fsynced when `durable`), or removed and the error thrown: nothing half-written is left behind. */
+function writeTemp(file: string, data: string | Uint8Array, durable: boolean): { tmp: string; fd: number } {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${counter++}.tmp`);
-  const fd = fs.openSync(tmp, 'w', 0o644);
+  let fd: number;
+  try { fd = fs.openSync(tmp, 'w', 0o644); } catch (e) { throw diskFull(e, file, byteLength(data)); }
   try {
     fs.writeFileSync(fd, data);
     if (durable) fs.fsyncSync(fd);
-  } finally {
+  } catch (e) {
     fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw diskFull(e, file, byteLength(data));
   }
+  return { tmp, fd };
+}
+
+function renameTemp(tmp: string, file: string): void {
   try {
     fs.renameSync(tmp, file);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
-    throw e;
+    throw diskFull(e, file);
   }
+}
+
+export function writeFileAtomic(file: string, data: string | Uint8Array, durable = true): void {
+  const { tmp, fd } = writeTemp(file, data, durable);
+  fs.closeSync(fd);
+  renameTemp(tmp, file);
   if (durable) fsyncDir(path.dirname(file));
 }
 
@@ -34,20 +83,16 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, durable
  */
 export async function writeFileAtomicAsync(file: string, data: string, durable: boolean): Promise<void> {
   if (!durable) return writeFileAtomic(file, data, false);
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${counter++}.tmp`);
-  const fd = fs.openSync(tmp, 'w', 0o644);
+  const { tmp, fd } = writeTemp(file, data, false);
   try {
-    fs.writeFileSync(fd, data);
     await new Promise<void>((resolve, reject) => fs.fsync(fd, (e) => (e ? reject(e) : resolve())));
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw diskFull(e, file, byteLength(data));
   } finally {
     fs.closeSync(fd);
   }
-  try {
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
+  renameTemp(tmp, file);
 }
 
 export function fsyncDir(dir: string): void {
@@ -67,12 +112,16 @@ export function fsyncDir(dir: string): void {
  * `durable` fsyncs, for the events a restart must not lose.
  */
 export function appendLine(file: string, line: string, durable = false): void {
-  const fd = fs.openSync(file, 'a', 0o644);
+  const text = line.endsWith('\n') ? line : `${line}\n`;
+  let fd: number | undefined;
   try {
-    fs.writeSync(fd, line.endsWith('\n') ? line : `${line}\n`);
+    fd = fs.openSync(file, 'a', 0o644);
+    fs.writeSync(fd, text);
     if (durable) fs.fsyncSync(fd);
+  } catch (e) {
+    throw diskFull(e, file, Buffer.byteLength(text));
   } finally {
-    fs.closeSync(fd);
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 

@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import type { Experiment } from '../config/types';
-import { readJsonLines, writeFileAtomic, writeFileAtomicAsync } from './atomic';
+import { diskFull, readJsonLines, writeFileAtomic, writeFileAtomicAsync } from './atomic';
 import { csvCell } from '../util/csv';
 import { deepEqual } from '../sweep/expand';
 import { alive } from '../util/process';
@@ -95,6 +95,17 @@ export interface RunRecord {
   telemetry?: TelemetrySummary;
 }
 
+/** A store's runs as its readers see them: FileStore (a runner's index) or StoreReader (a watcher's, ./reader.ts). */
+export interface RunSource {
+  readonly root: string;
+  runDir(id: string): string;
+  sweepDir(id: string): string;
+  all(): RunRecord[];
+  get(id: string): RunRecord | undefined;
+  /** run.json files that could not be taken in, and why. */
+  readonly damaged: ReadonlyArray<{ file: string; why: string }>;
+}
+
 export interface JournalEvent { ts: string; event: string; run_id?: string; sweep_id?: string; [k: string]: unknown }
 
 export const STORE_DIR = '.expctl';
@@ -106,7 +117,7 @@ const UNTIL_FINAL = Symbol('until final');
 
 interface PendingWrite { text?: string; durable: boolean; done: Promise<void> }
 
-export class FileStore {
+export class FileStore implements RunSource {
   private runs = new Map<string, RunRecord>();
   private loaded = false;
   private writes = new Map<string, PendingWrite>();
@@ -135,7 +146,11 @@ export class FileStore {
   /** run.json files load() could not take in, and why: the commands that list runs name them. */
   damaged: Array<{ file: string; why: string }> = [];
 
-  /** Reads every run.json once; unreadable ones are reported (in `damaged` too), not fatal. */
+  /**
+   * Reads every run.json once; unreadable ones are reported (in `damaged` too), not fatal. Reading
+   * changes nothing on disk: a store may be shared, and a process here cannot tell whether a runner
+   * on another host still builds a run folder (removeStaleBuilds, under a runner's lock, cleans up).
+   */
   load(): { bad: string[] } {
     const bad: string[] = [];
     this.damaged = [];
@@ -147,12 +162,7 @@ export class FileStore {
     let ids: string[] = [];
     try { ids = fs.readdirSync(path.join(this.root, 'runs')); } catch { /* a new store */ }
     for (const id of ids) {
-      if (id.startsWith('.')) {
-        // A run folder a killed runner was still building: never visible as a run.
-        const owner = Number(id.split('.').at(-2));
-        if (!alive(owner)) fs.rmSync(path.join(this.root, 'runs', id), { recursive: true, force: true });
-        continue;
-      }
+      if (id.startsWith('.')) continue; // a run folder still being built (create()): never visible as a run
       const file = path.join(this.runDir(id), 'run.json');
       try {
         const rec = JSON.parse(fs.readFileSync(file, 'utf8')) as RunRecord;
@@ -221,15 +231,25 @@ export class FileStore {
       fs.mkdirSync(tmp);
     } catch (e) {
       // A new store has no runs/ yet; a killed runner that had this pid may have left its folder.
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') fs.rmSync(tmp, { recursive: true, force: true });
-      else fs.mkdirSync(path.dirname(tmp), { recursive: true });
-      fs.mkdirSync(tmp);
+      try {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') fs.rmSync(tmp, { recursive: true, force: true });
+        else fs.mkdirSync(path.dirname(tmp), { recursive: true });
+        fs.mkdirSync(tmp);
+      } catch (again) {
+        throw diskFull(again, this.runDir(rec.id));
+      }
     }
-    // Plain writes: nobody sees the folder until the rename.
-    fs.writeFileSync(path.join(tmp, 'config.yaml'), configYaml);
-    fs.writeFileSync(path.join(tmp, 'params.json'), paramsText(params));
+    // Plain writes: nobody sees the folder until the rename — and a full disk leaves no folder behind.
+    const write = (name: string, text: string) => {
+      try { fs.writeFileSync(path.join(tmp, name), text); } catch (e) {
+        fs.rmSync(tmp, { recursive: true, force: true });
+        throw diskFull(e, path.join(this.runDir(rec.id), name), Buffer.byteLength(text));
+      }
+    };
+    write('config.yaml', configYaml);
+    write('params.json', paramsText(params));
     for (;;) {
-      fs.writeFileSync(path.join(tmp, 'run.json'), `${JSON.stringify(rec, null, 2)}\n`);
+      write('run.json', `${JSON.stringify(rec, null, 2)}\n`);
       try {
         fs.renameSync(tmp, this.runDir(rec.id));
         break;
@@ -303,6 +323,19 @@ export class FileStore {
     if (id === undefined || !this.due.size) { clearTimeout(this.dueTimer); this.dueTimer = undefined; }
   }
 
+  /**
+   * Removes the run folders that runners of this host which are gone were still building (create()
+   * names them `.<id>.<pid>.tmp`). Only for a runner holding its lock: reading never deletes.
+   */
+  removeStaleBuilds(): void {
+    let names: string[] = [];
+    try { names = fs.readdirSync(path.join(this.root, 'runs')); } catch { return; }
+    for (const n of names) {
+      const m = /^\..+\.(\d+)\.tmp$/.exec(n);
+      if (m && !alive(Number(m[1]))) fs.rmSync(path.join(this.root, 'runs', n), { recursive: true, force: true });
+    }
+  }
+
   /** Removes the temp files of run.json writes a killed runner left unfinished in this run's folder. */
   removeStaleTemps(id: string): void {
     let names: string[] = [];
@@ -329,8 +362,13 @@ export class FileStore {
   journal(e: Omit<JournalEvent, 'ts'>): void {
     // One descriptor for the store's life: an open and a close per event cost more than the write.
     // O_APPEND: lines of concurrent runners never interleave.
-    this.journalFd ??= fs.openSync(this.journalFile, 'a', 0o644);
-    fs.writeSync(this.journalFd, `${JSON.stringify({ ts: new Date().toISOString(), ...e })}\n`);
+    const line = `${JSON.stringify({ ts: new Date().toISOString(), ...e })}\n`;
+    try {
+      this.journalFd ??= fs.openSync(this.journalFile, 'a', 0o644);
+      fs.writeSync(this.journalFd, line);
+    } catch (err) {
+      throw diskFull(err, this.journalFile, Buffer.byteLength(line));
+    }
   }
 
   events(): JournalEvent[] {
@@ -474,6 +512,9 @@ function withTablesLock(file: string, fn: () => void): void {
       fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
       break;
     } catch (e) {
+      const full = diskFull(e, file);
+      // Created but not written: an empty lock would hold up the next runner for its whole wait.
+      if (full !== e) { fs.rmSync(file, { force: true }); throw full; }
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       let holder = NaN;
       try { holder = Number(fs.readFileSync(file, 'utf8')); } catch { continue; /* released meanwhile */ }
@@ -489,7 +530,7 @@ function withTablesLock(file: string, fn: () => void): void {
  * What makes a parsed run.json unusable, or undefined: the fields every command reads (ls, status,
  * the tables, resume) must be there with their types — a hand-edited or truncated-by-hand file is not.
  */
-function damage(rec: unknown, id: string): string | undefined {
+export function damage(rec: unknown, id: string): string | undefined {
   if (!isObj(rec)) return 'not a JSON object';
   if (rec.id !== id) return `its "id" is ${JSON.stringify(rec.id)}, not its folder's name ${id}`;
   const fields: Array<[Obj, string, 'string' | 'number' | 'object' | 'array']> = [

@@ -372,14 +372,16 @@ export function checkSweep(sweep: Sweep): SweepError[] {
 
 /**
  * Trial count without materialising, O(#parameters): grid product × repeat, samples × repeat, or
- * trials × repeat. With `exclude` rules the count is an upper bound (`exact: false`): exclusions
- * can only be counted by enumerating. Never throws: an invalid sweep gives count 0, exact false
- * and the first error.
+ * trials × repeat. With `exclude` rules a grid's count is still exact (gridExcludedCombos); for
+ * random and list sweeps, or rules too many to count, it is an upper bound (`exact: false`).
+ * Never throws: an invalid sweep gives count 0, exact false and the first error.
  */
 export function countTrials(sweep: Sweep): { count: number; exact: boolean; error?: SweepError } {
   const a = analyse(sweep);
   if (!a.plan) return { count: 0, exact: false, error: a.errors[0] };
-  return { count: a.plan.combos * a.plan.repeat, exact: a.plan.exclude.length === 0 };
+  if (!a.plan.exclude.length) return { count: a.plan.combos * a.plan.repeat, exact: true };
+  const excluded = gridExcludedCombos(a.plan);
+  return excluded === undefined ? { count: a.plan.combos * a.plan.repeat, exact: false } : { count: (a.plan.combos - excluded) * a.plan.repeat, exact: true };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -494,6 +496,70 @@ function excludeValueMatches(rule: unknown, value: unknown): boolean {
   if (deepEqual(rule, value)) return true;
   if (Array.isArray(rule)) for (const item of rule) if (deepEqual(item, value)) return true;
   return false;
+}
+
+/** Work budgets of gridExcludedCombos: values scanned, and rule intersections visited. */
+const MAX_EXCLUDE_SCAN = 20_000_000;
+const MAX_EXCLUDE_NODES = 1_000_000;
+
+/**
+ * How many grid combinations the exclude rules remove, counted without enumerating the grid (a
+ * 10^9-trial grid with one rule took minutes and gigabytes to count by enumeration). Each rule
+ * matches a box — per parameter, the value indices it matches, or all of them — so the union of
+ * the boxes is counted by inclusion–exclusion, pruning every intersection that is already empty
+ * (which disjoint rules, the usual case, make almost all of them). Undefined for random and list
+ * sweeps, and when the work would exceed the budgets above: callers then enumerate or give a bound.
+ */
+function gridExcludedCombos(plan: Plan): number | undefined {
+  if (plan.method !== 'grid' || plan.combos === 0) return plan.method === 'grid' ? 0 : undefined;
+  const dims = plan.dims;
+  const dimOf = new Map(dims.map((d, i) => [d.key, i]));
+  let scanned = 0;
+  // A box: per dimension, the matching indices (a sorted list) or null for "any value".
+  type Box = Array<number[] | null>;
+  const boxes: Box[] = [];
+  for (const rule of plan.exclude) {
+    const box: Box = dims.map(() => null);
+    let empty = false;
+    for (const [k, v] of rule) {
+      const i = dimOf.get(k);
+      if (i === undefined) { empty = true; break; } // a key the grid does not set never matches
+      const count = dims[i].count!;
+      if ((scanned += count) > MAX_EXCLUDE_SCAN) return undefined;
+      const at = dims[i].at!;
+      const hits: number[] = [];
+      for (let j = 0; j < count; j++) if (excludeValueMatches(v, at(j))) hits.push(j);
+      const prev = box[i];
+      box[i] = prev ? prev.filter((j) => hits.includes(j)) : hits;
+      if (!box[i]!.length) { empty = true; break; }
+    }
+    if (!empty) boxes.push(box);
+  }
+  const size = (box: Box) => box.reduce((n, b, i) => n * (b ? b.length : dims[i].count!), 1);
+  const meet = (a: Box, b: Box): Box | undefined => {
+    const out: Box = [];
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i], y = b[i];
+      const m = !x ? y : !y ? x : x.filter((j) => y.includes(j));
+      if (m && !m.length) return undefined;
+      out.push(m);
+    }
+    return out;
+  };
+  let nodes = 0;
+  let total = 0;
+  // Σ over non-empty rule subsets S of (−1)^(|S|+1) · |∩S|; subsets are grown in rule order.
+  const visit = (box: Box, next: number, sign: number): boolean => {
+    for (let r = next; r < boxes.length; r++) {
+      if (++nodes > MAX_EXCLUDE_NODES) return false;
+      const m = meet(box, boxes[r]);
+      if (!m) continue;
+      total += sign * size(m);
+      if (!visit(m, r + 1, -sign)) return false;
+    }
+    return true;
+  };
+  return visit(dims.map(() => null), 0, 1) ? total : undefined;
 }
 
 /** True when some rule matches every one of its keys; a key the trial does not set never matches. */
@@ -720,6 +786,8 @@ export function expandSweep(sweep: Sweep, experiment: Experiment | undefined, op
     return out + '}';
   };
   const name = makeNamer(plan, sweep, experiment, opts);
+  // A grid's exclusions can be counted without enumerating: then the total is known and expansion stops at the limit.
+  const countedExcluded = plan.exclude.length && limit < Infinity ? gridExcludedCombos(plan) : undefined;
   const trials: Trial[] = [];
   let kept = 0;
   let excludedCombos = 0;
@@ -741,12 +809,13 @@ export function expandSweep(sweep: Sweep, experiment: Experiment | undefined, op
     }
     // Without exclusions the total is known up front; stop as soon as the limit is reached.
     if (trials.length < limit) return true;
-    if (hasExclude && opts?.exactTotal !== false) return true;
+    if (hasExclude && countedExcluded === undefined && opts?.exactTotal !== false) return true;
     stopped = true;
     return false;
   });
+  if (countedExcluded !== undefined) excludedCombos = countedExcluded;
   const upper = (plan.combos - excludedCombos) * nRepeat;
-  // Stopped early: exact without exclusions, else an upper bound (exclusions past the limit were not seen).
+  // Stopped early: exact without exclusions or with counted ones, else an upper bound (exclusions past the limit were not seen).
   const total = stopped ? Math.max(trials.length, upper) : hasExclude ? kept * nRepeat : plan.combos * nRepeat;
   return { trials, total, excluded: excludedCombos * nRepeat, truncated: trials.length < total };
 }

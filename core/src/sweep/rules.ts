@@ -23,7 +23,7 @@ import type { Fix, Path } from '../diagnostic';
 import { builtinSchemas, kindFromFileName } from '../schema/registry';
 import { knownPaths, schemasAt } from '../schema/walk';
 import type { Report, Rule, RuleContext } from '../rules/api';
-import { closest } from '../util/strings';
+import { closest, quote } from '../util/strings';
 import { checkSweep, countTrials, deepEqual, expandSweep, formatCount as fmt, type SweepErrorRule } from './expand';
 import { configPaths, isObj } from '../util/object';
 
@@ -117,8 +117,11 @@ const size = rule('sweep-size', (ctx, sweep) => {
     target = 'key';
     const counts = Object.values(sweep.parameters).map((spec) => countOf(spec));
     if (counts.every((n) => n !== undefined) && counts.length <= 8) {
-      detail = ` = ${counts.map((n) => fmt(n!)).join(' × ')}`;
-      if (typeof sweep.repeat === 'number' && sweep.repeat > 1) detail += ` × repeat ${fmt(sweep.repeat)}`;
+      detail = `${counts.map((n) => fmt(n!)).join(' × ')}`;
+      const repeat = typeof sweep.repeat === 'number' && sweep.repeat > 1 ? sweep.repeat : 1;
+      if (repeat > 1) detail += ` × repeat ${fmt(repeat)}`;
+      const all = counts.reduce((a, n) => a * n!, 1) * repeat;
+      detail = all > c.count ? ` (${detail}, less ${fmt(all - c.count)} excluded)` : ` = ${detail}`;
     }
   } else if (method === 'random' && sweep.samples !== undefined) {
     path = ['samples'];
@@ -146,7 +149,7 @@ const duplicateNames = rule('duplicate-trial-name', (ctx, sweep) => {
   const exp = experimentOf(ctx, sweep);
   // `{sweep}` without a `name:` is the file's base name (`lr.sweep.yaml` → `lr`), as the CLI names it.
   const sweepName = basename(ctx.file).replace(/\.sweep\.ya?ml$/, '');
-  const { trials } = expandSweep(sweep as unknown as Sweep, exp, { limit: ctx.settings.maxTrials, exactTotal: false, sweepName });
+  const { trials, truncated } = expandSweep(sweep as unknown as Sweep, exp, { limit: ctx.settings.maxTrials, exactTotal: false, sweepName });
   const first = new Map<string, number>();
   let dup: [number, number] | undefined;
   let collisions = 0;
@@ -172,10 +175,11 @@ const duplicateNames = rule('duplicate-trial-name', (ctx, sweep) => {
   } else {
     hint = 'the two trials have identical parameters; remove the duplicate, or add {index} to name_template';
   }
-  const more = collisions > 1 ? ` (${fmt(collisions)} collisions in all)` : '';
+  // Only the first maxTrials trials are named: say so rather than claim a total.
+  const more = collisions > 1 ? ` (${fmt(collisions)} collisions ${truncated ? `in the first ${fmt(trials.length)} trials` : 'in all'})` : '';
   ctx.report({
     rule: 'duplicate-trial-name', severity: 'error', path: ['name_template'],
-    message: `Trials ${a} and ${b} are both named "${ta.name}"${more}; ${hint}`,
+    message: `Trials ${a} and ${b} are both named ${quote(ta.name)}${more}; ${hint}`,
   });
 });
 
@@ -313,9 +317,9 @@ const experimentKind = rule('experiment-invalid', (ctx, sweep) => {
   const abs = resolve(dirname(ctx.file), sweep.experiment);
   const report = (message: string) => ctx.report({ rule: 'experiment-invalid', severity: 'error', path: ['experiment'], target: 'value', message });
   if (kindFromFileName(abs) === 'sweep' || (isObj(ctx.experiment) && ('parameters' in ctx.experiment || 'method' in ctx.experiment))) {
-    report(`"${sweep.experiment}" is a sweep, not an experiment: a sweep's experiment: names an *.experiment.yaml file (sweeps do not nest; put both sweeps' parameters in one)`);
+    report(`${quote(sweep.experiment)} is a sweep, not an experiment: a sweep's experiment: names an *.experiment.yaml file (sweeps do not nest; put both sweeps' parameters in one)`);
   } else if (ctx.experiment === undefined && ctx.host.readFile(abs)?.replace(/#.*$/gm, '').trim() === '') {
-    report(`"${sweep.experiment}" is empty: write the experiment there (at least \`command:\`), or name another file`);
+    report(`${quote(sweep.experiment)} is empty: write the experiment there (at least \`command:\`), or name another file`);
   }
 });
 

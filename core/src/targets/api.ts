@@ -66,6 +66,12 @@ export interface Target {
    * timeout and the abort signal). Undefined when it is lost: never finished and nothing left running.
    */
   adopt(ref: AttemptRef & TrialRef & { timeoutS?: number; record: AttemptRecord }, signal?: AbortSignal, onLine?: LineSink, onInfo?: InfoSink): Promise<AttemptOutcome | undefined>;
+  /**
+   * Forgets how an ended attempt ended (locally: its status file), so that a successor runner does
+   * not adopt that ending: the runner declared the attempt interrupted (its disk was full) but
+   * could not write that down. Deleting needs no space.
+   */
+  forget?(ref: AttemptRef): void;
   /** Whether attempt `ref.attempt` left any trace (a status file, a process, a Job) — one a runner started just before it died. */
   leftTrace(ref: AttemptRef & TrialRef): boolean | Promise<boolean>;
   /** Stops an attempt from outside the runner that started it (`expctl cancel`); `config`: the run's config.yaml, if a remote target needs it. */

@@ -31,6 +31,7 @@ export function localTarget(name = 'local', config?: LocalTargetConfig): Target 
     },
     submit: startLocal,
     adopt: (req, signal) => adopt(req, req.record, signal),
+    forget: (req) => fs.rmSync(files(req).status, { force: true }),
     leftTrace: (req) => orphanStatus(req).state !== 'lost' || findAttemptProcesses(req.runId, req.attempt).length > 0,
     cancelAttempt(runId, last, next) {
       // The attempt's process group — only once /proc says the recorded pid is this attempt's (a pid

@@ -74,3 +74,19 @@ export function configPaths(obj: unknown, o: { lists?: boolean; max?: number; ma
   walk(obj, '', 0);
   return out;
 }
+
+/**
+ * Calls `visit` once on every object (and array) of a JSON-like tree, shared subtrees and cycles
+ * included, without recursion: a deep or self-referencing schema cannot overflow the stack.
+ */
+export function eachObject(root: unknown, visit: (o: Record<string, unknown>) => void): void {
+  const seen = new Set<object>();
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const o = stack.pop();
+    if (!o || typeof o !== 'object' || seen.has(o)) continue;
+    seen.add(o);
+    visit(o as Record<string, unknown>);
+    for (const v of Object.values(o)) if (v && typeof v === 'object') stack.push(v);
+  }
+}

@@ -3,9 +3,12 @@
 /**
  * Edit distance where an insert, a delete, a substitution or a swap of two neighbouring
  * characters each cost 1 (optimal string alignment): `gird` is one typo away from `grid`.
+ * Callers that only care up to `bound` get bound + 1 at once when the lengths alone differ by more
+ * (a 4 MB value against a catalogue of names would otherwise cost seconds).
  */
-export function levenshtein(a: string, b: string): number {
+export function levenshtein(a: string, b: string, bound = Infinity): number {
   if (a === b) return 0;
+  if (Math.abs(a.length - b.length) > bound) return bound + 1;
   if (a.length === 0) return b.length;
   if (b.length === 0) return a.length;
   let prev2 = new Array<number>(b.length + 1).fill(0);
@@ -48,4 +51,60 @@ export function closest(word: string, candidates: Iterable<string>): string | un
     }
   }
   return best;
+}
+
+/** Most characters of a user's value quoted into a message (escapes count as written). */
+export const QUOTE_MAX = 80;
+
+const thousands = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+
+/** The longest prefix of `s` whose JSON-escaped form fits `max`, escaped; never splits a surrogate pair. */
+function escapedPrefix(s: string, max: number): string {
+  let text = '';
+  for (const ch of s) {
+    const e = JSON.stringify(ch).slice(1, -1);
+    if (text.length + e.length > max) break;
+    text += e;
+  }
+  return text;
+}
+
+/**
+ * A user's string in double quotes for a message, shortened past QUOTE_MAX with the full length
+ * said, `"aaaa…" (4,194,304 characters)`: a 4 MB value must not make a 4 MB message.
+ */
+export function quote(s: string): string {
+  if (s.length <= QUOTE_MAX) {
+    const whole = JSON.stringify(s);
+    if (whole.length <= QUOTE_MAX + 2) return whole;
+  }
+  return `"${escapedPrefix(s, QUOTE_MAX - 1)}…" (${thousands(s.length)} characters)`;
+}
+
+/** The first `max - 1` characters and an ellipsis; never splits a surrogate pair. */
+function cut(s: string, max: number): string {
+  let n = max - 1;
+  if (n > 0 && /[\uD800-\uDBFF]/.test(s[n - 1])) n--;
+  return `${s.slice(0, n)}…`;
+}
+
+/** Text shown without quotes (a key in a path, a name), shortened the same way: `aaaa… (4,194,304 characters)`. */
+export function shorten(s: string, max = QUOTE_MAX): string {
+  return s.length <= max ? s : `${cut(s, max)} (${thousands(s.length)} characters)`;
+}
+
+/** Longest unbroken run of characters, and longest message, that `readable` lets through. */
+const TOKEN_MAX = 200;
+const MESSAGE_MAX = 2000;
+
+/**
+ * A message as shown to users, for values that reach it without `quote` (keys in a path, names in
+ * a list): an unbroken run over TOKEN_MAX characters is shortened like `shorten`, and what is
+ * still over MESSAGE_MAX is cut with the length said. Messages of sane values pass unchanged.
+ */
+export function readable(message: string): string {
+  if (message.length <= TOKEN_MAX) return message;
+  // split, not a /\S{201,}/ regex: that one is quadratic-ish on many runs just under the limit.
+  const s = message.split(/(\s+)/).map((t) => (t.length > TOKEN_MAX ? shorten(t) : t)).join('');
+  return s.length <= MESSAGE_MAX ? s : `${cut(s, MESSAGE_MAX)} (message shortened from ${thousands(s.length)} characters)`;
 }

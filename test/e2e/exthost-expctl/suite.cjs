@@ -4,6 +4,8 @@
 // one line of console output per check (it comes back to the node:test run through the harness).
 /* eslint-disable @typescript-eslint/no-require-imports */
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
 const vscode = require('vscode');
 
 const BROKEN = 'broken.experiment.yaml'; // written into the workspace by the node:test side
@@ -23,6 +25,17 @@ function whenTrue(holds, onEvent, ms, what) {
     };
     if (!check()) sub = onEvent(check);
   });
+}
+
+/** Resolves with `probe()`'s first answer other than undefined, looking every 100 ms (files another process writes send no event here); rejects after `ms`. */
+async function eventually(probe, ms, what) {
+  for (const until = Date.now() + ms; ;) {
+    let v;
+    try { v = await probe(); } catch { /* not there yet */ }
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 exports.run = async () => {
@@ -56,5 +69,29 @@ exports.run = async () => {
   const goal = errors.find((d) => d.message.includes(EXPECTED));
   assert.equal(goal.range.start.line, 3, 'the metrics.goal error is on line 4');
   assert.ok(errors.some((d) => d.message.startsWith('repeat must be ≥ 1')), 'the repeat error is there');
+
+  // Preview Trials: planned by the language server (expctl/plan), not by a validator in the extension's bundle.
+  const opened = new Promise((resolve) => {
+    const sub = vscode.workspace.onDidOpenTextDocument((d) => { if (d.languageId === 'markdown') { sub.dispose(); resolve(d); } });
+  });
+  await vscode.commands.executeCommand('expctl.previewTrials', vscode.Uri.joinPath(folder.uri, 'grid.sweep.yaml'));
+  const preview = await opened;
+  const head = preview.getText().split('\n')[0];
+  console.log(`expctl-exthost: Preview Trials: ${head}`);
+  assert.equal(head, '# grid: 6 trials (grid, max_parallel 2)');
+  assert.equal(preview.getText().split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| #')).length, 6, 'a row per trial');
+
+  // Run, then Cancel: both through the CLI's versioned JSON (run --detach --json, cancel --json), the run seen through the store.
+  const slow = vscode.Uri.joinPath(folder.uri, 'slow.experiment.yaml');
+  fs.writeFileSync(slow.fsPath, 'name: slow\ncommand: [sleep, "120"]\n');
+  await vscode.commands.executeCommand('expctl.run', slow);
+  const runs = path.join(folder.uri.fsPath, '.expctl', 'runs');
+  const slowRun = () => fs.readdirSync(runs).filter((d) => d.startsWith('slow')).map((d) => JSON.parse(fs.readFileSync(path.join(runs, d, 'run.json'), 'utf8')))[0];
+  const running = await eventually(() => { const r = slowRun(); return r && r.status === 'running' ? r : undefined; }, 60_000, 'the slow run running');
+  console.log(`expctl-exthost: ${running.id} running (sweep ${running.sweep_id})`);
+  await vscode.commands.executeCommand('expctl.refresh'); // resolves once the stores are read
+  await vscode.commands.executeCommand('expctl.cancel', { kind: 'sweep', sweep: { id: running.sweep_id } });
+  const cancelled = await eventually(() => { const r = slowRun(); return r.status === 'cancelled' ? r : undefined; }, 60_000, 'the slow run cancelled');
+  console.log(`expctl-exthost: ${cancelled.id} ${cancelled.status}`);
   console.log('expctl-exthost: ok');
 };

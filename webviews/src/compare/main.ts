@@ -1,4 +1,5 @@
-// The Compare panel: groups of runs (each sweep, or each value of a parameter) on one metric — box
+// The Compare panel: groups of runs (each sweep, each value of a parameter, or each run by its
+// reports) on one metric — box
 // plots, means with confidence intervals, a ranking with ratios, p-values against the best and a
 // bootstrap interval of the median difference, speedup of whole sweeps, and the runs' curves.
 import type { CompareData, InitMessage, PanelSettings, PanelUpdates } from '../contract';
@@ -9,7 +10,7 @@ import { button, facts, h, picker, section } from '../ui/dom';
 import { start, type PanelContext, type PanelView } from '../ui/page';
 import { TableView } from '../ui/table-view';
 import {
-  choose, compareCharts, CurveStore, curvesChart, groupingsOf, metricsOf, rankingColumns, runComparison,
+  BY_RUN, choose, compareCharts, CurveStore, curvesChart, groupingsOf, metricsOf, rankingColumns, runComparison,
   type CompareResult, type CompareUi,
 } from './model';
 import type { ComparisonRow } from '../../../core/src/stats';
@@ -51,7 +52,8 @@ class CompareView implements PanelView<'compare'> {
 
   update(u: PanelUpdates['compare']): void {
     if (u.curves) this.curves.apply(u.curves);
-    if (u.runs || u.sweeps || u.missing) {
+    // grouped by run, the curves are the values: new points change the comparison
+    if (u.runs || u.sweeps || u.missing || (u.curves && this.result?.choice.by === BY_RUN)) {
       this.data = { ...this.data, ...u };
       this.schedule();
     } else {
@@ -74,7 +76,7 @@ class CompareView implements PanelView<'compare'> {
 
   private recompute(rebuild: boolean): void {
     const choice = choose(this.data, this.ctx.ui());
-    this.result = choice && runComparison(this.data, choice, this.settings);
+    this.result = choice && runComparison(this.data, choice, this.settings, this.curves);
     // The curves follow the metric; the extension sends the new one's.
     if (choice && this.curves.metric !== choice.metric && this.requested !== choice.metric) {
       this.requested = choice.metric;
@@ -88,6 +90,9 @@ class CompareView implements PanelView<'compare'> {
       const notes = [
         `${c.rows.length} group${c.rows.length === 1 ? '' : 's'}, ranked by ${c.by} (${c.goal}); p-values and the interval compare each group with the best.`,
         res.left ? `${res.left} run${res.left === 1 ? '' : 's'} that did not succeed left out.` : '',
+        res.choice.by === BY_RUN && c.rows.some((r) => r.n > 1) ? `Each run's values are its reports of ${res.choice.metric}.` : '',
+        res.choice.by === BY_RUN && !c.rows.some((r) => r.n > 1) ? `No curves loaded: each run gives its ${res.choice.reduce} value.` : '',
+        res.withoutCurve ? `${res.withoutCurve} run${res.withoutCurve === 1 ? '' : 's'} without a loaded curve left out: their reports are not loaded, and one value does not compare with many.` : '',
         c.empty.length ? `No value: ${c.empty.map((e) => res.labels.get(e.key) ?? e.key).join(', ')}.` : '',
         c.rows.length < 2 ? 'Comparing needs two groups or more: pick another grouping.' : '',
       ];

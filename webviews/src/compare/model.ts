@@ -1,11 +1,11 @@
-// The Compare panel apart from the DOM: groups (per sweep, or per value of a parameter), the
+// The Compare panel apart from the DOM: groups (per sweep, per value of a parameter, or per run), the
 // comparison from core/src/stats (ranking, tests against the best, bootstrap interval, speedup),
 // and its charts. Succeeded runs give the values, as in `expctl compare`; every run counts for wall time.
 import { boxPlotConfig, errorBarsConfig, metricLinesConfig, type BoxGroup, type ChartTheme, type Point } from '../../../core/src/charts';
 import type { Goal } from '../../../core/src/config/types';
 import type { NamedChart } from '../../../core/src/report/charts';
 import { duration } from '../../../core/src/report/format';
-import { compareGroups, groupItems, type ComparedGroup, type Comparison, type ComparisonRow, type Description, type GroupItem, type Reduce } from '../../../core/src/stats';
+import { campaignTimes, compareGroups, groupItems, runSpans, type ComparedGroup, type Comparison, type ComparisonRow, type Description, type GroupItem, type Reduce } from '../../../core/src/stats';
 import type { CompareData, Curves, PanelSettings, RunRow, UiStates } from '../contract';
 import { isMetricName, num, paramLabel } from '../lib/format';
 import type { Column } from '../lib/table';
@@ -16,7 +16,7 @@ export type CompareUi = UiStates['compare'];
 
 export interface Choice {
   metric: string;
-  /** `sweep`, or a parameter path. */
+  /** `sweep`, `run` (BY_RUN), or a parameter path. */
   by: string;
   reduce: Reduce;
   goal: Goal;
@@ -29,10 +29,20 @@ export function metricsOf(runs: readonly RunRow[]): string[] {
   return [...s].sort();
 }
 
+/**
+ * Grouping by run: each run is a group whose values are its reports of the metric (its curve), so
+ * that two hand-picked runs can be compared. Runs without a loaded curve are left out while others
+ * have one; with no curve at all, each run gives its one summary value.
+ */
+export const BY_RUN = 'run';
+
 export function groupingsOf(runs: readonly RunRow[]): Option[] {
   const params = new Set<string>();
   for (const r of runs) for (const k of Object.keys(r.params)) params.add(k);
-  return [{ value: 'sweep', label: 'sweep' }, ...[...params].sort().map((p) => ({ value: p, label: paramLabel(p) }))];
+  return [
+    { value: 'sweep', label: 'sweep' }, ...[...params].sort().map((p) => ({ value: p, label: paramLabel(p) })),
+    { value: BY_RUN, label: 'run (its reports)' },
+  ];
 }
 
 /** The saved choices where they still apply; else the sweeps' primary metric, grouped by sweep when there are several. */
@@ -42,8 +52,9 @@ export function choose(data: CompareData, ui: CompareUi): Choice | undefined {
   const metric = ui.metric && metrics.includes(ui.metric) ? ui.metric : declared?.name ?? metrics[0];
   if (!metric) return undefined;
   const groupings = groupingsOf(data.runs).map((o) => o.value);
+  const params = groupings.filter((g) => g !== 'sweep' && g !== BY_RUN);
   const sweeps = new Set(data.runs.map((r) => r.sweep_id)).size;
-  const by = ui.by && groupings.includes(ui.by) ? ui.by : sweeps > 1 || groupings.length === 1 ? 'sweep' : groupings[1];
+  const by = ui.by && groupings.includes(ui.by) ? ui.by : sweeps > 1 || !params.length ? 'sweep' : params[0];
   const goal = ui.goal ?? data.sweeps.find((s) => s.metric?.name === metric)?.metric?.goal ?? 'minimize';
   return { metric, by, goal, reduce: ui.reduce ?? 'final', rank: ui.rank ?? 'median' };
 }
@@ -57,54 +68,56 @@ export interface CompareResult {
   wall: Map<string, number>;
   /** Runs left out because they did not succeed. */
   left: number;
+  /** Grouped by run: runs left out because their curve is not loaded while others' are (reports and one value do not compare). */
+  withoutCurve: number;
 }
 
-/** Wall time of a campaign: first start to last end of its runs, whatever their outcome; per-run durations. */
-export function campaignTimes(runs: readonly RunRow[]): { wallS: number; trialS: number[] } | undefined {
-  let first = Infinity;
-  let last = -Infinity;
-  const trialS: number[] = [];
-  for (const r of runs) {
-    const a = Date.parse(r.started ?? '');
-    const b = Date.parse(r.ended ?? '');
-    if (!Number.isFinite(a) || !Number.isFinite(b) || b < a) continue;
-    first = Math.min(first, a);
-    last = Math.max(last, b);
-    trialS.push((b - a) / 1000);
-  }
-  return trialS.length ? { wallS: (last - first) / 1000, trialS } : undefined;
-}
-
-export function runComparison(data: CompareData, choice: Choice, settings: Pick<PanelSettings, 'resamples' | 'seed'>): CompareResult {
+export function runComparison(data: CompareData, choice: Choice, settings: Pick<PanelSettings, 'resamples' | 'seed'>, curves?: CurveStore): CompareResult {
   const used = data.runs.filter((r) => r.status === 'succeeded');
   const bySweep = choice.by === 'sweep';
+  const byRun = choice.by === BY_RUN;
   // groupItems reads only ids, params, summaries and key paths, which RunRow keeps with RunRecord's names.
-  const groups = groupItems(used as unknown as GroupItem[], { by: bySweep ? 'sweep_id' : choice.by, metrics: [choice.metric], reduce: choice.reduce });
+  const groups = groupItems(used as unknown as GroupItem[], { by: bySweep ? 'sweep_id' : byRun ? 'id' : choice.by, metrics: [choice.metric], reduce: choice.reduce });
   const wall = new Map<string, number>();
-  const compared: ComparedGroup[] = groups.map((g) => {
+  const loaded = byRun && curves?.metric === choice.metric ? curves.runs : undefined;
+  const drawn = loaded ? groups.filter((g) => loaded.get(g.key)?.length) : [];
+  // with some curves loaded, a run without one would compare its single value against others' reports
+  const kept = drawn.length ? drawn : groups;
+  const compared: ComparedGroup[] = kept.map((g) => {
     const col = g.metrics[choice.metric];
-    const out: ComparedGroup = { key: g.key, values: col.values, ids: col.ids };
+    const curve = loaded?.get(g.key);
+    const out: ComparedGroup = curve?.length
+      ? { key: g.key, values: curve.map((p) => p.y), ids: curve.map((p) => `${g.key}@${p.x}`) }
+      : { key: g.key, values: col.values, ids: col.ids };
     if (bySweep) {
-      const times = campaignTimes(data.runs.filter((r) => r.sweep_id === g.key));
+      const times = campaignTimes(runSpans(data.runs.filter((r) => r.sweep_id === g.key)));
       const workers = data.sweeps.find((s) => s.id === g.key)?.maxParallel;
       if (times && times.wallS > 0 && workers) {
         // Per trial, as the CLI's compare: a sequential subset still compares with the whole grid.
-        Object.assign(out, { wallS: times.wallS, workers, trialS: times.trialS, trials: used.filter((r) => r.sweep_id === g.key).length });
+        const done = used.filter((r) => r.sweep_id === g.key);
+        Object.assign(out, { wallS: times.wallS, workers, trialS: times.trialS, trials: done.length, trialKeys: done.map((r) => r.trial.key) });
         wall.set(g.key, times.wallS);
       }
     }
     return out;
   });
   const comparison = compareGroups(compared, { metric: choice.metric, goal: choice.goal, by: choice.rank, seed: settings.seed, resamples: settings.resamples });
-  return { choice, comparison, labels: groupLabels(data, groups.map((g) => g.key), choice.by), wall, left: data.runs.length - used.length };
+  return {
+    choice, comparison, labels: groupLabels(data, kept.map((g) => g.key), choice.by), wall, left: data.runs.length - used.length,
+    withoutCurve: groups.length - kept.length,
+  };
 }
 
 function groupLabels(data: CompareData, keys: readonly string[], by: string): Map<string, string> {
+  if (by === BY_RUN) return uniqueNames(keys, (k) => data.runs.find((r) => r.id === k)?.trial.name ?? k);
   if (by !== 'sweep') return new Map(keys.map((k) => [k, `${paramLabel(by)}=${k}`]));
-  const name = (k: string) => data.sweeps.find((s) => s.id === k)?.name ?? k;
+  return uniqueNames(keys, (k) => data.sweeps.find((s) => s.id === k)?.name ?? k);
+}
+
+/** A name per key; two keys of one name (the same sweep file in two places, two runs of one trial) are told apart by key. */
+function uniqueNames(keys: readonly string[], name: (key: string) => string): Map<string, string> {
   const count = new Map<string, number>();
   for (const k of keys) count.set(name(k), (count.get(name(k)) ?? 0) + 1);
-  // Two sweeps of one name (the same file in two places) are told apart by id.
   return new Map(keys.map((k) => [k, count.get(name(k))! > 1 ? `${name(k)} (${k})` : name(k)]));
 }
 
@@ -120,11 +133,12 @@ export function compareCharts(res: CompareResult, theme: ChartTheme): NamedChart
   const { choice, comparison, labels } = res;
   const rows = comparison.rows;
   if (!rows.length) return [];
-  const byLabel = choice.by === 'sweep' ? 'Sweep' : paramLabel(choice.by);
+  const byLabel = choice.by === 'sweep' ? 'Sweep' : choice.by === BY_RUN ? 'Run' : paramLabel(choice.by);
   const label = (r: ComparisonRow) => labels.get(r.key) ?? r.key;
   const many = rows.length > 8;
   const box = boxPlotConfig({
-    title: `${choice.metric} by ${byLabel.toLowerCase()}`, subtitle: `${choice.reduce} value of each succeeded run; ◇ mean`,
+    title: `${choice.metric} by ${byLabel.toLowerCase()}`,
+    subtitle: choice.by === BY_RUN ? `each run's reports of ${choice.metric}; ◇ mean` : `${choice.reduce} value of each succeeded run; ◇ mean`,
     groups: rows.map((r) => boxGroup(label(r), r.summary)), valueTitle: choice.metric, groupTitle: byLabel, horizontal: many,
   }, theme);
   const bars = errorBarsConfig({
@@ -162,7 +176,8 @@ export function rankingColumns(res: CompareResult): Column<ComparisonRow>[] {
   if (res.wall.size) {
     cols.push(
       { id: 'wall', label: 'Wall time', value: (r) => res.wall.get(r.key), text: (r) => { const w = res.wall.get(r.key); return w === undefined ? '' : duration(w); }, numeric: true },
-      { id: 'speedup', label: 'Speedup', value: (r) => r.speedup?.speedup, text: (r) => (r.speedup ? `${r.speedup.speedup.toFixed(2)}×` : ''), numeric: true },
+      // Campaigns of different trials have no speedup: the cell says so rather than stay blank.
+      { id: 'speedup', label: 'Speedup', value: (r) => r.speedup?.speedup, text: (r) => (r.speedup ? `${r.speedup.speedup.toFixed(2)}×` : r.noSpeedup ? 'n/a: different trials' : ''), numeric: true },
       { id: 'efficiency', label: 'Efficiency', value: (r) => r.speedup?.efficiency, text: (r) => (r.speedup ? `${(100 * r.speedup.efficiency).toFixed(0)}% of ${r.speedup.workers}` : ''), numeric: true },
     );
   }

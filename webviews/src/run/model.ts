@@ -69,7 +69,8 @@ export function telemetryCharts(records: readonly TelemetryRecord[], theme: Char
   const times = records.map((r) => Date.parse(r.t));
   const t0 = times.find(Number.isFinite);
   if (t0 === undefined) return [];
-  const { unit, div } = timeUnit((Math.max(...times.filter(Number.isFinite)) - t0) / 1000);
+  const last = times.reduce((m, t) => (t > m ? t : m), t0); // no spread: a long run has 100k+ samples
+  const { unit, div } = timeUnit((last - t0) / 1000);
   const gpu = { util: new Map<number, Point[]>(), mem: new Map<number, Point[]>(), power: new Map<number, Point[]>() };
   const cpu: Point[] = [];
   const rss: Point[] = [];

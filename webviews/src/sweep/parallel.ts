@@ -3,6 +3,7 @@
 // range is written under its name, and tooltips show the real values.
 import type { ChartConfiguration, ChartDataset, Scale, TooltipItem } from 'chart.js';
 import { abbreviate, formatSI, mix, withAlpha, type ChartTheme } from '../../../core/src/charts';
+import { wrapLabel } from '../../../core/src/charts/format';
 import { font, LAYOUT, plugins } from '../../../core/src/charts/common';
 import type { Goal } from '../../../core/src/config/types';
 import type { RunRow } from '../contract';
@@ -32,8 +33,8 @@ export function axisOf(label: string, values: ReadonlyArray<number | string | un
   const present = values.filter((v): v is number | string => v !== undefined);
   if (present.every((v) => typeof v === 'number')) {
     const nums = present as number[];
-    const min = Math.min(...nums);
-    const max = Math.max(...nums);
+    const min = nums.reduce((m, x) => Math.min(m, x), Infinity); // no spread: a sweep may have 100k+ runs
+    const max = nums.reduce((m, x) => Math.max(m, x), -Infinity);
     const log = min > 0 && max / min >= LOG_SPAN;
     const f = log ? Math.log : (x: number) => x;
     return {
@@ -118,7 +119,7 @@ export function parallelConfig(input: ParallelInput, theme: ChartTheme): ChartCo
           afterBuildTicks: (scale: Scale) => { scale.ticks = axes.map((_, i) => ({ value: i })); },
           ticks: {
             color: theme.muted, font: font(theme, 'tick'), autoSkip: false, maxRotation: 0,
-            callback: (v: number | string) => { const ax = axes[Number(v)]; return ax ? [abbreviate(ax.label, 28), abbreviate(ax.range, 28)] : ''; },
+            callback: (v: number | string) => { const ax = axes[Number(v)]; return ax ? [...wrapLabel(ax.label, 28, 2), abbreviate(ax.range, 28)] : ''; },
           },
         },
         y: { type: 'linear', min: 0, max: 1, display: false },
