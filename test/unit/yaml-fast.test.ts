@@ -10,7 +10,10 @@ import { isDeepStrictEqual } from 'node:util';
 import { isDocument, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
 import type { Document } from 'yaml';
 import { fastParse } from '../../core/src/yaml/fast';
-import { parseYaml } from '../../core/src/yaml/document';
+import { parseYaml, reparseYaml } from '../../core/src/yaml/document';
+import { validateText } from '../../core/src/validate';
+import { diskHost } from '../../core/src/util/disk-host';
+import type { ParsedText } from '../../core/src/yaml/document';
 
 const ROOT = path.resolve(__dirname, '../..');
 const OPTIONS = { uniqueKeys: true, prettyErrors: false, logLevel: 'silent' } as const;
@@ -622,4 +625,84 @@ test('mutated documents: whenever the fast path accepts one, the library finds n
   }
   // Many mutants stay valid; make sure both paths are exercised.
   assert.ok(accepted > 1000 && accepted < 7500, `${accepted} mutants accepted`);
+});
+
+// ---- incremental reparse (core/src/yaml/incremental.ts) ---------------------------------------------
+
+/** Differences between a patched parse and a full parse of the same text (empty = the same). */
+function parsedDifferences(got: ParsedText, want: ParsedText): string[] {
+  const out: string[] = [];
+  if (got.text !== want.text) out.push('text');
+  if (got.problems.length !== want.problems.length) out.push(`${got.problems.length} problems ≠ ${want.problems.length}`);
+  if (got.docs.length !== want.docs.length) return [...out, `${got.docs.length} docs ≠ ${want.docs.length}`];
+  if (!isDeepStrictEqual(got.lines.lineStarts, want.lines.lineStarts)) out.push('lineStarts');
+  for (let i = 0; i < got.docs.length; i++) {
+    const [a, b] = [got.docs[i], want.docs[i]];
+    if (!isDeepStrictEqual(a.value, b.value)) out.push(`value ${JSON.stringify(a.value)} ≠ ${JSON.stringify(b.value)}`);
+    if (!isDeepStrictEqual(a.doc.range, b.doc.range)) out.push(`doc.range ${JSON.stringify(a.doc.range)} ≠ ${JSON.stringify(b.doc.range)}`);
+    walk(a.doc.contents, b.doc.contents, '$', out);
+  }
+  return out;
+}
+
+/** A one-line edit inside a random line: retype part of a value, or type anything. */
+function lineEdit(g: Gen, text: string): string | undefined {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  const ls = g.pick(starts);
+  let le = text.indexOf('\n', ls);
+  if (le < 0) le = text.length;
+  if (le === ls) return undefined;
+  const from = ls + g.int(le - ls + 1);
+  const to = Math.min(le, from + g.int(4));
+  const alphabet = g.chance(0.7) ? '0123456789.eabxyz_-' : 'ab9 :#{}[],\'"-&*!|>~\t';
+  let ins = '';
+  for (let n = g.int(4); n > 0; n--) ins += alphabet[g.int(alphabet.length)];
+  return text.slice(0, from) + ins + text.slice(to);
+}
+
+test('incremental reparse after a one-line edit equals a full parse, or declines (6,000 edits, documents validated in between)', () => {
+  let patched = 0;
+  let edits = 0;
+  for (let i = 0; i < 3000; i++) {
+    const seed = BASE_SEED + 2_000_000 + i;
+    const g = new Gen(rng(seed));
+    let text = i % 3 === 0 ? runList(20 + g.int(40)) : genDoc(g);
+    let prev = parseYaml(text);
+    for (let k = 0; k < 2; k++) {
+      // The server validates each version before the next edit patches its parse: nothing the
+      // validation does to the parse may leak into the patched one.
+      if (i % 4 === 0) validateText(path.join(ROOT, 'test/.tmp/incremental.sweep.yaml'), text, diskHost, undefined, prev);
+      const next = lineEdit(g, text);
+      if (next === undefined || next === text) continue;
+      edits++;
+      const got = reparseYaml(prev, next);
+      if (got === prev) { // patched; otherwise it is a full parse
+        patched++;
+        const diff = parsedDifferences(got, parseYaml(next));
+        assert.deepEqual(diff, [], `seed ${seed} edit ${k}: ${JSON.stringify(text)} → ${JSON.stringify(next)}`);
+      }
+      text = next;
+      prev = got;
+    }
+  }
+  // Both outcomes are exercised: many edits are value retypes the patch takes, many are not.
+  assert.ok(patched > edits * 0.1 && patched < edits * 0.9, `${patched} of ${edits} edits patched`);
+  console.log(`incremental reparse: ${patched} of ${edits} edits patched`);
+});
+
+test('incremental reparse takes the bench edit (a value on line 40,000 of a run list) and keeps ranges right after it', () => {
+  const text = runList(10_000);
+  const prev = parseYaml(text);
+  const at = text.indexOf('batch_size: ', Math.floor(text.length * 0.6)) + 'batch_size: '.length;
+  const end = text.indexOf('\n', at);
+  const next = `${text.slice(0, at)}1024${text.slice(end)}`;
+  const got = reparseYaml(prev, next);
+  assert.equal(got, prev, 'patched in place');
+  assert.deepEqual(parsedDifferences(got, parseYaml(next)), []);
+  // Edits the patch must decline: a line break, a key, a comment after the value, an emptied value.
+  for (const t of [`${next.slice(0, at)}1\n${next.slice(at)}`, next.replace('batch_size: 1024', 'batch_sizes: 1024'), next.replace('1024', '1024 # c'), next.replace(': 1024', ':')]) {
+    const base = parseYaml(next);
+    assert.notEqual(reparseYaml(base, t), base);
+  }
 });

@@ -243,8 +243,11 @@ const paramPath = rule('sweep-param-path', (ctx, sweep) => {
   const exp = experimentOf(ctx, sweep);
   if (!exp) return;
   const candidates = [...new Set([...paths(exp), ...SCHEMA_PATHS])];
+  // A run list repeats the same few keys in every trial: each is judged once.
+  const judged = new Map<string, ReturnType<typeof paramPathProblem>>();
   const check = (key: string, path: Path) => {
-    const p = paramPathProblem(key, exp, candidates);
+    if (!judged.has(key)) judged.set(key, paramPathProblem(key, exp, candidates));
+    const p = judged.get(key);
     if (!p) return;
     ctx.report({
       rule: 'sweep-param-path', severity: 'warning', path, target: 'key', message: p.message,

@@ -4,6 +4,7 @@ import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments
 import type { Document, Node, Pair, YAMLMap } from 'yaml';
 import type { Diagnostic, Path, Position, Range } from '../diagnostic';
 import { fastParse } from './fast';
+import { reparse } from './incremental';
 
 /** Larger texts get one informational diagnostic instead of a parse (keeps the server responsive). */
 export const MAX_TEXT_LENGTH = 8 * 1024 * 1024;
@@ -24,6 +25,17 @@ export interface ParsedText {
   problems: Diagnostic[];
 }
 
+/** Documents the fast path built: only these may be patched by reparse(). */
+const fastDocs = new WeakSet<Document>();
+
+/**
+ * The parse of `text`, given the parse of the document's previous version, which it may patch in
+ * place (incremental.ts) — so `prev` must not be used afterwards.
+ */
+export function reparseYaml(prev: ParsedText | undefined, text: string): ParsedText {
+  return (prev && text.length <= MAX_TEXT_LENGTH && reparse(prev, text, (d) => fastDocs.has(d))) || parseYaml(text);
+}
+
 export function parseYaml(text: string): ParsedText {
   const lines = new LineCounter();
   const problems: Diagnostic[] = [];
@@ -42,6 +54,7 @@ export function parseYaml(text: string): ParsedText {
   const fastLines = new LineCounter();
   const fast = fastParse(text, fastLines);
   if (fast) {
+    fastDocs.add(fast.doc);
     out.lines = fastLines;
     out.docs.push(fast);
     return out;

@@ -141,7 +141,8 @@ const BAIL = new Bail();
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
-function setProp(obj: Record<string, unknown>, key: string, value: unknown): void {
+/** obj[key] = value, where `__proto__` is an own property, as the library's toJS makes it. */
+export function setProp(obj: Record<string, unknown>, key: string, value: unknown): void {
   if (key === '__proto__') Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
   else obj[key] = value;
 }
