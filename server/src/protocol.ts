@@ -52,6 +52,11 @@ export interface InitOptions {
    * 'both': push and pull (tests).
    */
   diagnostics?: 'push' | 'pull' | 'both';
+  /**
+   * The editor runs `command:expctl.openRun?…` links in the server's hovers (VS Code with the
+   * extension, which trusts that one command). Others get run ids as plain text.
+   */
+  commandLinks?: boolean;
 }
 
 /** The `expctl` settings section the server pulls per resource (workspace/configuration). */
@@ -59,4 +64,9 @@ export interface ServerSettings {
   validation?: { maxTrials?: number; debounceMs?: number; checkFiles?: boolean };
   /** `expctl.schemas`: JSON Schema file → globs of the YAML files it checks, relative to the workspace folder (as `yaml.schemas`). */
   schemas?: Record<string, string[] | string>;
+  /**
+   * `expctl.results.folder`: the results store ('' = `.expctl` as the CLI finds it; relative to the workspace folder);
+   * `expctl.results.inlayHints`: results beside swept values and an experiment's name (default true).
+   */
+  results?: { folder?: string; inlayHints?: boolean };
 }

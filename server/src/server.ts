@@ -3,6 +3,7 @@
 // targets.yaml, the script in `command`, schema files) are tracked, watched through the client
 // (workspace/didChangeWatchedFiles), and editing, creating or deleting one re-checks its dependants.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
@@ -11,7 +12,7 @@ import {
   MarkupKind, ResponseError, SymbolKind, TextDocumentSyncKind, TextDocuments,
 } from 'vscode-languageserver/node';
 import type {
-  CodeAction, CompletionItem, Connection, Diagnostic as LspDiagnostic, Disposable, DocumentSymbol, FileSystemWatcher, InitializeResult,
+  CodeAction, CompletionItem, Connection, Diagnostic as LspDiagnostic, Disposable, DocumentSymbol, FileSystemWatcher, InitializeResult, InlayHint, Position,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { emptyFileProblem, validateText } from '../../core/src/validate';
@@ -19,7 +20,7 @@ import type { Validation } from '../../core/src/validate';
 import { defaultSettings } from '../../core/src/rules/api';
 import type { ValidationSettings } from '../../core/src/rules/api';
 import type { Diagnostic } from '../../core/src/diagnostic';
-import { MAX_TEXT_LENGTH, parseYaml } from '../../core/src/yaml/document';
+import { MAX_TEXT_LENGTH, parseYaml, reparseYaml } from '../../core/src/yaml/document';
 import { complete } from '../../core/src/lang/completion';
 import type { CompletionEntry, CompletionHost } from '../../core/src/lang/completion';
 import { hover } from '../../core/src/lang/hover';
@@ -30,13 +31,29 @@ import { builtinValidator, kindFromFileName, SKIPPED_DIRS } from '../../core/src
 import { diskHost, readTextFile } from '../../core/src/util/disk-host';
 import { planFile } from '../../core/src/runner/runner';
 import { planResult } from '../../core/src/contract';
+import { resultHints, resultHover, resultsTarget } from '../../core/src/lang/results';
+import type { ResultsOptions } from '../../core/src/lang/results';
+import { StoreReader } from '../../core/src/store/reader';
+import { storeDirFor } from '../../core/src/store/store';
+import { alive } from '../../core/src/util/process';
 import { FileInfoRequest, PlanRequest, ValidateWorkspaceRequest } from './protocol';
 import type { FileInfoParams, InitOptions, PlanParams, PlanResponse, ServerSettings, ValidateWorkspaceParams, ValidateWorkspaceResult } from './protocol';
 
 interface Entry { version: number; validation: Validation; deps: Set<string> }
-interface Settings extends ValidationSettings { debounceMs: number }
+interface Settings extends ValidationSettings {
+  debounceMs: number;
+  /** Absolute results store folder; '' = `.expctl` as the CLI finds it for the file. */
+  resultsFolder: string;
+  inlayHints: boolean;
+}
 
-const DEFAULTS: Settings = { ...defaultSettings, debounceMs: 150 };
+const DEFAULTS: Settings = { ...defaultSettings, debounceMs: 150, resultsFolder: '', inlayHints: true };
+/** How often the stores of open files are looked at for finished runs (a stat of the journal when nothing changed). */
+const RESULTS_POLL_MS = 1000;
+/** workspace/inlayHint/refresh at most this often. */
+const HINT_REFRESH_MS = 1000;
+/** While hints say how long ago a run ended, they are pulled again this often so that "3m ago" does not stay. */
+const AGE_REFRESH_MS = 60_000;
 /** Files watched for dependants at most; past it a file is re-read only when a dependant is edited. */
 const MAX_WATCHED = 1000;
 /** expctl/plan: trials made at most when the request does not say. */
@@ -126,11 +143,16 @@ export function startServer(connection: Connection): void {
     const root = folders.filter((f) => file.startsWith(f + path.sep)).sort((a, b) => b.length - a.length)[0] ?? path.dirname(file);
     const schemas = raw?.schemas && typeof raw.schemas === 'object' && !Array.isArray(raw.schemas) ? { root, schemas: raw.schemas } : undefined;
     const num = (x: unknown, d: number) => (typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : d);
+    const results = raw?.results ?? {};
+    const folder = typeof results.folder === 'string' ? results.folder.trim() : '';
     return {
       maxTrials: num(v.maxTrials, DEFAULTS.maxTrials),
       debounceMs: num(v.debounceMs, DEFAULTS.debounceMs),
       checkFiles: typeof v.checkFiles === 'boolean' ? v.checkFiles : DEFAULTS.checkFiles,
       schemas,
+      // expctl.results.folder is relative to the workspace folder, as the extension resolves it.
+      resultsFolder: folder ? path.resolve(root, folder) : '',
+      inlayHints: typeof results.inlayHints === 'boolean' ? results.inlayHints : DEFAULTS.inlayHints,
     };
   }
 
@@ -140,7 +162,10 @@ export function startServer(connection: Connection): void {
     const deps = new Set<string>();
     let validation: Validation;
     try {
-      validation = validateText(uriToPath(doc.uri), doc.getText(), host(deps), settings);
+      // The previous version's parse is patched when the edit allows it (one value retyped); the
+      // previous entry is replaced below, so nothing reads the patched parse as the old version.
+      const text = doc.getText();
+      validation = validateText(uriToPath(doc.uri), text, host(deps), settings, reparseYaml(hit?.validation.parsed, text));
     } catch (e) {
       connection.console.error(`expctl: validation of ${doc.uri} failed: ${(e as Error).stack ?? String(e)}`);
       const parsed = parseYaml('');
@@ -340,6 +365,81 @@ export function startServer(connection: Connection): void {
     return result;
   }
 
+  // Results inline in the YAML (issue 16 item 5). One incremental reader (core/src/store/reader.ts)
+  // per store that open files' runs go to: after its first load a look is a stat of the journal and
+  // reads of the runs its new lines name, all async — diagnostics never wait on the store.
+  const stores = new Map<string, { reader: StoreReader; ready: Promise<unknown> }>();
+  /** Open document → the store its hints and hovers read. */
+  const docStores = new Map<string, string>();
+  let canHintRefresh = false;
+  let commandLinks = false;
+  let pollTimer: NodeJS.Timeout | undefined;
+  let hintTimer: NodeJS.Timeout | undefined;
+  let lastHintRefresh = 0;
+  /** When hints with an age (`… 3m12s ago`) were last given. */
+  let agesShown = 0;
+  const host0 = os.hostname();
+  const resultOptions = (): ResultsOptions => ({
+    now: Date.now(), commandLinks,
+    // Only a runner of this machine can be looked up; another host's run keeps the status it has.
+    orphaned: (r) => r.host === host0 && !alive(r.runner_pid),
+  });
+
+  /** The store's runs as of now. Changes found after its first load ask the editor to pull hints again. */
+  async function look(root: string): Promise<StoreReader> {
+    let s = stores.get(root);
+    if (!s) {
+      const reader = new StoreReader(root);
+      s = { reader, ready: reader.refresh().catch((e: unknown) => connection.console.error(`expctl: could not read the results store ${root}: ${String(e)}`)) };
+      stores.set(root, s);
+      // Finished runs show without an edit: look at the stores of open files every second.
+      if (canHintRefresh) pollTimer ??= setInterval(poll, RESULTS_POLL_MS).unref();
+      await s.ready;
+      return reader;
+    }
+    await s.ready;
+    if (await s.reader.refresh()) hintsChanged();
+    return s.reader;
+  }
+
+  function poll(): void {
+    if (agesShown && Date.now() - Math.max(agesShown, lastHintRefresh) >= AGE_REFRESH_MS) { agesShown = 0; hintsChanged(); }
+    for (const root of stores.keys()) void look(root).catch((e) => connection.console.error(`expctl: could not read the results store ${root}: ${String(e)}`));
+  }
+
+  /** workspace/inlayHint/refresh, at most once per HINT_REFRESH_MS, only to a client that can take it. */
+  function hintsChanged(): void {
+    if (!canHintRefresh || hintTimer) return;
+    hintTimer = setTimeout(() => {
+      hintTimer = undefined;
+      lastHintRefresh = Date.now();
+      void connection.languages.inlayHint.refresh().catch(() => undefined);
+    }, Math.max(0, lastHintRefresh + HINT_REFRESH_MS - Date.now()));
+  }
+
+  /** Stops reading stores no open file uses. */
+  function untrack(uri: string): void {
+    if (!docStores.delete(uri)) return;
+    const used = new Set(docStores.values());
+    for (const root of [...stores.keys()]) if (!used.has(root)) stores.delete(root);
+    if (!stores.size) { clearInterval(pollTimer); pollTimer = undefined; }
+  }
+
+  /** A sweep or experiment file's validation (current as of the answer) and its runs; undefined for other files. */
+  async function resultsOf(uri: string, settings: Settings) {
+    const kind = kindFromFileName(uriToPath(uri));
+    if ((kind !== 'sweep' && kind !== 'experiment') || !documents.get(uri)) return undefined;
+    const root = settings.resultsFolder || storeDirFor(uriToPath(uri));
+    docStores.set(uri, root);
+    const reader = await look(root);
+    // Validated after the await: positions are those of the text the editor has now.
+    const cur = await current(uri);
+    const target = cur && resultsTarget(cur.entry.validation);
+    if (!cur || !target) return undefined;
+    const ids = new Set(target.sweepIds);
+    return { cur, target, runs: reader.all().filter((r) => ids.has(r.sweep_id)) };
+  }
+
   connection.onInitialize((params): InitializeResult => {
     const caps = params.capabilities;
     canPullConfig = !!caps.workspace?.configuration;
@@ -350,6 +450,8 @@ export function startServer(connection: Connection): void {
     canWatch = !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration;
     relativePatterns = !!caps.workspace?.didChangeWatchedFiles?.relativePatternSupport;
     canFolders = !!caps.workspace?.workspaceFolders;
+    canHintRefresh = !!caps.workspace?.inlayHint?.refreshSupport;
+    commandLinks = opts.commandLinks === true;
     folders = (params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri }] : [])).map((f) => uriToPath(f.uri));
     warmUp();
     return {
@@ -358,6 +460,7 @@ export function startServer(connection: Connection): void {
         completionProvider: { triggerCharacters: [':', ' ', '-', '.'], resolveProvider: false },
         hoverProvider: true,
         documentSymbolProvider: true,
+        inlayHintProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
         ...(mode !== 'push' ? { diagnosticProvider: { interFileDependencies: true, workspaceDiagnostics: false } } : {}),
       },
@@ -375,6 +478,7 @@ export function startServer(connection: Connection): void {
     settingsCache.clear();
     for (const [uri, e] of cache) { e.version = -1; schedule(uri); }
     refreshPull();
+    hintsChanged(); // expctl.results.* may have changed
   });
 
   documents.onDidOpen((e) => {
@@ -397,6 +501,7 @@ export function startServer(connection: Connection): void {
     clearTimeout(timers.get(e.document.uri));
     cache.delete(e.document.uri);
     settingsCache.delete(e.document.uri);
+    untrack(e.document.uri);
     // A file Validate Workspace showed stays in Problems, checked from disk again.
     if (checked.has(uriToPath(e.document.uri))) void checkClosed(uriToPath(e.document.uri));
     else if (mode !== 'pull') void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
@@ -424,11 +529,32 @@ export function startServer(connection: Connection): void {
   }, []));
 
   connection.onHover((params) => guard(async () => {
-    const cur = await current(params.textDocument.uri);
+    const uri = params.textDocument.uri;
+    // The runs behind a swept value, a list trial or `name:`, below what the schema says of it.
+    const res = await resultsOf(uri, await settingsFor(uri)).catch((e: unknown) => {
+      connection.console.error(`expctl: results for the hover: ${String(e)}`);
+      return undefined;
+    });
+    const cur = res?.cur ?? await current(uri);
     if (!cur) return null;
-    const h = hover(cur.entry.validation, cur.doc.offsetAt(params.position), host());
-    return h ? { contents: { kind: MarkupKind.Markdown, value: h.markdown }, range: h.range } : null;
+    const offset = cur.doc.offsetAt(params.position);
+    const h = hover(cur.entry.validation, offset, host());
+    const r = res && resultHover(cur.entry.validation, offset, res.target, res.runs, resultOptions());
+    const parts = [h?.markdown, r?.markdown].filter((x): x is string => !!x);
+    return parts.length ? { contents: { kind: MarkupKind.Markdown, value: parts.join('\n\n---\n\n') }, range: h?.range ?? r?.range } : null;
   }, null));
+
+  connection.languages.inlayHint.on((params) => guard(async (): Promise<InlayHint[]> => {
+    const uri = params.textDocument.uri;
+    const settings = await settingsFor(uri);
+    if (!settings.inlayHints) return [];
+    const res = await resultsOf(uri, settings);
+    if (!res) return [];
+    const inside = (p: Position) => !before(p, params.range.start) && !before(params.range.end, p);
+    const hints = resultHints(res.cur.entry.validation, res.target, res.runs, resultOptions()).filter((h) => inside(h.position));
+    if (hints.some((h) => h.aged)) agesShown = Date.now();
+    return hints.map((h) => ({ position: h.position, label: h.label, tooltip: h.tooltip, paddingLeft: true }));
+  }, []));
 
   connection.onDocumentSymbol((params) => guard(async () => {
     const cur = await current(params.textDocument.uri);
@@ -495,6 +621,10 @@ const SEVERITY: Record<Diagnostic['severity'], DiagnosticSeverity> = {
 
 function toLsp(d: Diagnostic): LspDiagnostic {
   return { range: d.range, severity: SEVERITY[d.severity], message: d.message, source: 'expctl', code: d.rule };
+}
+
+function before(a: Position, b: Position): boolean {
+  return a.line < b.line || (a.line === b.line && a.character < b.character);
 }
 
 function sameRange(a: Diagnostic['range'], b: Diagnostic['range']): boolean {
