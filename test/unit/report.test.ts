@@ -15,6 +15,7 @@ import { byteUnit, bytes, hours, pct } from '../../core/src/report/format';
 import { createTheme } from '../../core/src/charts';
 import { FileStore, type RunRecord } from '../../core/src/store/store';
 import { generateJobSummary } from '../../examples/campaign-report/generate';
+import { parseDerivations } from '../../core/src/stats/derive';
 
 const root = path.resolve(__dirname, '../..');
 const EXAMPLE = path.join(root, 'examples/campaign-report/job_summary.csv');
@@ -474,4 +475,26 @@ test('success-rate chart: a share, so the value axis is 0–100 % and nothing is
       assert.ok((d.errorBars ?? []).every((b) => b === null || (b.lower >= 0 && b.upper <= 100)));
     }
   }
+});
+
+test('derived metrics: per attempt from fields and column headers, summarised per resource; missing inputs counted; unknown names refused', () => {
+  const csv = 'Job Name,Final Status,Targeted Resource,Execution Duration (seconds),Total Bytes Received,Shards\n'
+    + 'a_epoch1,completed,x,3600,2000000000,4\n'
+    + 'b_epoch1,completed,x,1800,3000000000,2\n'
+    + 'c_epoch1,failed,y,0,1000000000,1\n'
+    + 'd_epoch1,completed,y,,5,1\n';
+  const derive = parseDerivations([['gb_per_h', 'bytesReceived / 1e9 / (execSeconds / 3600)'], ['per_shard', 'gb_per_h / Shards']]);
+  const r = campaignReport(csv, { derive });
+  const [gb, shard] = r.derived!;
+  assert.equal(gb.expression, 'bytesReceived / 1e9 / (execSeconds / 3600)');
+  assert.deepEqual(gb.resources.map((x) => [x.resource, x.values.count, x.values.mean]), [['x', 2, (2 + 6) / 2]]);
+  assert.equal(gb.overall!.median, 4);
+  assert.equal(gb.missing, 2);
+  assert.equal(Object.values(gb.reasons).reduce((a, b) => a + b, 0), 2, JSON.stringify(gb.reasons));
+  // A derived name feeds a later one; a column header that is not a field works by its name.
+  assert.deepEqual(shard.resources[0].values, { count: 2, min: 0.5, mean: 1.75, median: 1.75, p95: 2.875, max: 3 });
+  assert.match(renderMarkdown(r), /## Derived metrics[\s\S]*\| gb_per_h \| x \| 2 \| 4 \|[\s\S]*no value for 2 attempts/);
+  assert.equal(campaignReport(csv).derived, undefined, 'absent unless asked for');
+  assert.throws(() => campaignReport(csv, { derive: parseDerivations([['z', 'bytesRecieved * 2']]) }),
+    (e: Error) => e instanceof ReportInputError && /"bytesRecieved" \(did you mean bytesReceived\?\)/.test(e.message));
 });

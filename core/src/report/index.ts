@@ -1,9 +1,13 @@
 // Campaign reports from job-attempt CSVs (HTCondor's job_summary.csv, expctl's runs.csv, or any
 // CSV given a column mapping). Pure: text in, JSON and Markdown out — runs in Node and in a webview.
 import { computeFigures, filterAttempts, type ReportFilters } from './compute';
+import { FIELDS, ReportInputError } from './columns';
+import { closest } from '../util/strings';
 import { loadCampaign, type LoadOptions, type LoadedCampaign } from './load';
 import { renderMarkdown } from './markdown';
 import { buildSummary } from './summary';
+import { derivedStats } from './derived';
+import type { Derivation } from '../stats/derive';
 import type { CampaignReport } from './types';
 
 export type * from './types';
@@ -18,6 +22,8 @@ export { renderMarkdown };
 
 export interface ReportOptions extends ReportFilters {
   title?: string;
+  /** Metrics computed per attempt (also passed to loading, which computes them). */
+  derive?: readonly Derivation[];
   /** Problems kept in the JSON (all are counted). Default 100. */
   maxProblems?: number;
 }
@@ -50,10 +56,19 @@ export function buildReport(loaded: LoadedCampaign, options: ReportOptions = {})
     daily: figures.daily,
     undatedAttempts: figures.undatedAttempts,
     summary: buildSummary(figures, attempts, loaded.hasEpochs),
+    ...(options.derive?.length ? { derived: derivedStats(options.derive, attempts) } : {}),
   };
 }
 
 /** CSV text → report. Throws ReportInputError when required columns are missing; bad rows are skipped and listed. */
 export function campaignReport(csvText: string, options: LoadOptions & ReportOptions = {}): CampaignReport {
-  return buildReport(loadCampaign(csvText, options), options);
+  const loaded = loadCampaign(csvText, options);
+  if (loaded.unknownNames.length) {
+    const names = loaded.unknownNames.map((n) => {
+      const near = closest(n, [...FIELDS, ...loaded.header]);
+      return `"${n}"${near ? ` (did you mean ${near}?)` : ''}`;
+    }).join(', ');
+    throw new ReportInputError(`derived metrics use ${names}, neither a field nor a column header of the file; fields: ${FIELDS.join(', ')}`);
+  }
+  return buildReport(loaded, options);
 }

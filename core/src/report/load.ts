@@ -5,6 +5,7 @@ import { visitCsv } from '../util/csv';
 import { FIELDS, FIELD_KIND, resolveColumns, type Field, type FieldKind, type MappingOptions, type ResolvedColumns } from './columns';
 import { isMissing, jobType, parseNumber, parseTimestamp } from './values';
 import type { RowProblem } from './types';
+import { derive, namesOf, type Derivation, type Outcome as DerivedOutcome } from '../stats/derive';
 
 /** completed, and checkpointed (exit 85: progress saved, the job goes on). */
 export const SUCCESS_STATUSES: ReadonlySet<string> = new Set(['completed', 'checkpointed']);
@@ -16,6 +17,8 @@ export type Outcome = 'success' | 'failure' | 'pending';
 /** One attempt. Times are ms since 1970 UTC; a missing cell is `undefined`, never 0. */
 export interface Attempt {
   line: number;
+  /** `--derive` values (report/derived.ts), when asked for. */
+  derived?: Map<string, DerivedOutcome>;
   jobName: string;
   jobType: string;
   dagSource: string;
@@ -68,19 +71,35 @@ export interface LoadedCampaign {
   rowsSkipped: number;
   /** Every skipped row's first problem, in file order. */
   problems: RowProblem[];
+  /** The header row as read. */
+  header: string[];
+  /** Names `derive` expressions use that are neither a field, a column header nor an earlier derived name. */
+  unknownNames: string[];
 }
 
-export type LoadOptions = MappingOptions & { delimiter?: string };
+export type LoadOptions = MappingOptions & {
+  delimiter?: string;
+  /** Values computed per row: names are fields (`execSeconds`, `bytesReceived`, …) or column headers. */
+  derive?: readonly Derivation[];
+};
 
 export function loadCampaign(text: string, options: LoadOptions = {}): LoadedCampaign {
   const attempts: Attempt[] = [];
   const problems: RowProblem[] = [];
   let resolved: ResolvedColumns | undefined;
   let row: ((cells: string[], line: number) => void) | undefined;
+  const unknownNames: string[] = [];
+  let headerRow: string[] = [];
   const scan = visitCsv(text, {
     header(header) {
+      headerRow = header.map((h) => h.trim());
       resolved = resolveColumns(header, options);
-      row = rowReader(resolved, attempts, problems);
+      row = rowReader(resolved, attempts, problems, options.derive?.length ? { defs: options.derive, header } : undefined);
+      const known = new Set<string>([...FIELDS, ...header.map((h) => h.trim())]);
+      for (const d of options.derive ?? []) {
+        for (const { name } of namesOf(d.expr)) if (!known.has(name) && !unknownNames.includes(name)) unknownNames.push(name);
+        known.add(d.name);
+      }
     },
     row: (cells, line) => row!(cells, line),
   }, { delimiter: options.delimiter });
@@ -95,11 +114,15 @@ export function loadCampaign(text: string, options: LoadOptions = {}): LoadedCam
     rowsRead: scan.rows + scan.problems.length,
     rowsSkipped: problems.length,
     problems,
+    header: headerRow,
+    unknownNames,
   };
 }
 
 /** The per-row conversion, with every column lookup done once up front. */
-function rowReader({ mapping, index, names }: ResolvedColumns, attempts: Attempt[], problems: RowProblem[]): (cells: string[], line: number) => void {
+function rowReader({ mapping, index, names }: ResolvedColumns, attempts: Attempt[], problems: RowProblem[],
+  derived?: { defs: readonly Derivation[]; header: string[] }): (cells: string[], line: number) => void {
+  const headerAt = new Map(derived?.header.map((h, i) => [h.trim(), i]));
   const listCount = new Set(mapping.listCount ?? []);
   const statusValues = new Map(Object.entries(mapping.statusValues ?? {}));
   const converted: { slot: number; at: number; column: string; kind: FieldKind; list: boolean }[] = [];
@@ -160,6 +183,16 @@ function rowReader({ mapping, index, names }: ResolvedColumns, attempts: Attempt
       requestCpus: opt(v[S.requestCpus]), cpusUsed: opt(v[S.cpusUsed]),
       requestDiskMb: opt(v[S.requestDiskMb]), diskUsedMb: opt(v[S.diskUsedMb]),
     });
+    if (derived) {
+      const a = attempts[attempts.length - 1];
+      a.derived = derive(derived.defs, (n) => {
+        if (Object.hasOwn(S, n)) { const x = a[n as keyof Attempt]; return typeof x === 'number' ? x : undefined; }
+        const at = headerAt.get(n);
+        const raw = at === undefined ? '' : trim(cells[at] ?? '');
+        const x = isMissing(raw) ? NaN : parseNumber(raw);
+        return Number.isNaN(x) ? undefined : x;
+      });
+    }
   };
 }
 

@@ -41,6 +41,16 @@ export function renderMarkdown(report: CampaignReport): string {
   ), '', 'Hours are execution hours (Execution Duration); success rate is successful hours / (successful + unsuccessful hours); '
     + 'completed and checkpointed attempts are successful.', '');
 
+  if (report.derived?.length) {
+    // Derived values are the user's own units: shown with up to 4 significant digits.
+    const g = (x: number) => Number(x.toPrecision(4)).toString();
+    out.push('## Derived metrics', '', table(
+      ['Metric', 'Resource', 'Attempts', 'Mean', 'Median', 'p95', 'Min', 'Max'],
+      report.derived.flatMap((d) => [...d.resources.map((r) => ({ who: r.resource, v: r.values })), ...(d.overall ? [{ who: '**all**', v: d.overall }] : [])]
+        .map(({ who, v }) => [`${d.name}`, who, num(v.count), g(v.mean), g(v.median), g(v.p95), g(v.min), g(v.max)])),
+    ), '', ...report.derived.map((d) => `- \`${d.name} = ${d.expression}\`${d.missing ? `: no value for ${num(d.missing)} attempts (${Object.entries(d.reasons).map(([r, n]) => `${num(n)} ${r}`).join('; ')})` : ''}`), '');
+  }
+
   const statuses = Object.keys(report.overall.statusCounts);
   out.push('## Final status', '', table(
     ['Resource', ...statuses],

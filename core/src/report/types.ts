@@ -187,4 +187,19 @@ export interface CampaignReport {
   /** Attempts with neither Start Time nor Submit Time: in every total, in no day. */
   undatedAttempts: number;
   summary: Summary;
+  /** `--derive` metrics, in the order given; absent when none were asked for. */
+  derived?: DerivedStats[];
+}
+
+/** A derived metric over the report's attempts (`report --derive NAME=EXPR`). */
+export interface DerivedStats {
+  name: string;
+  expression: string;
+  /** Over the attempts that have a value. */
+  overall: Distribution | null;
+  /** Per resource, resources with at least one value, by name. */
+  resources: Array<{ resource: string; values: Distribution }>;
+  /** Attempts without a value, and why (e.g. "execSeconds is missing": 3). */
+  missing: number;
+  reasons: Record<string, number>;
 }
