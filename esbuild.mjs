@@ -1,7 +1,7 @@
 // The one build: every bundle that ships (client, server, cli, webviews).
 // Flags: --production (minify, no source maps), --watch (rebuild on change).
 import * as esbuild from 'esbuild';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { tsImport } from 'tsx/esm/api';
 
 const production = process.argv.includes('--production');
@@ -49,7 +49,10 @@ const builds = [
       server: 'server/src/main.ts',
       cli: 'cli/src/main.ts',
     },
-    plugins: [validatorsPlugin, k8sClientPlugin],
+    // cli.js and server.js are the package's bins (expctl, expctl-language-server): run directly,
+    // they need the interpreter line (Node skips it where the extension host requires client.js).
+    banner: { js: '#!/usr/bin/env node' },
+    plugins: [validatorsPlugin, k8sClientPlugin, { name: 'bins', setup(b) { b.onEnd(() => { for (const f of ['dist/cli.js', 'dist/server.js']) chmodSync(f, 0o755); }); } }],
   },
   { ...node, entryPoints: { [K8S_CLIENT]: '@kubernetes/client-node' } },
   {
