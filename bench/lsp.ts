@@ -19,6 +19,7 @@ import { ROOT, writeResults } from './meta';
 import type { CompletionItem, CompletionList, PublishDiagnosticsParams } from 'vscode-languageserver';
 import { fileUri, startServer, type LspClient, type Settings } from '../test/helpers/lsp-client';
 import { STAND_IN_SWEEP_SCHEMA, writeBenchWorkspace, type SweepDoc } from './gen-docs';
+import { SERVER_NODE_ARGS } from '../server/src/protocol';
 
 const WORK = join(ROOT, 'bench', '.work');
 const OUR_SERVER = join(ROOT, 'dist', 'server.js');
@@ -262,7 +263,8 @@ async function main(): Promise<void> {
     {
       id: 'expctl',
       cmd: process.execPath,
-      args: [OUR_SERVER, '--stdio'],
+      // As the extension starts it (client/src/extension.ts).
+      args: [...SERVER_NODE_ARGS, OUR_SERVER, '--stdio'],
       settings: { expctl: { validation: { debounceMs: OUR_DEBOUNCE_MS, maxTrials: 10_000, checkFiles: true } } },
       waitForSettingsBeforeOpen: false,
     },
@@ -423,7 +425,7 @@ async function main(): Promise<void> {
     const out = {
       command: 'node esbuild.mjs && node --import tsx bench/lsp.ts',
       servers: {
-        expctl: { bundle: 'dist/server.js', settings: servers[0].settings, note: `expctl.validation.debounceMs set to ${OUR_DEBOUNCE_MS} for the bench (default 150)` },
+        expctl: { bundle: 'dist/server.js', nodeArgs: SERVER_NODE_ARGS, settings: servers[0].settings, note: `expctl.validation.debounceMs set to ${OUR_DEBOUNCE_MS} for the bench (default 150)` },
         'yaml-language-server': {
           version: ylsVersion,
           schema: schemaNote,
