@@ -29,12 +29,14 @@ function oneLine(text: string): string {
 }
 
 /**
- * Why the CLI gave no JSON answer at all — it did not start (ENOENT…), or crashed: its stderr as it
- * is, without the warnings Node prints about bundled code.
+ * Why the CLI gave no JSON answer at all — it did not start (ENOENT…), or crashed: the tail of its
+ * stderr (where the error is), without stack frames and the warnings Node prints about bundled code.
  */
 export function cliFailure(r: CliResult): string {
-  const text = r.err.split('\n').filter((l) => !l.startsWith('(node:') && !l.startsWith('(Use `node --trace-')).join('\n');
-  return oneLine(text) || `exit code ${r.code}`;
+  const text = r.err.split('\n').filter((l) => !l.startsWith('(node:') && !l.startsWith('(Use `node --trace-') && !/^\s+at /.test(l))
+    .map((l) => l.trim()).filter(Boolean).join(' ');
+  if (!text) return `exit code ${r.code}`;
+  return text.length > MAX_MESSAGE ? `…${text.slice(-(MAX_MESSAGE - 1))} (all of it in the expctl output)` : text;
 }
 
 /** The CLI's `--json` answer, or why there is none: the CLI's own error, or an answer this extension cannot read. */

@@ -37,23 +37,30 @@ export interface RunText {
   warnings: string[];
 }
 
-/** A run's row: `running · Running on gpu-node-1 · 2m5s · val_loss 0.011` and its tooltip's extra lines. */
-export function describeRun(r: RunRecord, metric?: string): RunText {
+/**
+ * A run's row: `running · Running on gpu-node-1 · 2m5s · val_loss 0.011` and its tooltip's extra
+ * lines. With `now` (ms), a running run shows how long it has been running (run.json has no
+ * duration until it ends). `runnerGone`: its sweep's runner is no longer alive, so a run that
+ * run.json still calls running or queued is interrupted (the next run of the sweep takes it up).
+ */
+export function describeRun(r: RunRecord, metric?: string, o: { now?: number; runnerGone?: boolean } = {}): RunText {
   const last = r.attempts.at(-1);
-  const live = r.status === 'running' || r.status === 'queued';
+  const recorded = r.status === 'running' || r.status === 'queued';
+  const live = recorded && !o.runnerGone;
+  const now = live ? o.now : undefined;
   // Between attempts (a retry's backoff) the last pod says nothing about the run.
   const pod = last?.k8s && (live ? !last.ended : true) ? podText(last.k8s, live) : '';
   const warnings = runWarnings(r);
   const description = [
-    r.status,
+    recorded && !live ? 'interrupted (its runner is gone)' : r.status,
     pod,
-    dur(r.duration_s),
+    dur(r.duration_s ?? (live && now !== undefined && r.started ? Math.max(0, (now - Date.parse(r.started)) / 1000) : undefined)),
     metric && r.summary[metric] ? `${metric} ${metricText(r.summary[metric].last)}` : '',
     r.status === 'failed' ? last?.failure_class : '',
     warnings.length ? `⚠ ${warnings[0]}` : '',
   ].filter(Boolean).join(' · ');
-  const pending = r.status === 'running' && !last?.ended && last?.k8s?.phase === 'Pending';
-  return { description, icon: pending ? 'queued' : r.status, cluster: last?.k8s ? clusterLines(last.k8s) : [], warnings };
+  const pending = live && r.status === 'running' && !last?.ended && last?.k8s?.phase === 'Pending';
+  return { description, icon: recorded && !live ? 'interrupted' : pending ? 'queued' : r.status, cluster: last?.k8s ? clusterLines(last.k8s) : [], warnings };
 }
 
 /** An attempt's row: `evicted · grid-lr0-1-a1 · on gpu-node-2 · 41.0 s · The node was low on resource: memory.` */

@@ -6,12 +6,12 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind } from 'vscode-languageclient/node';
 import type { LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
-import { FileInfoRequest, PlanRequest, ValidateWorkspaceRequest } from '../../server/src/protocol';
+import { FileInfoRequest, PlanRequest, SERVER_NODE_ARGS, ValidateWorkspaceRequest } from '../../server/src/protocol';
 import type { FileInfoParams, FileInfoResult, InitOptions, PlanParams, PlanResponse, ValidateWorkspaceParams, ValidateWorkspaceResult } from '../../server/src/protocol';
 import { Results } from './results';
-import { Launcher } from './launch';
+import { Launcher, trusted } from './launch';
 import { LENS_SELECTOR, RunLenses } from './lenses';
-import { ExperimentsTree } from './tree';
+import { ExperimentsTree, nodeId } from './tree';
 import type { Node } from './tree';
 import { showLogs } from './logs';
 import { Panels } from './panels';
@@ -28,10 +28,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ acti
 
   const module = context.asAbsolutePath(path.join('dist', 'server.js'));
   const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.ipc },
-    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6010'] } },
+    run: { module, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_ARGS] } },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_ARGS, '--nolazy', '--inspect=6010'] } },
   };
-  const initializationOptions: InitOptions = { diagnostics: 'pull' };
+  // commandLinks: the server's result hovers link run ids to expctl.openRun, the one command trusted below.
+  const initializationOptions: InitOptions = { diagnostics: 'pull', commandLinks: true };
   const clientOptions: LanguageClientOptions = {
     // Every YAML file: any may name a schema (a modeline, `$schema`, the expctl.schemas setting).
     // The server stays silent on files that are neither ours nor name one.
@@ -42,6 +43,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ acti
     synchronize: { configurationSection: 'expctl' },
     initializationOptions,
     outputChannel: output,
+    markdown: { isTrusted: { enabledCommands: ['expctl.openRun'] } },
   };
   client = new LanguageClient('expctl', 'expctl', serverOptions, clientOptions);
   context.subscriptions.push(client);
@@ -49,6 +51,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ acti
   const results = new Results(output);
   context.subscriptions.push(results);
   const launcher = new Launcher(context, results, output);
+  context.subscriptions.push(launcher);
   const panels = new Panels(context, results);
   const tree = new ExperimentsTree(results);
   const view = vscode.window.createTreeView('expctl.experiments', { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
@@ -73,7 +76,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ acti
 
   const active = () => vscode.window.activeTextEditor?.document.uri;
   const fileArg = (uri?: vscode.Uri) => uri ?? active();
-  const selectedRuns = (node?: Node, nodes?: Node[]) => (nodes?.length ? nodes : node ? [node] : [...view.selection]);
+  // From a row's menu VS Code passes the row and the whole selection; from the view's title bar only
+  // the focused row, or nothing: then the view's selection is what was meant (the row is in it).
+  const selectedRuns = (node?: Node, nodes?: Node[]): Node[] => {
+    if (nodes?.length) return nodes;
+    const selection = [...view.selection];
+    return !node || selection.some((n) => nodeId(n) === nodeId(node)) ? selection : [node];
+  };
   const pickRun = async (placeHolder: string, running = false): Promise<string | undefined> => {
     const items = results.all().flatMap((v) => v.store.all())
       .filter((r) => !running || r.status === 'running' || r.status === 'queued')
@@ -99,6 +108,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ acti
   command('expctl.resume', async (uri?: vscode.Uri) => { const f = fileArg(uri); if (f) await launcher.run(f); });
   command('expctl.retryFailed', async (uri?: vscode.Uri) => { const f = fileArg(uri); if (f) await launcher.run(f, { rerun: 'failed' }); });
   command('expctl.cancel', async (node?: Node) => {
+    if (!trusted('cancel')) return;
     if (node?.kind === 'sweep') return launcher.cancelSweep(node.sweep.id);
     if (node?.kind === 'run') return launcher.cancelRun(node.run, node.root);
     const id = await pickRun('Cancel which run?', true);
@@ -132,6 +142,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ acti
     const csv = uri ?? (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Job table': ['csv'] }, openLabel: 'Open campaign report' }))?.[0];
     if (csv) panels.openCampaign(csv);
   });
+  const preview = new PreviewDocuments();
+  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, preview));
   command('expctl.previewTrials', async (uri?: vscode.Uri) => {
     const file = fileArg(uri);
     const lc = client;
@@ -152,8 +164,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ acti
       `| # | name | ${keys.join(' | ')} |`, `|---|---|${keys.map(() => '---').join('|')}|`,
       ...plan.trials.map((t) => `| ${t.index} | ${t.name} | ${keys.map((k) => JSON.stringify(t.params[k] ?? '')).join(' | ')} |`),
       ...(plan.total > plan.trials.length ? ['', `… and ${plan.total - plan.trials.length} more (\`expctl plan --csv\` lists them all)`] : [])].join('\n');
-    const doc = await vscode.workspace.openTextDocument({ content: md, language: 'markdown' });
-    await vscode.commands.executeCommand('markdown.showPreview', doc.uri);
+    // A read-only virtual document (never an Untitled buffer that asks to be saved on close).
+    const doc = preview.show(file, md);
+    await vscode.commands.executeCommand('markdown.showPreview', doc);
   });
   command('expctl.validateWorkspace', async () => {
     const lc = client;
@@ -187,6 +200,27 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ acti
   const activationMs = Math.round(performance.now() - t0);
   output.appendLine(`expctl activated in ${activationMs} ms`);
   return { activationMs };
+}
+
+const PREVIEW_SCHEME = 'expctl-preview';
+
+/** Preview Trials' documents: `expctl-preview:/<file>.trials.md`, read-only, refreshed when previewed again. */
+class PreviewDocuments implements vscode.TextDocumentContentProvider {
+  private readonly texts = new Map<string, string>();
+  private readonly emitter = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.emitter.event;
+
+  show(file: vscode.Uri, markdown: string): vscode.Uri {
+    const uri = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `${file.path}.trials.md` });
+    const again = this.texts.has(uri.toString());
+    this.texts.set(uri.toString(), markdown);
+    if (again) this.emitter.fire(uri);
+    return uri;
+  }
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.texts.get(uri.toString()) ?? `# Preview gone\n\nRun *expctl: Preview Trials* on the sweep again.`;
+  }
 }
 
 export async function deactivate(): Promise<void> {

@@ -16,20 +16,34 @@ import type { CliResult } from './cli';
 
 export interface LaunchOptions {
   target?: string;
-  /** `--rerun`: which trials that ended run again (default: changed ones). */
+  /** `--rerun`: which trials that ended run again (default: changed ones — the CLI's default). */
   rerun?: 'failed' | 'all';
 }
 
-/** True when launching is allowed; otherwise says why (once per call) and returns false. */
-export function trusted(): boolean {
+/** The `--rerun` value of each choice: failed trials are re-run together with changed ones, as `--retry-failed` does. */
+const RERUN_ARG = { failed: 'changed,failed', all: 'all' } as const;
+
+/** True when launching (or cancelling) is allowed; otherwise says why (once per call) and returns false. */
+export function trusted(action: 'launch' | 'cancel' = 'launch'): boolean {
   if (vscode.workspace.isTrusted) return true;
-  void vscode.window.showWarningMessage('expctl does not launch runs in an untrusted workspace: a run executes the commands of its YAML files. Trust the workspace to run.', 'Manage Workspace Trust')
+  const text = action === 'launch'
+    ? 'expctl does not launch runs in an untrusted workspace: a run executes the commands of its YAML files. Trust the workspace to run.'
+    : 'expctl does not cancel runs in an untrusted workspace: cancelling runs stops processes and deletes cluster Jobs. Trust the workspace to cancel.';
+  void vscode.window.showWarningMessage(text, 'Manage Workspace Trust')
     .then((pick) => { if (pick) void vscode.commands.executeCommand('workbench.trust.manage'); });
   return false;
 }
 
-export class Launcher {
+export class Launcher implements vscode.Disposable {
+  /** The progress notification of each sweep launched from this window, by sweep id: one per sweep. */
+  private readonly progresses = new Map<string, () => void>();
+
   constructor(private readonly context: vscode.ExtensionContext, private readonly results: Results, private readonly output: vscode.OutputChannel) {}
+
+  /** Ends every progress notification (the extension is going away; a window reload ends them anyway). */
+  dispose(): void {
+    for (const end of [...this.progresses.values()]) end();
+  }
 
   /**
    * Starts a sweep or experiment file; resolves with its sweep id once the runner is detached. What
@@ -44,7 +58,7 @@ export class Launcher {
     const store = this.results.storeFor(file.fsPath);
     const args = ['run', file.fsPath, '--detach', '--json', '--store', store];
     if (o.target) args.push('--target', o.target);
-    if (o.rerun) args.push('--rerun', o.rerun === 'failed' ? 'changed,failed' : 'all');
+    if (o.rerun) args.push('--rerun', RERUN_ARG[o.rerun]);
     if (cfg.maxParallel > 0) args.push('--max-parallel', String(cfg.maxParallel));
     if (cfg.gpus) args.push('--gpus', cfg.gpus);
     if (cfg.targetsFile) args.push('--targets', resolvePath(cfg.targetsFile, file));
@@ -59,10 +73,9 @@ export class Launcher {
     const result = answer.ok;
     this.results.track(store);
     if (result.status === 'nothing-to-run') {
-      const { failed } = result.states;
-      const picks = [...(failed ? ['Re-run failed'] : []), 'Re-run all'];
-      void vscode.window.showInformationMessage(`expctl: ${result.name} — ${nothingToRun(result)}. Re-run?`, ...picks)
-        .then((pick) => { if (pick) void this.run(file, { ...o, rerun: pick === 'Re-run failed' ? 'failed' : 'all' }); });
+      const picks = rerunChoices(result);
+      void vscode.window.showInformationMessage(`expctl: ${result.name} — ${nothingToRun(result)}. Re-run?`, ...picks.map((p) => p.title))
+        .then((title) => { const pick = picks.find((p) => p.title === title); if (pick) void this.run(file, { ...o, rerun: pick.rerun }); });
       return result.sweep_id;
     }
     void this.progress(result, path.basename(file.fsPath));
@@ -75,13 +88,25 @@ export class Launcher {
    */
   private progress(started: Extract<DetachResult, { status: 'started' }>, label: string): Thenable<void> {
     const { sweep_id: sweepId, pid } = started;
+    // One notification per sweep: a new launch of it replaces the one still showing.
+    this.progresses.get(sweepId)?.();
     return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `expctl: ${label}`, cancellable: true }, (progress, token) =>
       new Promise<void>((resolve) => {
         let done = 0;
         let ending = false;
+        let ended = false;
         const launched = new Date().toISOString();
-        const end = () => { sub.dispose(); clearInterval(watch); resolve(); };
+        const end = () => {
+          if (ended) return;
+          ended = true;
+          sub.dispose();
+          clearInterval(watch);
+          if (this.progresses.get(sweepId) === end) this.progresses.delete(sweepId);
+          resolve();
+        };
+        this.progresses.set(sweepId, end);
         const update = () => {
+          if (ended) return;
           const s = this.results.sweep(sweepId)?.status;
           if (s) {
             const finished = s.counts.succeeded + s.counts.failed + s.counts.cancelled;
@@ -113,7 +138,7 @@ export class Launcher {
   }
 
   cancelSweep(sweepId: string): void {
-    if (!trusted()) return;
+    if (!trusted('cancel')) return;
     const hit = this.results.sweep(sweepId);
     if (!hit) { void vscode.window.showWarningMessage(`expctl: sweep ${sweepId} is not in a results store of this workspace (yet): nothing to cancel.`); return; }
     const name = hit.status.name;
@@ -124,7 +149,7 @@ export class Launcher {
   }
 
   cancelRun(run: RunRecord, root: string): void {
-    if (!trusted()) return;
+    if (!trusted('cancel')) return;
     void this.cancel(run.id, run.trial.name, root).then((r) => {
       if (r) void vscode.window.showInformationMessage(r.cancelled.length ? `Cancelling ${run.trial.name}` : `${run.trial.name} is not running`);
     });
@@ -155,6 +180,19 @@ export class Launcher {
   private failed(message: string): void {
     void vscode.window.showErrorMessage(message, 'Show Output').then((p) => { if (p) this.output.show(); });
   }
+}
+
+/**
+ * What a launch with nothing to do offers, mapped to the CLI's `--rerun`: the failed trials when
+ * some failed (`changed,failed`), and all (`all`). Changed trials need no choice: ▶ Run runs them
+ * (`changed` is the CLI's default), so a launch with nothing to do has none.
+ */
+export function rerunChoices(r: Extract<DetachResult, { status: 'nothing-to-run' }>): Array<{ title: string; rerun: NonNullable<LaunchOptions['rerun']> }> {
+  const { failed } = r.states;
+  return [
+    ...(failed ? [{ title: `Re-run failed (${failed})`, rerun: 'failed' as const }] : []),
+    { title: `Re-run all (${r.trials})`, rerun: 'all' as const },
+  ];
 }
 
 /** Why a launch had nothing to do, from the trials' states (never from the CLI's wording). */

@@ -1,6 +1,7 @@
 // The Experiments view: sweeps → runs (one per trial, newest) → attempts, with status icons,
 // durations, the primary metric, the best trial marked and, for cluster runs, the pod's phase and
-// node (./describe.ts). It refreshes whenever a store changes.
+// node (./describe.ts). When a store changes only the rows that changed are refreshed (rows keep
+// their ids and node objects), so a row's inline actions stay under the pointer during live updates.
 import * as vscode from 'vscode';
 import { latestByTrial } from '../../core/src/store/store';
 import type { AttemptRecord, RunRecord } from '../../core/src/store/store';
@@ -12,7 +13,7 @@ import { describeAttempt, describeRun } from './describe';
 
 export type Node =
   | { kind: 'sweep'; root: string; sweep: SweepStatus }
-  | { kind: 'run'; root: string; run: RunRecord; best: boolean; metric?: string }
+  | { kind: 'run'; root: string; run: RunRecord; best: boolean; metric?: string; runnerGone: boolean }
   | { kind: 'attempt'; run: RunRecord; attempt: AttemptRecord };
 
 const STATUS_ICON: Record<string, [string, string | undefined]> = {
@@ -29,21 +30,66 @@ const icon = (status: string) => {
   return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
 };
 
+/** A node's TreeItem id: stable across refreshes (the row keeps its place, selection and focus). */
+export function nodeId(n: Node): string {
+  return n.kind === 'sweep' ? `sweep:${n.root}:${n.sweep.id}` : n.kind === 'run' ? `run:${n.root}:${n.run.id}` : `attempt:${n.run.id}:${n.attempt.n}`;
+}
+
 export class ExperimentsTree implements vscode.TreeDataProvider<Node> {
-  private readonly emitter = new vscode.EventEmitter<Node | undefined>();
+  private readonly emitter = new vscode.EventEmitter<Node | Node[] | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
+  /** The nodes VS Code was given, by id, with what their row showed (and their children's ids) then. */
+  private readonly shown = new Map<string, { node: Node; row: string; children?: string }>();
+  private roots?: string;
 
   constructor(private readonly results: Results) {
-    results.onDidChange(() => this.emitter.fire(undefined));
+    results.onDidChange(() => this.changed());
   }
 
   getChildren(node?: Node): Node[] {
+    const children = this.childrenOf(node);
+    const ids = children.map(nodeId).join('\n');
+    if (!node) this.roots = ids;
+    else { const e = this.shown.get(nodeId(node)); if (e) e.children = ids; }
+    // The same objects for the same rows, brought up to date: VS Code's refresh of one element finds it.
+    return children.map((c) => {
+      const id = nodeId(c);
+      const e = this.shown.get(id);
+      if (!e) { this.shown.set(id, { node: c, row: rowKey(this.getTreeItem(c)) }); return c; }
+      Object.assign(e.node, c);
+      e.row = rowKey(this.getTreeItem(e.node));
+      return e.node;
+    });
+  }
+
+  /**
+   * After a store changed: the whole tree only when the sweeps themselves changed; else the rows whose
+   * text, icon or children changed (a node refreshed brings its children along).
+   */
+  private changed(): void {
+    const roots = this.childrenOf(undefined);
+    if (this.roots === undefined || roots.map(nodeId).join('\n') !== this.roots) { this.shown.clear(); this.roots = undefined; this.emitter.fire(undefined); return; }
+    const dirty: Node[] = [];
+    const visit = (fresh: Node) => {
+      const e = this.shown.get(nodeId(fresh));
+      if (!e) return; // never shown: nothing to refresh
+      const kids = e.children === undefined ? undefined : this.childrenOf(fresh);
+      Object.assign(e.node, fresh);
+      const row = rowKey(this.getTreeItem(e.node));
+      if (row !== e.row || (kids && kids.map(nodeId).join('\n') !== e.children)) { e.row = row; dirty.push(e.node); return; }
+      for (const k of kids ?? []) visit(k);
+    };
+    for (const r of roots) visit(r);
+    if (dirty.length) this.emitter.fire(dirty);
+  }
+
+  private childrenOf(node?: Node): Node[] {
     if (!node) return this.results.all().flatMap((v) => v.sweeps.map((sweep): Node => ({ kind: 'sweep', root: v.root, sweep })));
     if (node.kind === 'sweep') {
       const latest = latestByTrial(this.results.runs(node.root, node.sweep.id));
       const metric = node.sweep.metric?.name;
       return [...latest.values()].sort((a, b) => a.trial.index - b.trial.index || a.trial.repeat - b.trial.repeat)
-        .map((run): Node => ({ kind: 'run', root: node.root, run, best: node.sweep.best?.id === run.id, metric }));
+        .map((run): Node => ({ kind: 'run', root: node.root, run, best: node.sweep.best?.id === run.id, metric, runnerGone: !node.sweep.runner?.alive }));
     }
     if (node.kind === 'run') return node.run.attempts.length > 1 ? node.run.attempts.map((attempt): Node => ({ kind: 'attempt', run: node.run, attempt })) : [];
     return [];
@@ -54,7 +100,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<Node> {
       const s = node.sweep;
       const c = s.counts;
       const item = new vscode.TreeItem(s.name, vscode.TreeItemCollapsibleState.Collapsed);
-      item.id = `sweep:${node.root}:${s.id}`;
+      item.id = nodeId(node);
       const done = c.succeeded + c.failed + c.cancelled;
       item.description = `${done}/${s.total}${c.running ? ` · ${c.running} running` : ''}${c.failed ? ` · ${c.failed} failed` : ''}${s.best && s.metric ? ` · best ${s.metric.name} ${fmt(s.best.value)}` : ''}`;
       item.iconPath = icon(s.runner?.alive || c.running ? 'running' : c.failed ? 'failed' : done === s.total ? 'succeeded' : 'interrupted');
@@ -70,8 +116,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<Node> {
     if (node.kind === 'run') {
       const r = node.run;
       const item = new vscode.TreeItem(`${node.best ? '★ ' : ''}${r.trial.name}`, r.attempts.length > 1 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
-      item.id = `run:${node.root}:${r.id}`;
-      const text = describeRun(r, node.metric);
+      item.id = nodeId(node);
+      const text = describeRun(r, node.metric, { now: Date.now(), runnerGone: node.runnerGone });
       const last = r.attempts.at(-1);
       item.description = text.description;
       item.iconPath = icon(text.icon);
@@ -85,6 +131,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<Node> {
     }
     const a = node.attempt;
     const item = new vscode.TreeItem(`attempt ${a.n}`, vscode.TreeItemCollapsibleState.None);
+    item.id = nodeId(node);
     const text = describeAttempt(a);
     item.description = text.description;
     if (text.cluster.length) item.tooltip = [`attempt ${a.n}`, ...text.cluster, ...(a.message ? [a.message] : [])].join('\n');
@@ -92,4 +139,10 @@ export class ExperimentsTree implements vscode.TreeDataProvider<Node> {
     item.contextValue = 'attempt';
     return item;
   }
+}
+
+/** What a row shows: when it is the same, the row is left alone. */
+function rowKey(item: vscode.TreeItem): string {
+  const tip = item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : item.tooltip;
+  return JSON.stringify([item.label, item.description, item.iconPath, item.contextValue, tip, item.collapsibleState]);
 }

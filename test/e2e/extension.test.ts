@@ -31,6 +31,10 @@ const COMPLETE = 'name: c\ncommand: [python3, train.py]\nlauncher:\n  type: \nme
 const TRIALS = ['lr0.01_bs16', 'lr0.01_bs64', 'lr0.05_bs16', 'lr0.05_bs64', 'lr0.1_bs16', 'lr0.1_bs64'];
 const RUN_LENS = '▶ Run sweep (6 trials, max 2 parallel)';
 const UNTRUSTED_WARNING = 'expctl does not launch runs in an untrusted workspace';
+const UNTRUSTED_CANCEL = 'expctl does not cancel runs in an untrusted workspace';
+// A one-trial run of the quickstart script that lasts about a minute (120 epochs, 0.5 s apart): the
+// Experiments view updates live while it runs (the test kills, then cancels it, long before).
+const SLOW = 'name: slow\ncommand: [python3, train.py, --epochs=120, --epoch-pause=0.5, --batch-size=64]\nmetrics: { primary: val_loss, goal: minimize, sources: [stdout] }\n';
 
 const SETTINGS = {
   // xterm's DOM renderer: the terminal's rows are elements whose text can be read.
@@ -38,6 +42,8 @@ const SETTINGS = {
   // The view's title buttons (Compare Selected) show without hovering.
   'workbench.view.alwaysShowHeaderActions': true,
   'editor.minimap.enabled': false,
+  // Small enough that a whole run's log (both attempts) fits the maximized terminal.
+  'terminal.integrated.fontSize': 9,
 };
 
 const keep = !!process.env.E2E_KEEP;
@@ -109,7 +115,7 @@ describe('expctl extension in VS Code (code-server + Chromium, packaged VSIX)', 
     }
     const v = ensureVsix();
     timings.push([v.built ? 'npm run package (VSIX was out of date)' : 'VSIX reused (newer than its sources)', v.ms]);
-    ws = makeWorkspace('expctl-e2e-', { 'broken.experiment.yaml': BROKEN, 'complete.experiment.yaml': COMPLETE });
+    ws = makeWorkspace('expctl-e2e-', { 'broken.experiment.yaml': BROKEN, 'complete.experiment.yaml': COMPLETE, 'slow.experiment.yaml': SLOW });
     const t0 = Date.now();
     vs = await startVSCode({ name: 'extension', folder: ws, vsix: [v.vsix], disableWorkspaceTrust: true, settings: SETTINGS, timeoutMs: 120_000 });
     timings.push(['install VSIX + start code-server + workbench', Date.now() - t0]);
@@ -158,6 +164,16 @@ describe('expctl extension in VS Code (code-server + Chromium, packaged VSIX)', 
     await vs.screenshot('extension-7-output-activation');
   }));
 
+  it('says why a run could not start (the CLI refuses a file with errors), never a silent no-op', () => step('1b-run-refused', async (vs) => {
+    await vs.openFile('broken.experiment.yaml');
+    await vs.activeEditor().locator('.view-lines').click();
+    await vs.runCommand('expctl: Run');
+    const refused = await vs.waitForNotification('expctl could not start broken.experiment.yaml', 60_000);
+    assert.match(refused, /repeat must be ≥ 1, got 0/, `the CLI's reason in the notification: ${refused}`);
+    await vs.screenshot('extension-1b-run-refused');
+    await vs.runCommand('Notifications: Clear All Notifications');
+  }));
+
   it('completes enum values (launcher.type, metrics.goal) in the suggest widget', () => step('2-completion', async (vs) => {
     await vs.openFile('complete.experiment.yaml');
     await vs.waitForEditorText('launcher:');
@@ -177,6 +193,13 @@ describe('expctl extension in VS Code (code-server + Chromium, packaged VSIX)', 
     const lens = await vs.waitForCodeLens(RUN_LENS, 60_000);
     const lenses = await vs.codeLenses();
     assert.deepEqual(lenses.slice(0, 2), [RUN_LENS, 'Preview trials'], `lenses: ${lenses.join(' | ')}`);
+    // Where the README says: above the first key (`experiment:`), below the comment that opens the file.
+    const lensBox = (await lens.boundingBox())!;
+    const lineBox = async (text: string) => (await vs.activeEditor().locator('.view-lines .view-line', { hasText: text }).first().boundingBox())!;
+    const comment = await lineBox('# 3 learning rates');
+    const first = await lineBox('experiment: ./train.experiment.yaml');
+    assert.ok(lensBox.y >= comment.y + comment.height - 1 && lensBox.y + lensBox.height <= first.y + 1,
+      `the lens (y ${lensBox.y}–${lensBox.y + lensBox.height}) between the comment line (ends ${comment.y + comment.height}) and "experiment:" (starts ${first.y})`);
     const t0 = Date.now();
     await lens.click();
     await vs.openActivityBarItem('expctl');
@@ -213,19 +236,32 @@ describe('expctl extension in VS Code (code-server + Chromium, packaged VSIX)', 
     await (await vs.waitForCodeLens(RUN_LENS, 30_000)).click();
     const said = await vs.waitForNotification('all 6 trials already succeeded', 30_000);
     assert.match(said, /grid — all 6 trials already succeeded\. Re-run\?/);
+    const toast = vs.page.locator('.notifications-toasts .notification-toast', { hasText: 'all 6 trials already succeeded' }).first();
+    const buttons = await toast.locator('.monaco-button').evaluateAll((els) => els.map((el) => (el.textContent ?? '').trim()));
+    assert.deepEqual(buttons.filter((b) => b.startsWith('Re-run')), ['Re-run all (6)'], `its choices: ${buttons.join(' | ')}`);
+    // The sweep's progress notification ended with its runner: none is left.
+    const left = (await vs.notifications()).filter((n) => n.startsWith('expctl: grid.sweep.yaml'));
+    assert.deepEqual(left, [], 'no progress notification left after the sweep finished');
+    await vs.screenshot('extension-3-nothing-to-run');
+    await vs.runCommand('Notifications: Clear All Notifications');
   }));
 
-  it('shows a run\'s stdout and stderr in an "expctl: <trial>" terminal (Show Logs)', () => step('4-log-terminal', async (vs) => {
-    await vs.runCommandAndPick('expctl: Show Logs', 'Show the logs of which run?', 'lr0.1_bs16');
-    await waitUntil(async () => (await vs.activeTerminalName()) === 'expctl: lr0.1_bs16', 'the terminal "expctl: lr0.1_bs16"', 30_000);
+  it('shows a run\'s stdout and stderr attempt by attempt in an "expctl: <trial>" terminal (Show Logs)', () => step('4-log-terminal', async (vs) => {
+    await vs.runCommandAndPick('expctl: Show Logs', 'Show the logs of which run?', 'lr0.1_bs64');
+    await waitUntil(async () => (await vs.activeTerminalName()) === 'expctl: lr0.1_bs64', 'the terminal "expctl: lr0.1_bs64"', 30_000);
+    await vs.runCommand('View: Toggle Maximized Panel');
     let text = '';
     await waitUntil(async () => /— succeeded after [\d.]+ s —/.test((text = await vs.terminalText())), 'the end of the log in the terminal', 30_000);
     console.log(`[e2e] terminal "${await vs.activeTerminalName()}":\n${text.trimEnd()}`);
-    assert.match(text, /^lr0\.1_bs16 \(lr0\.1_bs16-[0-9a-f]+\) — .*\.expctl\/runs\/lr0\.1_bs16-/m, 'the header line names the run and its folder');
-    for (let epoch = 0; epoch < 5; epoch++) assert.match(text, new RegExp(`@expctl \\{"step": \\d+, "epoch": ${epoch}, "loss": `), `epoch ${epoch}'s metrics line`);
-    assert.match(text, /@expctl \{"val_loss": /);
-    assert.match(text, /simulated transient failure: connection to rank 1 lost/, 'the first attempt\'s stderr');
+    assert.match(text, /^lr0\.1_bs64 \(lr0\.1_bs64-[0-9a-f]+\) — .*\.expctl\/runs\/lr0\.1_bs64-/m, 'the header line names the run and its folder');
+    // In attempt order, a marker before each: the first attempt's stderr, then the retry's metrics.
+    const at = (re: RegExp) => { const m = re.exec(text); assert.ok(m, `${re} in the terminal:\n${text}`); return m.index; };
+    const marks = [at(/^── attempt 1 ──$/m), at(/simulated transient failure: connection to rank 1 lost/), at(/^── attempt 2 \(retry after exit:3\) ──$/m),
+      at(/@expctl \{"step": 0, "train_loss": /), at(/@expctl \{"step": \d+, "epoch": 4, "loss": [\d.e-]+, "val_loss": /), at(/@expctl \{"train_time_s": /)];
+    assert.deepEqual([...marks].sort((a, b) => a - b), marks, 'attempt 1 (its stderr), then attempt 2 (its metrics), in order');
+    for (let epoch = 0; epoch < 5; epoch++) at(new RegExp(`@expctl \\{"step": \\d+, "epoch": ${epoch}, "loss": `));
     await vs.screenshot('extension-4-log-terminal');
+    await vs.runCommand('View: Toggle Maximized Panel');
   }));
 
   it('draws charts in the Run, Sweep and Compare panels (canvas pixels inside the webviews)', () => step('5-panels', async (vs) => {
@@ -234,9 +270,13 @@ describe('expctl extension in VS Code (code-server + Chromium, packaged VSIX)', 
     await vs.page.locator('.part.sidebar .monaco-list-row[aria-level="2"]', { hasText: 'lr0.05_bs16' }).first().click();
     await vs.page.locator('.tabs-container .tab.active', { hasText: 'Run lr0.05_bs16' }).waitFor({ timeout: 30_000 });
     const run = await vs.waitForWebviewFrame(`document.body.dataset.kind === 'run' && document.querySelector('canvas')`, 60_000);
-    const runStats = await waitForDrawnChart(run, 'Run');
+    let runStats = await waitForDrawnChart(run, 'Run');
     assert.match((await run.locator('h1, h2').first().textContent()) ?? '', /lr0\.05_bs16/);
     logCharts('Run', runStats);
+    // The quickstart reports per step: curves for loss, val_loss, train_loss; w, b and train_time_s
+    // once, and a one-point chart shows its point (not an empty axis).
+    await waitUntil(async () => ['train_loss', 'val_loss', 'loss', 'w', 'b', 'train_time_s'].every((m) => runStats.some((c) => c.chart === m && c.coloured > 0))
+      || !(runStats = (await run.evaluate(CANVAS_PIXELS)) as CanvasPixels[]), `every metric chart drawn (${JSON.stringify(runStats)})`, 30_000);
     await vs.screenshot('extension-5-run-panel');
 
     // Sweep panel: a click on the sweep (it is then the view's selection, for Compare Selected).
@@ -255,6 +295,97 @@ describe('expctl extension in VS Code (code-server + Chromium, packaged VSIX)', 
     logCharts('Compare', compareStats);
     assert.match((await compare.locator('body').textContent()) ?? '', /Runs\s*6/);
     await vs.screenshot('extension-5-compare-panel');
+  }));
+
+  it('Compare Selected in the view\'s title bar compares the whole selection (two runs)', () => step('8-compare-selection', async (vs) => {
+    const row = (name: string) => vs.page.locator('.part.sidebar .monaco-list-row[aria-level="2"]', { hasText: name }).first();
+    await row('lr0.01_bs16').click();
+    await row('lr0.05_bs64').click({ modifiers: ['Control'] });
+    await waitUntil(async () => (await vs.page.locator('.part.sidebar .monaco-list-row.selected').count()) === 2, 'two selected rows', 10_000);
+    // The focused row is the last one clicked: VS Code hands a title action that row only.
+    await vs.page.locator('.part.sidebar .action-label[aria-label="Compare Selected"]').first().click();
+    const compare = await vs.waitForWebviewFrame(`document.body.dataset.kind === 'compare' && /Runs\\s*2/.test(document.body.textContent)`, 60_000);
+    // The two runs differ in batch size: the panel groups by it, one run each.
+    const body = (await compare.locator('body').textContent()) ?? '';
+    assert.match(body, /batch_size=16\s*1\s*0\.01047/, 'lr0.01_bs16 (val_loss 0.01047) is one group');
+    assert.match(body, /batch_size=64\s*1\s*0\.009933/, 'lr0.05_bs64 (val_loss 0.009933) is the other');
+    const stats = await waitForDrawnChart(compare, 'Compare (2 runs)');
+    logCharts('Compare (2 runs)', stats);
+    await vs.screenshot('extension-8-compare-selection');
+  }));
+
+  it('Preview trials opens a read-only preview, never an Untitled buffer', () => step('9-preview', async (vs) => {
+    await vs.openFile('grid.sweep.yaml');
+    await (await vs.waitForCodeLens('Preview trials', 30_000)).click();
+    await vs.page.locator('.tabs-container .tab.active', { hasText: 'grid.sweep.yaml.trials.md' }).waitFor({ timeout: 30_000 });
+    const preview = await vs.waitForWebviewFrame(`document.body.textContent.includes('lr0.1_bs64') && document.body.textContent.includes('6 trials')`, 30_000);
+    assert.match((await preview.locator('body').textContent()) ?? '', /grid: 6 trials \(grid, max_parallel 2\)/);
+    const tabs = await vs.page.locator('.tabs-container .tab').evaluateAll((els) => els.map((el) => ({ label: el.getAttribute('aria-label') ?? '', dirty: el.classList.contains('dirty') })));
+    assert.deepEqual(tabs.filter((t) => /untitled/i.test(t.label) || t.dirty), [], `no Untitled or unsaved tab: ${JSON.stringify(tabs)}`);
+    await vs.screenshot('extension-9-preview-trials');
+  }));
+
+  it('live: rows that do not change keep their inline actions while another run updates; a killed runner ends its notification and says so', () => step('10-live', async (vs) => {
+    await vs.openFile('slow.experiment.yaml');
+    await (await vs.waitForCodeLens('▶ Run', 60_000)).click();
+    await vs.waitForNotification('expctl: slow.experiment.yaml', 30_000);
+    await vs.openActivityBarItem('expctl');
+    const slowRow = vs.page.locator('.part.sidebar .monaco-list-row[aria-level="1"]', { hasText: 'slow' }).first();
+    await slowRow.waitFor({ timeout: 30_000 });
+    if ((await slowRow.getAttribute('aria-expanded')) !== 'true') await slowRow.locator('.monaco-tl-twistie').click();
+    // A finished run's row, hovered: its inline actions show, and its DOM is watched while the slow run ticks.
+    const still = vs.page.locator('.part.sidebar .monaco-list-row[aria-level="2"]', { hasText: 'lr0.01_bs16' }).first();
+    await still.hover();
+    const logs = still.locator('.actions .action-label[aria-label="Show Logs"]');
+    await logs.waitFor({ state: 'visible', timeout: 10_000 });
+    await still.evaluate((el) => {
+      const w = window as unknown as { __mutations: number; __obs?: MutationObserver };
+      w.__mutations = 0;
+      w.__obs = new MutationObserver((m) => { w.__mutations += m.length; });
+      w.__obs.observe(el, { subtree: true, childList: true, attributes: true, characterData: true, attributeFilter: ['aria-label', 'class', 'title'] });
+    });
+    const descriptions = new Set<string>();
+    await waitUntil(async () => {
+      const r = (await vs.sideBarTreeRows()).find((x) => x.level === 2 && x.label === 'slow-0');
+      if (r?.description.startsWith('running')) descriptions.add(r.description);
+      return descriptions.size >= 4;
+    }, `the slow run's row updated 4 times (${[...descriptions].join(' | ')})`, 60_000, 200);
+    const mutations = await vs.page.evaluate(() => { const w = window as unknown as { __mutations: number; __obs?: MutationObserver }; w.__obs?.disconnect(); return w.__mutations; });
+    console.log(`[e2e] live tree: the slow run's row showed ${[...descriptions].join(' | ')}; the finished row it did not touch saw ${mutations} DOM mutations`);
+    assert.equal(mutations, 0, 'a row that did not change is not re-rendered by live updates');
+    assert.ok(await logs.isVisible(), 'its inline actions are still there, under the pointer');
+    await vs.screenshot('extension-10-live-tree');
+    await logs.click();
+    // Its terminal (a second terminal turns the panel's single tab into a list: read whichever shows, without waiting on either).
+    await waitUntil(async () => (await vs.page.evaluate(() => [...document.querySelectorAll('.part.panel .terminal-tabs-entry, .part.panel .single-terminal-tab')]
+      .map((el) => el.textContent ?? ''))).some((t) => t.includes('expctl: lr0.01_bs16')), 'the inline Show Logs opened the terminal "expctl: lr0.01_bs16"', 30_000);
+
+    // The runner dies (SIGKILL: no chance to write anything): its notification ends and says so.
+    const lock = fs.readdirSync(path.join(ws, '.expctl', 'sweeps')).map((d) => path.join(ws, '.expctl', 'sweeps', d, 'runner.lock')).find((f) => fs.existsSync(f));
+    assert.ok(lock, 'the slow runner holds its sweep lock');
+    const { pid } = JSON.parse(fs.readFileSync(lock, 'utf8')) as { pid: number };
+    const slowRun = runRecords(ws).find((r) => r.trial.name === 'slow-0') as unknown as { attempts: Array<{ pid?: number }> };
+    process.kill(-pid, 'SIGKILL');
+    const child = slowRun.attempts.at(-1)?.pid;
+    if (child) try { process.kill(-child, 'SIGKILL'); } catch { /* already gone */ }
+    const died = await vs.waitForNotification('stopped before finishing', 30_000);
+    assert.match(died, new RegExp(`^expctl: the runner of slow\\.experiment\\.yaml \\(pid ${pid}\\) stopped before finishing`));
+    await waitUntil(async () => !(await vs.notifications()).some((n) => n.startsWith('expctl: slow.experiment.yaml')), 'the progress notification of slow.experiment.yaml gone', 10_000);
+    // Its row no longer claims to be running.
+    await waitUntil(async () => (await vs.sideBarTreeRows()).some((x) => x.label === 'slow-0' && x.description.startsWith('interrupted (its runner is gone)')),
+      'the slow run\'s row: interrupted (its runner is gone)', 10_000);
+    await vs.screenshot('extension-10-runner-died');
+
+    // Launched again (it resumes), then cancelled from its notification: the notification ends with the runner.
+    await vs.runCommand('Notifications: Clear All Notifications');
+    await vs.openFile('slow.experiment.yaml');
+    await (await vs.waitForCodeLens('▶ Run', 30_000)).click();
+    await vs.waitForNotification('expctl: slow.experiment.yaml', 30_000);
+    await vs.page.locator('.notifications-toasts .notification-toast', { hasText: 'expctl: slow.experiment.yaml' }).first().locator('.monaco-button', { hasText: 'Cancel' }).click();
+    await vs.waitForNotification('Cancelling slow', 30_000);
+    await waitUntil(async () => !(await vs.notifications()).some((n) => n.startsWith('expctl: slow.experiment.yaml')), 'the progress notification gone after Cancel', 30_000);
+    await waitUntil(() => runRecords(ws).some((r) => r.trial.name === 'slow-0' && r.status === 'cancelled'), 'the slow run cancelled in run.json', 30_000);
+    await vs.screenshot('extension-10-cancelled');
   }));
 });
 
@@ -284,6 +415,12 @@ describe('expctl extension in an untrusted workspace (Restricted Mode)', { timeo
       await vs.page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'hidden', timeout: 30_000 });
       await vs.runCommand('expctl: Run');
       await vs.waitForNotification(UNTRUSTED_WARNING, 30_000);
+      // Cancel says what it refused: cancelling, not launching.
+      await vs.runCommand('expctl: Cancel');
+      const cancel = await vs.waitForNotification(UNTRUSTED_CANCEL, 30_000);
+      assert.match(cancel, /cancelling runs/);
+      assert.doesNotMatch(cancel, /launch/);
+      await vs.screenshot('extension-6-untrusted-cancel');
 
       // Validation works: the broken file's errors in Problems.
       await vs.openFile('broken.experiment.yaml');

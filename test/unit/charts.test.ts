@@ -445,3 +445,20 @@ test('every chart kind renders in light and dark (images in test/.tmp/charts/)',
     }
   }
 });
+
+test('metric lines: a metric reported once draws its value as a dot, not an empty axis (one run, and beside a curve)', async () => {
+  const one = metricLinesConfig({ title: 'b', runs: [{ label: 'r', points: [{ x: 1, y: 1.004 }] }], metric: 'b' }, light);
+  assert.equal(one.data.datasets[0].pointRadius, 4);
+  const mixed = metricLinesConfig({ title: 'val_loss', metric: 'val_loss', runs: [
+    { label: 'once', points: [{ x: 640, y: 0.0105 }] },
+    { label: 'curve', points: [0, 1, 2, 3].map((i) => ({ x: 128 * (i + 1), y: 0.01 - i * 1e-4 })) },
+  ] }, light);
+  assert.deepEqual(mixed.data.datasets.map((d) => d.pointRadius), [4, 0], 'the lone point is a dot; the curve stays a line');
+  // Drawn: pixels of the series colour — without the legend, whose swatch has that colour too.
+  one.options!.plugins!.legend!.display = false;
+  const px = await decode(await renderChart(one as ChartConfiguration, { width: 400, height: 250 }) as Buffer);
+  const [r, g, b] = [parseColor(light.palette[0])!.r, parseColor(light.palette[0])!.g, parseColor(light.palette[0])!.b];
+  let hits = 0;
+  for (let i = 0; i < px.data.length; i += 4) if (Math.abs(px.data[i] - r) + Math.abs(px.data[i + 1] - g) + Math.abs(px.data[i + 2] - b) < 30) hits++;
+  assert.ok(hits >= 20, `the dot is drawn in the series colour (${hits} pixels)`);
+});

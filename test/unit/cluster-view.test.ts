@@ -104,8 +104,12 @@ test('a CLI failure is told whole on one line, from its JSON answer (ErrorResult
   // No JSON at all (it crashed, or did not start): its stderr, without Node's warnings about bundled code.
   const nodeWarning = '(node:25567) [DEP0040] DeprecationWarning: The `punycode` module is deprecated. Please use a userland alternative instead.\n'
     + '(Use `node --trace-deprecation ...` to show where the warning was created)\n';
-  assert.deepEqual(cliJson({ code: 70, out: '', err: `${nodeWarning}expctl: internal error: boom\n    at x\n` }), { error: 'expctl: internal error: boom at x' });
+  assert.deepEqual(cliJson({ code: 70, out: '', err: `${nodeWarning}expctl: internal error: boom\n    at x\n` }), { error: 'expctl: internal error: boom' });
   assert.equal(cliFailure({ code: 3, out: '', err: '' }), 'exit code 3');
+  // A long stderr: its tail, where the error is.
+  const long2 = cliFailure({ code: 1, out: '', err: `${'progress line\n'.repeat(200)}Error: ENOSPC: no space left on device\n    at write (node:fs:1)\n` });
+  assert.match(long2, /^….*progress line Error: ENOSPC: no space left on device \(all of it in the expctl output\)$/);
+  assert.equal(long2.length, 600 + ' (all of it in the expctl output)'.length);
 });
 
 test('chart colours: the Kubernetes failure classes and pod reasons are statuses', () => {
@@ -115,4 +119,16 @@ test('chart colours: the Kubernetes failure classes and pod reasons are statuses
   assert.equal(statusKey('evicted'), 'interrupted', 'retried, like an HTCondor eviction');
   const theme = createTheme();
   assert.equal(statusColor(theme, 'image_error'), theme.status.failed);
+});
+
+test('a running run shows its elapsed time; once its runner is gone it is interrupted, not running', () => {
+  const r = run({ started: '2026-01-01T00:00:00.000Z', attempts: [attempt()] });
+  const now = Date.parse('2026-01-01T00:00:12.340Z');
+  assert.equal(describeRun(r, undefined, { now }).description, 'running · 12.3 s');
+  assert.equal(describeRun(r, undefined, { now }).icon, 'running');
+  const gone = describeRun(r, undefined, { now, runnerGone: true });
+  assert.equal(gone.description, 'interrupted (its runner is gone)');
+  assert.equal(gone.icon, 'interrupted');
+  // An ended run is what run.json says, whatever became of its runner.
+  assert.equal(describeRun(run({ status: 'succeeded', duration_s: 3 }), undefined, { now, runnerGone: true }).description, 'succeeded · 3.0 s');
 });

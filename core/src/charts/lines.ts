@@ -38,8 +38,8 @@ export function metricLinesConfig(input: MetricLinesInput, theme: ChartTheme): C
       borderColor: color,
       backgroundColor: color,
       borderWidth: input.runs.length > 20 ? 1 : 1.5,
-      // A lone point has no line to show it: draw it as a dot.
-      pointRadius: data.length === 1 ? 3 : 0,
+      // A lone point has no line to show it: draw it as a dot (a metric reported once, a run just started).
+      pointRadius: data.length === 1 ? 4 : 0,
       pointHoverRadius: 3,
       indexAxis: 'x',
       // no gaps remain after cleanPoints; spanGaps lets chart.js skip looking for them

@@ -41,6 +41,8 @@ export interface AttemptRecord {
   duration_s?: number;
   /** Seconds waited (backoff) before this attempt. */
   waited_s?: number;
+  /** Bytes of stdout.log and stderr.log before this attempt: its output starts there (the logs are shared by all attempts). */
+  logs_from?: { stdout: number; stderr: number };
   /** Dotted path → value this attempt ran with, where on_failure / on_oom changed it (cumulative over the attempts). */
   params?: Record<string, unknown>;
   /** Environment variables on_failure changed for this attempt, as written (cumulative over the attempts). */
