@@ -19,7 +19,7 @@ import { after, before, describe, it } from 'node:test';
 import { FileStore } from '../../core/src/store/store';
 import type { AttemptRecord, RunRecord } from '../../core/src/store/store';
 import { freePort } from '../../core/src/util/net';
-import { REPO_ROOT, SCREENS_DIR, ensureVsix, findInstall, startVSCode, waitUntil, type VSCode } from './harness';
+import { clearScreens, ensureVsix, quickstartCopy, findInstall, startVSCode, waitUntil, type VSCode } from './harness';
 
 const SWEEP = 'hpo-cluster-sweep-0c0ffee0';
 const UNSCHEDULABLE = 'unschedulable: 0/3 nodes are available: 3 Insufficient nvidia.com/gpu.';
@@ -45,12 +45,9 @@ describe('expctl extension and cluster runs (code-server + Chromium, packaged VS
 
   before(async () => {
     findInstall();
-    for (const f of fs.existsSync(SCREENS_DIR) ? fs.readdirSync(SCREENS_DIR) : []) {
-      if (f.startsWith('cluster-')) fs.rmSync(path.join(SCREENS_DIR, f), { force: true });
-    }
+    clearScreens('cluster');
     const v = ensureVsix();
-    ws = fs.mkdtempSync(path.join(os.tmpdir(), 'expctl-e2e-cluster-'));
-    fs.cpSync(path.join(REPO_ROOT, 'examples', 'quickstart'), ws, { recursive: true, filter: (src) => !src.split(path.sep).includes('.expctl') });
+    ws = quickstartCopy('expctl-e2e-cluster-');
     const port = await freePort();
     fs.writeFileSync(path.join(ws, 'kubeconfig'), [
       'apiVersion: v1', 'kind: Config', 'current-context: kind-expctl',

@@ -16,13 +16,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Frame } from 'playwright-core';
-import { REPO_ROOT, SCREENS_DIR, ensureVsix, findInstall, runExtensionTests, startVSCode, waitUntil, type VSCode } from './harness';
+import { REPO_ROOT, clearScreens, ensureVsix, quickstartCopy, findInstall, runExtensionTests, startVSCode, waitUntil, type VSCode } from './harness';
 
-const QUICKSTART = path.join(REPO_ROOT, 'examples', 'quickstart');
 const BROKEN = 'name: b\ncommand: [python3, train.py]\nrepeat: 0\nmetrics: { goal: minimise }\n';
 const GOAL_ERROR = '"minimise" is not allowed for metrics.goal';
 const REPEAT_ERROR = 'repeat must be ≥ 1, got 0';
@@ -52,12 +50,9 @@ const timings: Array<[string, number]> = [];
 let activationMs: number | undefined;
 let failed = false;
 
-/** A fresh copy of examples/quickstart in the OS temp folder (no .git or .expctl above it, so runs
- * go to <copy>/.expctl), plus extra files. */
+/** A quickstart copy (harness.ts), removed when the file's tests end. */
 function makeWorkspace(prefix: string, extra: Record<string, string> = {}): string {
-  const ws = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  fs.cpSync(QUICKSTART, ws, { recursive: true, filter: (src) => !src.split(path.sep).includes('.expctl') });
-  for (const [name, text] of Object.entries(extra)) fs.writeFileSync(path.join(ws, name), text);
+  const ws = quickstartCopy(prefix, extra);
   workspaces.push(ws);
   return ws;
 }
@@ -109,10 +104,7 @@ describe('expctl extension in VS Code (code-server + Chromium, packaged VSIX)', 
 
   before(async () => {
     findInstall(); // without the toolchain: fails here with "run `bash scripts/install-e2e.sh` …"
-    // This file's screenshots from an earlier run would pass for this run's.
-    for (const f of fs.existsSync(SCREENS_DIR) ? fs.readdirSync(SCREENS_DIR) : []) {
-      if (f.startsWith('extension-')) fs.rmSync(path.join(SCREENS_DIR, f), { force: true });
-    }
+    clearScreens('extension');
     const v = ensureVsix();
     timings.push([v.built ? 'npm run package (VSIX was out of date)' : 'VSIX reused (newer than its sources)', v.ms]);
     ws = makeWorkspace('expctl-e2e-', { 'broken.experiment.yaml': BROKEN, 'complete.experiment.yaml': COMPLETE, 'slow.experiment.yaml': SLOW });

@@ -750,3 +750,19 @@ export async function runExtensionTests(opts: {
     await vs.close();
   }
 }
+
+/** Removes an earlier run's screenshots of one test file (`prefix-…png`): they would pass for this run's. */
+export function clearScreens(prefix: string): void {
+  for (const f of fs.existsSync(SCREENS_DIR) ? fs.readdirSync(SCREENS_DIR) : []) {
+    if (f.startsWith(`${prefix}-`)) fs.rmSync(path.join(SCREENS_DIR, f), { force: true });
+  }
+}
+
+/** A fresh copy of examples/quickstart in the OS temp folder (no .git or .expctl above it, so runs
+ * go to <copy>/.expctl), plus extra files. */
+export function quickstartCopy(prefix: string, extra: Record<string, string> = {}): string {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.cpSync(path.join(REPO_ROOT, 'examples', 'quickstart'), ws, { recursive: true, filter: (src) => !src.split(path.sep).includes('.expctl') });
+  for (const [name, text] of Object.entries(extra)) fs.writeFileSync(path.join(ws, name), text);
+  return ws;
+}

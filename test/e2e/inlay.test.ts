@@ -9,13 +9,11 @@
 // Screenshots: test/.tmp/e2e/screens/inlay-*.png. E2E_KEEP=1 keeps the workspace.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../../client/src/cli';
-import { REPO_ROOT, SCREENS_DIR, ensureVsix, findInstall, startVSCode, waitUntil, type VSCode } from './harness';
+import { REPO_ROOT, clearScreens, ensureVsix, quickstartCopy, findInstall, startVSCode, waitUntil, type VSCode } from './harness';
 
-const QUICKSTART = path.join(REPO_ROOT, 'examples', 'quickstart');
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 const SETTINGS = { 'editor.minimap.enabled': false, 'editor.inlayHints.enabled': 'on' };
 
@@ -26,12 +24,9 @@ describe('results inline in the YAML (code-server + Chromium, packaged VSIX)', {
 
   before(async () => {
     findInstall();
-    for (const f of fs.existsSync(SCREENS_DIR) ? fs.readdirSync(SCREENS_DIR) : []) {
-      if (f.startsWith('inlay-')) fs.rmSync(path.join(SCREENS_DIR, f), { force: true });
-    }
+    clearScreens('inlay');
     const v = ensureVsix();
-    ws = fs.mkdtempSync(path.join(os.tmpdir(), 'expctl-e2e-inlay-'));
-    fs.cpSync(QUICKSTART, ws, { recursive: true, filter: (src) => !src.split(path.sep).includes('.expctl') });
+    ws = quickstartCopy('expctl-e2e-inlay-');
     // The sweep's results, as a user who ran it from a terminal has them.
     const r = await runCli(CLI, ['run', 'grid.sweep.yaml'], ws);
     assert.equal(r.code, 0, `expctl run grid.sweep.yaml: ${r.out}${r.err}`);
