@@ -215,6 +215,15 @@ export function findTargets(file: string, host: FileHost): { file: string; targe
   return undefined;
 }
 
+/**
+ * Where `p` is in a validated document, placed as diagnostics are (through extends: on the entry it
+ * is inherited from, with a note). For checks that run after validation (the Kafka preflight).
+ */
+export function rangeOfPath(v: Validation, doc: ValidatedDoc, p: Path, host: FileHost): { range: Range; note?: string } {
+  const bases = doc.kind === 'experiment' ? resolveExtends(v.file, doc.ydoc.value, host).bases : [];
+  return new Sink(v, doc.ydoc, bases).rangeOf(p, 'value');
+}
+
 function docStart(out: Validation, ydoc: YamlDoc): Range {
   const r = ydoc.doc.contents?.range;
   const start = r ? r[0] : 0;

@@ -13,6 +13,7 @@
 # Jars live outside the checkout, keyed by the Kafka version in pom.xml:
 #   ${EXPCTL_KAFKA_LIB:-$HOME/.cache/expctl/kafka-<version>/lib}
 # Env: KAFKA_HEAP_OPTS (default -Xms128m -Xmx512m), KAFKA_READY_TIMEOUT (s, default 90).
+#      KAFKA_TEMPLATE: another server.properties template (e.g. server-sasl.properties.template).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 version=$(sed -n 's#.*<kafka.version>\([^<]*\)</kafka.version>.*#\1#p' "$here/pom.xml")
@@ -62,7 +63,7 @@ start() {
   # shellcheck disable=SC2206
   local jopts=($heap -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true "-Dlog4j2.configurationFile=$here/log4j2.properties")
   sed -e "s#@PORT@#$port#g; s#@CONTROLLER_PORT@#$controller#g; s#@DATA_DIR@#$data#g" \
-    "$here/server.properties.template" >"$data/server.properties"
+    "${KAFKA_TEMPLATE:-$here/server.properties.template}" >"$data/server.properties"
   if [ ! -f "$data/kraft-logs/meta.properties" ]; then
     # Cluster id = 16 random bytes, base64url, no leading '-' (it would read as an option);
     # made with node to save a JVM start. Logging goes to stderr so nothing pollutes stdout.

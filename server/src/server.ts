@@ -37,6 +37,9 @@ import { StoreReader } from '../../core/src/store/reader';
 import { storeDirFor } from '../../core/src/store/store';
 import { alive } from '../../core/src/util/process';
 import { FileInfoRequest, PlanRequest, ValidateWorkspaceRequest } from './protocol';
+import { kafkaDiagnostics, kafkaHover, kafkaTopics } from '../../core/src/kafka/editor';
+import { cursorContext } from '../../core/src/lang/context';
+import { at as valueAt, isObj } from '../../core/src/util/object';
 import type { FileInfoParams, InitOptions, PlanParams, PlanResponse, ServerSettings, ValidateWorkspaceParams, ValidateWorkspaceResult } from './protocol';
 
 interface Entry { version: number; validation: Validation; deps: Set<string> }
@@ -45,9 +48,11 @@ interface Settings extends ValidationSettings {
   /** Absolute results store folder; '' = `.expctl` as the CLI finds it for the file. */
   resultsFolder: string;
   inlayHints: boolean;
+  /** expctl.kafka.preflight: data.kafka checked against the live broker (opt-in: it reaches the network). */
+  kafkaPreflight: boolean;
 }
 
-const DEFAULTS: Settings = { ...defaultSettings, debounceMs: 150, resultsFolder: '', inlayHints: true };
+const DEFAULTS: Settings = { ...defaultSettings, debounceMs: 150, resultsFolder: '', inlayHints: true, kafkaPreflight: false };
 /** How often the stores of open files are looked at for finished runs (a stat of the journal when nothing changed). */
 const RESULTS_POLL_MS = 1000;
 /** workspace/inlayHint/refresh at most this often. */
@@ -153,6 +158,7 @@ export function startServer(connection: Connection): void {
       // expctl.results.folder is relative to the workspace folder, as the extension resolves it.
       resultsFolder: folder ? path.resolve(root, folder) : '',
       inlayHints: typeof results.inlayHints === 'boolean' ? results.inlayHints : DEFAULTS.inlayHints,
+      kafkaPreflight: raw?.kafka?.preflight === true,
     };
   }
 
@@ -196,7 +202,34 @@ export function startServer(connection: Connection): void {
     const settings = await settingsFor(uri);
     const entry = validate(doc, settings);
     if (documents.get(uri)?.version !== entry.version) return; // superseded while settings loaded
-    void connection.sendDiagnostics({ uri, version: entry.version, diagnostics: entry.validation.diagnostics.map(toLsp) });
+    void connection.sendDiagnostics({ uri, version: entry.version, diagnostics: withKafka(uri, entry).map(toLsp) });
+    if (settings.kafkaPreflight) startKafka(uri, entry, settings);
+  }
+
+  // Kafka preflight (expctl.kafka.preflight): computed after the document's own diagnostics are out,
+  // and merged in when it answers — only if the document is still at the version it checked.
+  const kafkaResults = new Map<string, { version: number; diagnostics: Diagnostic[] }>();
+  const kafkaRunning = new Map<string, number>();
+  function withKafka(uri: string, entry: Entry): Diagnostic[] {
+    const k = kafkaResults.get(uri);
+    return k && k.version === entry.version ? [...entry.validation.diagnostics, ...k.diagnostics] : entry.validation.diagnostics;
+  }
+  function startKafka(uri: string, entry: Entry, settings: Settings): void {
+    if (kafkaRunning.get(uri) === entry.version || kafkaResults.get(uri)?.version === entry.version) return;
+    kafkaRunning.set(uri, entry.version);
+    const t0 = Date.now();
+    kafkaDiagnostics(entry.validation, host(), settings).then((diagnostics) => {
+      if (kafkaRunning.get(uri) === entry.version) kafkaRunning.delete(uri);
+      const doc = documents.get(uri);
+      if (!doc || doc.version !== entry.version || cache.get(uri) !== entry) return; // stale: dropped
+      kafkaResults.set(uri, { version: entry.version, diagnostics: diagnostics ?? [] });
+      if (diagnostics) connection.console.log(`expctl: kafka preflight of ${path.basename(uriToPath(uri))}: ${diagnostics.length} problem(s) in ${Date.now() - t0} ms`);
+      if (mode === 'pull') refreshPull();
+      else void connection.sendDiagnostics({ uri, version: entry.version, diagnostics: withKafka(uri, entry).map(toLsp) });
+    }, (e: unknown) => {
+      kafkaRunning.delete(uri);
+      connection.console.error(`expctl: kafka preflight of ${uri} failed: ${(e as Error).stack ?? String(e)}`);
+    });
   }
 
   function schedule(uri: string, immediate = false): void {
@@ -499,6 +532,8 @@ export function startServer(connection: Connection): void {
   });
   documents.onDidClose((e) => {
     clearTimeout(timers.get(e.document.uri));
+    kafkaResults.delete(e.document.uri);
+    kafkaRunning.delete(e.document.uri);
     cache.delete(e.document.uri);
     settingsCache.delete(e.document.uri);
     untrack(e.document.uri);
@@ -517,15 +552,25 @@ export function startServer(connection: Connection): void {
   });
 
   connection.languages.diagnostics.on(async (params) => {
-    const cur = await guard(() => current(params.textDocument.uri), undefined);
-    return { kind: DocumentDiagnosticReportKind.Full, items: cur ? cur.entry.validation.diagnostics.map(toLsp) : [] };
+    const uri = params.textDocument.uri;
+    const cur = await guard(() => current(uri), undefined);
+    if (cur && (await settingsFor(uri)).kafkaPreflight) startKafka(uri, cur.entry, await settingsFor(uri));
+    return { kind: DocumentDiagnosticReportKind.Full, items: cur ? withKafka(uri, cur.entry).map(toLsp) : [] };
   });
 
   connection.onCompletion((params) => guard(async () => {
     const cur = await current(params.textDocument.uri);
     if (!cur) return [];
     const offset = cur.doc.offsetAt(params.position);
-    return complete(cur.entry.validation, offset, host()).map((c) => toCompletion(c, cur.doc, params.position, snippets));
+    // A kafka `topic:` value: the broker's topics, asked now (bounded, cached 10 s) when the setting is on.
+    let topics: CompletionHost['kafkaTopics'];
+    const ctx = cursorContext(cur.entry.validation, offset);
+    if (ctx?.type === 'value' && ctx.path[ctx.path.length - 1] === 'topic' && ctx.path[ctx.path.length - 2] === 'kafka' && (await settingsFor(params.textDocument.uri)).kafkaPreflight) {
+      const vd = cur.entry.validation.docs[ctx.docIndex];
+      const block = valueAt(vd?.config ?? cur.entry.validation.parsed.docs[ctx.docIndex]?.value, ...ctx.path.slice(0, -1));
+      if (isObj(block)) topics = await kafkaTopics(cur.entry.validation, block as Record<string, unknown>).catch(() => undefined);
+    }
+    return complete(cur.entry.validation, offset, { ...host(), kafkaTopics: topics }).map((c) => toCompletion(c, cur.doc, params.position, snippets));
   }, []));
 
   connection.onHover((params) => guard(async () => {
@@ -540,7 +585,8 @@ export function startServer(connection: Connection): void {
     const offset = cur.doc.offsetAt(params.position);
     const h = hover(cur.entry.validation, offset, host());
     const r = res && resultHover(cur.entry.validation, offset, res.target, res.runs, resultOptions());
-    const parts = [h?.markdown, r?.markdown].filter((x): x is string => !!x);
+    const k = (await settingsFor(uri)).kafkaPreflight ? await kafkaHover(cur.entry.validation, offset).catch(() => undefined) : undefined;
+    const parts = [h?.markdown, k?.markdown, r?.markdown].filter((x): x is string => !!x);
     return parts.length ? { contents: { kind: MarkupKind.Markdown, value: parts.join('\n\n---\n\n') }, range: h?.range ?? r?.range } : null;
   }, null));
 

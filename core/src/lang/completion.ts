@@ -22,6 +22,8 @@ import { targetContexts } from '../k8s/kubeconfig';
 export interface CompletionHost extends FileHost {
   /** Entries of a folder (names only, folders flagged); [] when it does not exist. */
   listDir(dir: string): Array<{ name: string; dir: boolean }>;
+  /** Topics of the live broker for a `kafka.topic` value, fetched beforehand by the caller (opt-in: expctl.kafka.preflight). */
+  kafkaTopics?: Array<{ name: string; partitions: number }>;
 }
 
 export interface CompletionEntry {
@@ -210,6 +212,9 @@ function valueEntries(ctx: CursorContext, root: JsonSchema, value: unknown, vd: 
       add(n, 'reference', `Context \`${n}\` of ${found?.file}${current ? ' (its current-context, used when `context` is omitted)' : ''}.`,
         current ? 'current context' : 'kubeconfig context', current ? '0' : '1', yamlScalar(n));
     }
+  }
+  if (key === 'topic' && ctx.path[ctx.path.length - 2] === 'kafka') {
+    for (const t of host.kafkaTopics ?? []) add(t.name, 'reference', `Topic on the broker, ${t.partitions} partition${t.partitions === 1 ? '' : 's'}.`, 'Kafka topic', '0', yamlScalar(t.name));
   }
   if (key === 'param' && ctx.path[ctx.path.length - 2] === 'on_oom') {
     for (const [p, v] of leafPaths(vd?.config)) if (typeof v === 'number') add(p, 'reference', undefined, `now ${v}`, '0');
