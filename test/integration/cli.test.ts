@@ -108,7 +108,7 @@ test('user errors: clear message, no stack trace, exit 2 for usage and 1 for inp
 
 test('a closed pipe is not an error', () => {
   const r = run([], { shell: `node ${CLI} plan --csv examples/kafka-loading/formats.sweep.yaml | head -1; echo "rc=\${PIPESTATUS[0]}"` });
-  assert.equal(r.out, 'index,name,key,repeat,params.data_format,params.compression\nrc=0\n');
+  assert.equal(r.out, 'index,name,key,repeat,data.kafka.topic,data.kafka.format,data.kafka.compression\nrc=0\n');
   assert.equal(r.err, '');
 });
 

@@ -177,17 +177,17 @@ test('line numbers count every attempt: a retry continues stdout.log, also after
   assert.deepEqual([run.metrics_bad_lines, run.metrics_first_bad?.line, run.metrics_first_bad?.text], [1, 3, '@expctl oops']);
 });
 
-test('metrics from Kafka: `expctl run` refuses before starting anything, for the experiment and for a sweep of it', () => {
+test('metrics from Kafka without metrics.kafka: `expctl run` refuses before starting anything, for the experiment and for a sweep of it', () => {
   const dir = workspace({
     'k.experiment.yaml': 'name: k\ncommand: [python3, train.py, ok]\nmetrics:\n  sources: [stdout, kafka]\n',
     'k.sweep.yaml': 'experiment: ./k.experiment.yaml\nmethod: grid\nparameters:\n  params.x: { values: [1] }\n',
   });
   const e = cli(dir, 'run', 'k.experiment.yaml');
   assert.equal(e.code, 1);
-  assert.match(e.err, /^k\.experiment\.yaml:4:21: error: metrics from Kafka are not supported yet: this version reads metrics from stdout \(@expctl lines\) and the metrics file \(\$EXPCTL_METRICS_FILE\) only; remove "kafka" from metrics\.sources \(list stdout or file instead\) \[metrics-source-kafka\]$/m);
+  assert.match(e.err, /^k\.experiment\.yaml:4:21: error: metrics\.sources lists kafka but metrics\.kafka is missing: add metrics\.kafka: .* or remove "kafka" from metrics\.sources \[metrics-source-kafka\]$/m);
   const s = cli(dir, 'run', 'k.sweep.yaml');
   assert.equal(s.code, 1);
   // A sweep of an experiment with errors cannot run: the sweep says which error, where.
-  assert.match(s.err, /^k\.sweep\.yaml:1:13: error: \.\/k\.experiment\.yaml has 1 error; first at 4:21: metrics from Kafka are not supported yet: .* \[experiment-invalid\]$/m);
+  assert.match(s.err, /^k\.sweep\.yaml:1:13: error: \.\/k\.experiment\.yaml has 1 error; first at 4:21: metrics\.sources lists kafka but metrics\.kafka is missing: .* \[experiment-invalid\]$/m);
   assert.equal(fs.existsSync(path.join(dir, '.expctl', 'runs')), false);
 });

@@ -678,11 +678,15 @@ describe('k8s-pytorchjob', () => {
 });
 
 describe('metrics-source-kafka', () => {
-  test('kafka in metrics.sources is an error on that item, with the message expctl run gives', () => {
+  test('kafka in metrics.sources without metrics.kafka is an error on that item, naming what to add', () => {
     const r = one(cfg((c) => { c.metrics = { primary: 'loss', sources: ['stdout', 'kafka'] }; }), 'metrics-source-kafka');
     assert.equal(r.severity, 'error');
     assert.deepEqual(r.path, ['metrics', 'sources', 1]);
-    assert.match(r.message, /^metrics from Kafka are not supported yet: .*remove "kafka" from metrics\.sources/);
+    assert.match(r.message, /^metrics\.sources lists kafka but metrics\.kafka is missing: add metrics\.kafka: \{ topic: TOPIC, bootstrap_servers: \[host:port\] \}/);
+  });
+
+  test('kafka with metrics.kafka is fine', () => {
+    none(cfg((c) => { c.metrics = { sources: ['kafka'], kafka: { topic: 'm', bootstrap_servers: ['b:9092'] } }; }), 'metrics-source-kafka');
   });
 
   test('stdout and file, and no sources at all, are fine', () => {

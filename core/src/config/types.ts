@@ -86,16 +86,27 @@ export interface OnFailure {
 export interface Metrics {
   primary?: string;
   goal?: Goal;
-  /** Default stdout and file; `kafka` is reserved (rule metrics-source-kafka). */
+  /** Default stdout and file; `kafka` reads `kafka` below (rule metrics-source-kafka requires it). */
   sources?: Array<'stdout' | 'file' | 'kafka'>;
+  /** The topic runs produce metrics to, keyed by EXPCTL_RUN_ID (core/src/runner/kafka-metrics.ts). */
+  kafka?: MetricsKafka;
   /** A run that exits 0 without reporting the primary metric fails (`no_metric`) instead of warning. */
   required?: boolean;
   /** name → expression, computed when a run ends (core/src/stats/derive.ts). */
   derived?: Record<string, string>;
 }
 
+export interface MetricsKafka {
+  bootstrap_servers: string | string[];
+  /** SASL/TLS; passwords by reference only (core/src/kafka/client.ts). */
+  security?: import('../kafka/client').KafkaSecurity;
+  topic: string;
+}
+
 export interface KafkaData {
   bootstrap_servers: string | string[];
+  /** SASL/TLS; passwords by reference only (core/src/kafka/client.ts). Default: the target's kafka.security. */
+  security?: import('../kafka/client').KafkaSecurity;
   topic: string;
   /** `partition:start:end`, inclusive offsets. */
   offsets?: string[];
@@ -230,6 +241,8 @@ export interface LocalTarget {
   max_parallel?: number;
   workdir?: string;
   env?: Record<string, string>;
+  /** Kafka defaults for experiments on this target (used when data.kafka has no security of its own). */
+  kafka?: { security?: import('../kafka/client').KafkaSecurity };
 }
 
 export interface KubernetesTarget {
@@ -252,6 +265,7 @@ export interface KubernetesTarget {
   schedule_timeout?: string | number;
   start_timeout?: string | number;
   defaults?: { kubernetes?: KubernetesSpec; resources?: Resources; env?: Record<string, string> };
+  kafka?: { security?: import('../kafka/client').KafkaSecurity };
 }
 
 export type Target = LocalTarget | KubernetesTarget;

@@ -13,8 +13,8 @@ export const METRIC_PREFIX = '@expctl ';
 
 export type MetricRecord = Record<string, unknown>;
 
-/** Where metrics are read from; `kafka` is reserved (rule metrics-source-kafka refuses it). */
-export type MetricSource = 'stdout' | 'file';
+/** Where metrics are read from: stdout lines, the metrics file, or the sweep's Kafka topic (metrics.kafka). */
+export type MetricSource = 'stdout' | 'file' | 'kafka';
 export const DEFAULT_SOURCES: readonly MetricSource[] = ['stdout', 'file'];
 
 /** A number JSON cannot hold, as metrics.jsonl and run.json spell it. */
@@ -299,8 +299,10 @@ export function finiteValue(v: unknown): number | undefined {
 
 export interface BadLine {
   source: MetricSource;
-  /** 1-based, in stdout.log or in the metrics file. */
+  /** 1-based, in stdout.log or in the metrics file; for a Kafka record, its offset. */
   line: number;
+  /** A Kafka record's partition. */
+  partition?: number;
   /** The line, cut at BAD_TEXT_MAX characters. */
   text: string;
   error: string;
@@ -308,7 +310,7 @@ export interface BadLine {
 
 export const BAD_TEXT_MAX = 200;
 
-const where = (b: BadLine) => `${b.source === 'stdout' ? 'stdout' : 'metrics file'} line ${b.line}`;
+const where = (b: BadLine) => (b.source === 'kafka' ? `Kafka partition ${b.partition ?? '?'} offset ${b.line}` : `${b.source === 'stdout' ? 'stdout' : 'metrics file'} line ${b.line}`);
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 /**
@@ -344,9 +346,9 @@ export function missingPrimary(name: string | undefined, summary: Record<string,
 
 // ---------------------------------------------------------------------------------------------
 
-/** The reason a `metrics.sources` list with kafka cannot run in this version (rule metrics-source-kafka; a sweep of such an experiment is refused with it). */
-export const KAFKA_SOURCE_MESSAGE = 'metrics from Kafka are not supported yet: this version reads metrics from stdout (@expctl lines) '
-  + 'and the metrics file ($EXPCTL_METRICS_FILE) only; remove "kafka" from metrics.sources (list stdout or file instead)';
+/** Rule metrics-source-kafka: `metrics.sources` lists kafka, so the runner needs to know which topic on which brokers. */
+export const KAFKA_SOURCE_MESSAGE = 'metrics.sources lists kafka but metrics.kafka is missing: add metrics.kafka: { topic: TOPIC, bootstrap_servers: [host:port] } '
+  + '(the topic the runs produce their metrics to, keyed by $EXPCTL_RUN_ID), or remove "kafka" from metrics.sources';
 
 /** The longest line parsed, in characters: the rest of a longer one is dropped (the log file keeps it whole). */
 export const MAX_LINE = 64 * 1024;

@@ -28,6 +28,7 @@ import { backoffSeconds, classify, retryable } from './failure';
 import { applyOnFailure, withChanges } from './retry-policy';
 import { missingPrimary } from './metrics';
 import { METRICS_FILE, MetricsCollector } from './collector';
+import { KafkaMetrics } from './kafka-metrics';
 import { Scheduler } from './scheduler';
 import { TelemetryAccumulator, TelemetrySampler } from './telemetry';
 import type { AttemptOutcome } from './failure';
@@ -186,7 +187,11 @@ export interface RunnerOptions {
   telemetryIntervalMs?: number;
 }
 
-export interface RunSummary { succeeded: number; failed: number; cancelled: number; skipped: number; runs: RunRecord[] }
+export interface RunSummary {
+  succeeded: number; failed: number; cancelled: number; skipped: number; runs: RunRecord[];
+  /** What the sweep as a whole has to say (records of the metrics topic that were skipped, …). */
+  notes?: string[];
+}
 
 const now = () => new Date().toISOString();
 
@@ -289,6 +294,13 @@ async function runLocked(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
   // Resume: the newest run of each trial decides what happens to it (see resume.ts).
   const latest = planHistory(plan, store);
   const policy = o.rerun ?? DEFAULT_RERUN;
+  // Metrics from a Kafka topic: one consumer for the runner's life, started before any attempt so
+  // that no record is produced before it is placed (kafka-metrics.ts).
+  const mk = plan.experiment.metrics;
+  const kafka = mk?.sources?.includes('kafka') && mk.kafka ? await KafkaMetrics.start({
+    conn: mk.kafka, sweepId: plan.sweepId, sweepIds: new Set([plan.sweepId, ...plan.legacySweepIds]), existing: [...latest.values()],
+    run: (id) => store.get(id), runDir: (id) => store.runDir(id), baseDir: path.dirname(plan.experimentFile),
+  }) : undefined;
   const scripts = new Map<string, string>();
 
   let tablesDue = false;
@@ -369,6 +381,9 @@ async function runLocked(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
       const metricsFile = path.join(dir, METRICS_FILE);
       // A run taken up again re-reads its metrics from the sources' files (see MetricsCollector).
       const metrics = new MetricsCollector(dir, config.metrics?.sources, run.attempts.length > 0);
+      kafka?.attach(run.id, metrics);
+      /** Why the run's Kafka metrics may be incomplete. */
+      let kafkaBehind: string | undefined;
       const telemetry = new TelemetryAccumulator();
       const maxAttempts = (config.retry?.max_retries ?? 0) + 1;
       let waited = 0;
@@ -408,7 +423,7 @@ async function runLocked(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
           // says: it must list every earlier attempt, so that this one is the one it looks for.
           // (For a first attempt any run.json will do: the successor looks for attempt 1.)
           if (n > 1) await store.settled(run.id);
-          attempt = { n, started: now(), ...(waited ? { waited_s: waited } : {}), ...(changed ? { params: changed } : {}), ...(changedEnv ? { env: changedEnv } : {}) };
+          attempt = { n, started: now(), ...(waited ? { waited_s: waited } : {}), ...(changed ? { params: changed } : {}), ...(changedEnv ? { env: changedEnv } : {}), logs_from: logSizes(dir) };
           if (changed) run.effective_params = { ...run.params, ...changed };
           run.attempts.push(attempt);
           // A pod has a network namespace of its own: only local attempts need a free port here.
@@ -444,6 +459,8 @@ async function runLocked(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
           ports.release(attempt.port);
           lost = 'the process watching this attempt was killed before it ended, so how it ended is unknown';
         }
+        // Its last records may still be on their way through the metrics topic.
+        if (kafka) kafkaBehind = await kafka.caughtUp();
         if (!outcome) {
           // Lost: it does not count against max_retries, and the trial runs again unless stopping.
           Object.assign(attempt, { ended: now(), failure_class: 'interrupted', message: lost });
@@ -488,6 +505,11 @@ async function runLocked(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
       }
       const m = metrics.finish();
       Object.assign(run, { summary: m.summary, metrics_bad_lines: m.badLines, metrics_first_bad: m.firstBad, warnings: undefined, ended: now() });
+      if (kafka) {
+        kafka.detach(run.id);
+        kafka.stats.duplicates += m.kafkaDuplicates ?? 0;
+        if (kafkaBehind) run.warnings = [kafkaBehind];
+      }
       const tel = await sampler.summary(telemetry);
       if (tel) run.telemetry = tel;
       run.duration_s = (Date.parse(run.ended!) - Date.parse(run.started!)) / 1000;
@@ -557,8 +579,14 @@ async function runLocked(plan: Plan, o: RunnerOptions): Promise<RunSummary> {
     o.signal?.removeEventListener('abort', onAbort);
     target.close?.();
     clearTimeout(tablesTimer);
+    if (kafka) {
+      // What the topic holds now is taken in before the consumer goes (not when stopped by a cancel).
+      if (!signal.aborted) await kafka.caughtUp();
+      await kafka.stop();
+      summary.notes = kafka.notes();
+    }
     // Each is tried even after a full disk: space may have come back, and what fails is said once.
-    for (const step of [() => store.flush(), () => store.writeTables(), () => store.updateSweep(plan.sweepId, { finished: now() })]) {
+    for (const step of [() => store.flush(), () => store.writeTables(), () => store.updateSweep(plan.sweepId, { finished: now(), ...(kafka ? { metrics_kafka: kafka.stats } : {}) })]) {
       try { await step(); } catch (e) { halt(e); }
     }
   }
@@ -588,4 +616,10 @@ export function openStore(root: string): FileStore {
     }
   }
   return store;
+}
+
+/** Where the next attempt's output will start in the run's shared logs (so that they can be shown per attempt). */
+function logSizes(dir: string): { stdout: number; stderr: number } {
+  const size = (name: string) => fs.statSync(path.join(dir, name), { throwIfNoEntry: false })?.size ?? 0;
+  return { stdout: size('stdout.log'), stderr: size('stderr.log') };
 }

@@ -100,11 +100,10 @@ export const kafkaPartitionDuplicate = rule('kafka-partition-duplicate', (ctx, c
   });
 });
 
-// An error, not a warning: `expctl run` refuses such an experiment (the sweep of one too), so the
-// editor must not present it as runnable.
+// An error, not a warning: without metrics.kafka the runner cannot know which topic to consume.
 export const metricsSourceKafka = rule('metrics-source-kafka', (ctx, c) => {
   const sources = at(c, 'metrics', 'sources');
-  if (!Array.isArray(sources)) return;
+  if (!Array.isArray(sources) || at(c, 'metrics', 'kafka') !== undefined) return;
   sources.forEach((s, i) => {
     if (s === 'kafka') ctx.report({ rule: 'metrics-source-kafka', severity: 'error', path: ['metrics', 'sources', i], message: KAFKA_SOURCE_MESSAGE });
   });

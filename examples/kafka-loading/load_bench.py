@@ -1,1 +1,0 @@
-"""Placeholder for the Kafka loading benchmark script (validated for existence only)."""
