@@ -620,7 +620,10 @@ export async function cmdCompare(args: string[]): Promise<number> {
     const spec: ChartSpec = { ...chart, sources, groupTitle: by?.join(', ') ?? '' };
     const idsOf = (key: string, metric: string) => groups.find((g) => g.key === key)?.metrics[metric].ids;
     for (const c of comparisons) {
-      await writeChart(chartFile(v.chart, c.metric, comparisons.length > 1), c.metric, `${c.metric}: ${c.rows.map((r) => r.key).join(' vs ')}`,
+      // "a vs b" reads for two groups; more would be a line of group names, cut off.
+      const vs = c.rows.map((r) => r.key).join(' vs ');
+      const title = c.rows.length <= 2 && vs.length <= 80 ? `${c.metric}: ${vs}` : `${c.metric} by ${spec.groupTitle || 'group'}: ${c.rows.length} groups`;
+      await writeChart(chartFile(v.chart, c.metric, comparisons.length > 1), c.metric, title,
         c.rows.map((r) => ({ key: r.key, d: r.summary, ids: idsOf(r.key, c.metric) })), spec);
     }
   }
@@ -737,8 +740,9 @@ export async function cmdReport(args: string[]): Promise<number> {
   const { values: v, positionals } = parseArgs({ args, allowPositionals: true, options: {
     out: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, resource: { type: 'string', multiple: true },
     mapping: { type: 'string' }, column: { type: 'string', multiple: true }, title: { type: 'string' }, json: { type: 'boolean' },
-    verbose: { type: 'boolean', short: 'v' },
+    verbose: { type: 'boolean', short: 'v' }, derive: { type: 'string', multiple: true },
   } });
+  const derive = derivationsOf(v.derive);
   if (positionals.length > 1) throw new UsageError('report takes one CSV (default: job_summary.csv)');
   const file = positionals[0] ?? 'job_summary.csv';
   if (!positionals.length && !fs.existsSync(file)) throw new InputError('no job_summary.csv here: pass the CSV, e.g. `expctl report examples/campaign-report/job_summary.csv`');
@@ -758,7 +762,7 @@ export async function cmdReport(args: string[]): Promise<number> {
   let report;
   try {
     report = campaignReport(readInput(file), {
-      from: v.from, to: v.to, resources, title: v.title, mapping: mapping as 'auto' | 'htcondor' | 'expctl-runs', columns, maxProblems: v.verbose ? Infinity : 100,
+      from: v.from, to: v.to, resources, title: v.title, mapping: mapping as 'auto' | 'htcondor' | 'expctl-runs', columns, maxProblems: v.verbose ? Infinity : 100, derive,
     });
   } catch (e) {
     if (e instanceof ReportInputError) throw new InputError(`${file}: ${e.message}`);
@@ -767,6 +771,9 @@ export async function cmdReport(args: string[]): Promise<number> {
   const skipped = report.problems.total;
   for (const p of report.problems.shown.slice(0, v.verbose ? undefined : 5)) process.stderr.write(`${file}:${p.line}: ${p.column ? `${p.column}: ` : ''}${p.message}\n`);
   if (!v.verbose && skipped > 5) process.stderr.write(`${file}: ${skipped - 5} more problems (--verbose lists them all)\n`);
+  for (const d of report.derived ?? []) {
+    if (d.missing) process.stderr.write(`--derive ${d.name}: no value for ${d.missing} of ${report.source.rowsUsed} attempts (${Object.entries(d.reasons).map(([r, k]) => `${k} ${r}`).join(', ')})\n`);
+  }
   const { renderChart } = await renderer();
   ensureDir('--out', outDir);
   const theme = createTheme({ mode: 'light' });

@@ -26,6 +26,7 @@ import { StoreReader } from '../../core/src/store/reader';
 import { anyActive, metricProblems, storeStatus } from '../../core/src/runner/status';
 import type { SweepStatus } from '../../core/src/runner/status';
 import { metricText, runWarnings } from '../../core/src/runner/metrics';
+import { KafkaMetricsError } from '../../core/src/runner/kafka-metrics';
 import { problemLines, ProgressLine, renderStatus, styleFor } from './render';
 import { spawn } from 'node:child_process';
 import type { Plan } from '../../core/src/runner/runner';
@@ -38,6 +39,7 @@ import { version } from '../../package.json';
 import type * as Analyze from './analyze';
 import type * as Server from '../../server/src/server';
 import { diskHost, ensureDir, InputError, positiveInt, readInput, reportDamaged, resolveRunId, storeFrom, table, UsageError } from './common';
+import { kafkaPreflight, timeoutMs } from './check';
 
 
 const HELP = `expctl ${version} — validate, plan and run GPU experiments kept as YAML
@@ -46,6 +48,10 @@ Usage:
   expctl validate <file|folder>...   Check experiment, sweep and targets files
         --json                       Machine-readable output
         --quiet                      Only errors (no warnings or information)
+  expctl check <sweep|experiment>    Check the data the trials read: Kafka broker reachable, topic, partitions,
+                                     offset ranges within the watermarks, split, format and compression
+        --timeout S                  Wait at most S seconds per broker (default 5)
+        --targets FILE               The targets.yaml for kafka.security defaults (default: the nearest one)
   expctl plan <sweep|experiment>     List the trials a sweep or experiment expands to
         --json | --csv               Output format (default: a table)
         --limit N                    Show at most N trials (default: all, up to 100,000)
@@ -61,6 +67,7 @@ Usage:
         --force                      Run every trial again (= --rerun all)
         --retry-failed               Also re-run trials that failed (= --rerun changed,failed)
         --dry-run                    Show what would run and why, start nothing
+        --no-preflight               Skip the checks before launch (Kafka data, cluster target)
         --store DIR                  Results folder (default: .expctl next to the project)
         --detach                     Keep running in the background; the log goes to the store
         --json                       With --detach: one JSON object (sweep id, pid, log)
@@ -92,6 +99,8 @@ Usage:
         --from DATE --to DATE        Only attempts started in that range (UTC)
         --resource NAME[,NAME]       Only these resources
         --mapping auto|htcondor|expctl-runs   --column FIELD=Header   for other producers' CSVs
+        --derive NAME=EXPR           A value per attempt from fields or columns, summarised per resource,
+                                     e.g. 'gb_per_h=bytesReceived / 1e9 / (execSeconds / 3600)'
         --verbose                    List every skipped row
   <runs>: a sweep or experiment file, a sweep id, run ids (or unique prefixes), or a CSV
   with one row per run (our runs.csv or your own).
@@ -235,6 +244,7 @@ async function cmdRun(args: string[]): Promise<number> {
   // A store that cannot be written fails here, in one line — not in the runner's lock or first save.
   ensureDir(values.store ? '--store' : 'results store', storeDir);
   if (target.preflight && !values['no-preflight']) await preflightOrRefuse(plan, target);
+  await kafkaOrRefuse(plan, storeDir, rerun, found, !!values['no-preflight']);
   if (values.detach) return detach(args, storeDir, plan, o, !!values.json);
   return runCommand(plan, storeDir, o);
 }
@@ -266,6 +276,33 @@ function header(plan: Plan, storeDir: string, o: RunSetup): string {
   const parallel = effectiveParallel(plan, o.target, o.maxParallel);
   const where = o.target.kind === 'kubernetes' ? 'GPUs placed by the cluster' : o.gpus?.length ? `GPUs ${o.gpus.join(',')}` : 'CPU only';
   return `${plan.name}: ${plural(plan.trials.length, 'trial')} on ${o.target.name}, max_parallel ${parallel}, ${where} — store ${path.relative(process.cwd(), storeDir) || '.'}`;
+}
+
+/** `expctl check FILE`: the Kafka preflight of every trial; exit 1 on problems. */
+async function cmdCheck(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { timeout: { type: 'string' }, targets: { type: 'string' } } });
+  if (positionals.length !== 1) throw new UsageError('check needs one sweep or experiment file, e.g. `expctl check examples/kafka-loading/formats.sweep.yaml`');
+  const ms = timeoutMs(values.timeout);
+  const plan = planOrReport(positionals[0], 'check');
+  if (!plan) return 1;
+  const errors = await kafkaPreflight(plan, { timeoutMs: ms, targets: values.targets ? readTargets(values.targets) : undefined });
+  if (errors === undefined) {
+    process.stderr.write(`${positionals[0]}: no trial reads from Kafka (no data.kafka); nothing to check\n`);
+    return 0;
+  }
+  return errors ? 1 : 0;
+}
+
+/** Before launch: the Kafka preflight of the trials that will run; refuses the run on problems. */
+async function kafkaOrRefuse(plan: Plan, storeDir: string, rerun: RerunPolicy, found: { file: string; targets?: TargetsFile } | undefined, skip: boolean): Promise<void> {
+  const d = planDecisions(plan, new FileStore(storeDir), rerun);
+  const trials = new Set(plan.trials.filter((_, i) => d.decisions[i].action !== 'skip').map((t) => t.index));
+  if (!trials.size) return;
+  const reads = plan.trials.some((t) => trials.has(t.index) && (plan.method === 'experiment' ? plan.experiment : trialConfig(plan.experiment, t)).data?.kafka);
+  if (!reads) return;
+  if (skip) { process.stderr.write('kafka: preflight skipped (--no-preflight)\n'); return; }
+  const errors = await kafkaPreflight(plan, { trials, targets: found });
+  if (errors) throw new InputError(`${plan.name}: the Kafka preflight found ${errors} problem${errors === 1 ? '' : 's'} (see above); nothing was started (--no-preflight skips these checks)`);
 }
 
 /** A cluster target checks, before anything is started, that the plan can run there (PreflightError lists why not). */
@@ -393,12 +430,14 @@ async function runCommand(plan: Plan, storeDir: string, o: RunSetup): Promise<nu
   progress.stop();
   say(`${total} trial${total === 1 ? '' : 's'}: ${result.succeeded} succeeded, ${result.failed} failed, ${result.cancelled} cancelled, ${result.skipped} skipped in ${fmtSec((Date.now() - t0) / 1000)}`);
   for (const l of problemLines(metricProblems(result.runs), styleFor(process.stdout), 0)) say(l);
+  for (const note of result.notes ?? []) say(`⚠ ${note}`);
   if (result.failed) say(`failures: ${path.relative(process.cwd(), path.join(storeDir, 'failed_runs.csv'))}; logs: ${path.relative(process.cwd(), path.join(storeDir, 'runs'))}/<run>/stderr.log`);
   return ac.signal.aborted ? 130 : result.failed ? 1 : 0;
 }
 
 /** Another runner holds the sweep: who, and how to follow or stop it (other errors pass through). */
 function lockRefusal(e: unknown, plan: Plan, storeDir: string): unknown {
+  if (e instanceof KafkaMetricsError) return new InputError(`${plan.name}: ${e.message}\nnothing was started`);
   if (!(e instanceof LockedError)) return e;
   if (e.reason !== 'running') return new InputError(`${plan.name}: ${e.message}`);
   const store = `--store ${path.relative(process.cwd(), storeDir) || '.'}`;
@@ -575,7 +614,8 @@ async function cmdLogs(args: string[]): Promise<number> {
   return 0;
 }
 
-const fmtSec = (s: number | undefined) => (s === undefined ? '?' : s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`);
+// Whole seconds first, so that 119.7 s is 2 min 0 s, not 1 min 60 s.
+const fmtSec = (s: number | undefined) => (s === undefined ? '?' : s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(Math.round(s) / 60)} min ${Math.round(s) % 60} s`);
 
 // The analysis commands (chart.js, reports) and the language server are loaded by the commands that
 // use them: every other command — `run` above all, which a sweep may start often — starts faster.
@@ -610,6 +650,7 @@ export function main(argv: string[]): number | Promise<number> {
       return 0;
     case 'validate': return cmdValidate(rest);
     case 'plan': return cmdPlan(rest);
+    case 'check': return cmdCheck(rest);
     case 'run': return cmdRun(rest);
     case 'ls': return cmdLs(rest);
     case 'status': return cmdStatus(rest);

@@ -97,6 +97,16 @@ test('report: charts, summary.md and summary.json from job_summary.csv; filters;
   const d = run(['report', 'examples/campaign-report/job_summary.csv', '--from', 'yesterday']);
   assert.equal(d.code, 2);
   assert.match(d.err, /--from takes a date like 2025-03-01/);
+  // --derive: a section in summary.md and .json, attempts without a value counted on stderr.
+  const dv = run(['report', 'examples/campaign-report/job_summary.csv', '--out', out, '--derive', 'gb_per_h=bytesReceived / 1e9 / (execSeconds / 3600)']);
+  assert.equal(dv.code, 0, dv.err);
+  assert.match(dv.err, /--derive gb_per_h: no value for \d+ of 4000 attempts \(/);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')).derived[0].name, 'gb_per_h');
+  assert.match(fs.readFileSync(path.join(out, 'summary.md'), 'utf8'), /## Derived metrics/);
+  const typo = run(['report', 'examples/campaign-report/job_summary.csv', '--out', out, '--derive', 'x=bytesRecieved / 2']);
+  assert.equal(typo.code, 1);
+  assert.match(typo.err, /did you mean bytesReceived\?/);
+  assert.doesNotMatch(typo.err, /\n\s+at /, 'no stack trace');
 });
 
 // ---- several metrics, percentiles, pooled distributions, paired comparisons (issue 12 items 2–4) ----
