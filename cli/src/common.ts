@@ -78,7 +78,8 @@ export function whyNotWritable(e: unknown): string {
 export function reportDamaged(store: Pick<RunSource, 'damaged'>): void {
   const d = store.damaged;
   if (!d.length) return;
-  const lines = d.slice(0, 5).map((x) => `  ${path.relative(process.cwd(), x.file)}: ${x.why}`);
+  // By path: the store's reader meets them in directory order, which differs between machines.
+  const lines = [...d].sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : 0)).slice(0, 5).map((x) => `  ${path.relative(process.cwd(), x.file)}: ${x.why}`);
   if (d.length > 5) lines.push(`  … and ${d.length - 5} more`);
   process.stderr.write(`expctl: left out ${d.length} run${d.length === 1 ? '' : 's'} whose run.json is damaged (repair or delete ${d.length === 1 ? 'it' : 'them'}):\n${lines.join('\n')}\n`);
 }
