@@ -19,7 +19,7 @@ import { after, before, describe, it } from 'node:test';
 import { FileStore } from '../../core/src/store/store';
 import type { AttemptRecord, RunRecord } from '../../core/src/store/store';
 import { freePort } from '../../core/src/util/net';
-import { clearScreens, ensureVsix, quickstartCopy, findInstall, startVSCode, waitUntil, type VSCode } from './harness';
+import { clearScreens, stepper, ensureVsix, quickstartCopy, findInstall, startVSCode, waitUntil, type VSCode } from './harness';
 
 const SWEEP = 'hpo-cluster-sweep-0c0ffee0';
 const UNSCHEDULABLE = 'unschedulable: 0/3 nodes are available: 3 Insufficient nvidia.com/gpu.';
@@ -90,16 +90,7 @@ describe('expctl extension and cluster runs (code-server + Chromium, packaged VS
     else console.log(`[e2e] workspace kept: ${ws}`);
   });
 
-  async function step(name: string, fn: (vs: VSCode) => Promise<void>): Promise<void> {
-    assert.ok(vs, 'VS Code did not start (see the before hook)');
-    try {
-      await fn(vs);
-    } catch (e) {
-      failed = true;
-      await vs.screenshot(`cluster-failure-${name}`).catch(() => {});
-      throw e;
-    }
-  }
+  const step = stepper('cluster', () => vs, () => { failed = true; });
 
   it('shows each pod\'s phase and node, why one is pending, and the attempts\' Jobs', () => step('1-view', async (vs) => {
     await vs.openActivityBarItem('expctl');
@@ -113,9 +104,15 @@ describe('expctl extension and cluster runs (code-server + Chromium, packaged VS
     await waitUntil(async () => (rows = await vs.sideBarTreeRows()).filter((r) => r.level === 3).length === 2, 'the two attempts of lr0.05_bs16', 30_000);
     console.log(`[e2e] tree:\n${rows.map((r) => `${'  '.repeat(r.level - 1)}${r.label} — ${r.description}`).join('\n')}`);
     const row = (label: string) => rows.find((r) => r.label === label)?.description;
-    assert.equal(row('lr0.01_bs16'), 'running · Running on gpu-node-1');
-    assert.equal(row('lr0.01_bs64'), `running · Pending: ${UNSCHEDULABLE}`);
-    assert.equal(row('lr0.05_bs16'), 'running · Running on gpu-node-3');
+    // A running run's row ends with how long it has been running (`· 2m18s`, `· 4.2 s`).
+    const running = (label: string) => {
+      const d = row(label) ?? '';
+      assert.match(d, / · (\d+h)?(\d+m)?\d+(\.\d+)? ?s$/, `${label}: ${d}`);
+      return d.replace(/ · (\d+h)?(\d+m)?\d+(\.\d+)? ?s$/, '');
+    };
+    assert.equal(running('lr0.01_bs16'), 'running · Running on gpu-node-1');
+    assert.equal(running('lr0.01_bs64'), `running · Pending: ${UNSCHEDULABLE}`);
+    assert.equal(running('lr0.05_bs16'), 'running · Running on gpu-node-3');
     assert.equal(row('attempt 1'), 'evicted · lr0-05-bs16-a1 · on gpu-node-2 · 41.0 s · The node was low on resource: memory.');
     assert.equal(row('attempt 2'), 'running · lr0-05-bs16-a2 · Running on gpu-node-3');
     await vs.screenshot('cluster-1-experiments-view');

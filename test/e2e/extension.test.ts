@@ -19,7 +19,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Frame } from 'playwright-core';
-import { REPO_ROOT, clearScreens, ensureVsix, quickstartCopy, findInstall, runExtensionTests, startVSCode, waitUntil, type VSCode } from './harness';
+import { REPO_ROOT, clearScreens, stepper, ensureVsix, quickstartCopy, findInstall, runExtensionTests, startVSCode, waitUntil, type VSCode } from './harness';
 
 const BROKEN = 'name: b\ncommand: [python3, train.py]\nrepeat: 0\nmetrics: { goal: minimise }\n';
 const GOAL_ERROR = '"minimise" is not allowed for metrics.goal';
@@ -118,19 +118,7 @@ describe('expctl extension in VS Code (code-server + Chromium, packaged VSIX)', 
   });
 
   /** A step: times it, and leaves screens/extension-failure-<name>.png when it fails. */
-  async function step(name: string, fn: (vs: VSCode) => Promise<void>): Promise<void> {
-    assert.ok(vs, 'VS Code did not start (see the before hook)');
-    const t0 = Date.now();
-    try {
-      await fn(vs);
-    } catch (e) {
-      failed = true;
-      await vs.screenshot(`extension-failure-${name}`).catch(() => {});
-      throw e;
-    } finally {
-      timings.push([name, Date.now() - t0]);
-    }
-  }
+  const step = stepper('extension', () => vs, () => { failed = true; }, (n, ms) => timings.push([n, ms]));
 
   it('shows the errors of a broken experiment file in Problems, and a "Fix N errors" lens', () => step('1-diagnostics', async (vs) => {
     await vs.openFile('broken.experiment.yaml');

@@ -766,3 +766,24 @@ export function quickstartCopy(prefix: string, extra: Record<string, string> = {
   for (const [name, text] of Object.entries(extra)) fs.writeFileSync(path.join(ws, name), text);
   return ws;
 }
+
+/**
+ * A suite's test step on its VS Code: a failure saves the screenshot `<prefix>-failure-<name>` and
+ * calls onFail (suites keep their workspace then); the step's duration goes to onTime.
+ */
+export function stepper(prefix: string, current: () => VSCode | undefined, onFail: () => void, onTime?: (name: string, ms: number) => void) {
+  return async (name: string, fn: (vs: VSCode) => Promise<void>): Promise<void> => {
+    const vs = current();
+    if (!vs) throw new Error('VS Code did not start (see the before hook)');
+    const t0 = Date.now();
+    try {
+      await fn(vs);
+    } catch (e) {
+      onFail();
+      await vs.screenshot(`${prefix}-failure-${name}`).catch(() => {});
+      throw e;
+    } finally {
+      onTime?.(name, Date.now() - t0);
+    }
+  };
+}

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../../client/src/cli';
-import { REPO_ROOT, clearScreens, ensureVsix, quickstartCopy, findInstall, startVSCode, waitUntil, type VSCode } from './harness';
+import { REPO_ROOT, clearScreens, stepper, ensureVsix, quickstartCopy, findInstall, startVSCode, waitUntil, type VSCode } from './harness';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 const SETTINGS = { 'editor.minimap.enabled': false, 'editor.inlayHints.enabled': 'on' };
@@ -38,16 +38,7 @@ describe('results inline in the YAML (code-server + Chromium, packaged VSIX)', {
     if (!failed && !process.env.E2E_KEEP && ws) fs.rmSync(ws, { recursive: true, force: true });
   });
 
-  async function step(name: string, fn: (vs: VSCode) => Promise<void>): Promise<void> {
-    assert.ok(vs, 'VS Code did not start (see the before hook)');
-    try {
-      await fn(vs);
-    } catch (e) {
-      failed = true;
-      await vs.screenshot(`inlay-failure-${name}`).catch(() => {});
-      throw e;
-    }
-  }
+  const step = stepper('inlay', () => vs, () => { failed = true; });
 
   /** The active editor's line holding `text`, with the inlay hints VS Code renders into it. */
   const lineWith = async (vs: VSCode, text: string) => (await vs.editorLines()).find((l) => l.includes(text)) ?? '';
